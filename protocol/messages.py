@@ -1,0 +1,193 @@
+"""Message bodies: one pydantic model per type, unknown keys forbidden.
+
+Versioning rules
+----------------
+* Every body type has an integer ``SCHEMA``, starting at 1, carried in the envelope.
+* A published schema never changes. Any change of shape (a field added, removed,
+  renamed, or its type narrowed) is a new model with ``SCHEMA + 1``; the old model
+  stays in ``REGISTRY`` for as long as boxes in the field may send it.
+* Central is upgraded before the boxes, so it always knows every schema a box sends.
+  A box newer than its central still loses nothing: an unknown ``(type, schema)`` is
+  quarantined with reason ``unsupported_schema`` and replayed after the upgrade.
+* A change to the envelope itself, or to the topic layout, is a new topic root
+  (``zhifang/v2``), served side by side with v1 during the migration.
+
+Numbers are integers (times in milliseconds since the Unix epoch, scores in permille):
+floats have no canonical text (see ``canonical.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import SchemaError
+
+Millis = Annotated[int, Field(ge=0, le=2**53 - 1, description="ms since the Unix epoch, UTC")]
+ReceptionId = Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$", description="UUID of the reception")]
+OfficerId = Annotated[str, Field(min_length=1, max_length=64, description="officer account id")]
+Text = Annotated[str, Field(max_length=4000)]
+ShortText = Annotated[str, Field(max_length=200)]
+
+
+class Body(BaseModel):
+    """Base of every event body. Subclasses set ``TYPE`` and ``SCHEMA``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    TYPE: ClassVar[str]
+    SCHEMA: ClassVar[int] = 1
+
+
+class PersonRef(BaseModel):
+    """Who the petitioner says (or was verified) they are. Travels over TLS only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: ShortText = Field(description="name as given")
+    id_number: Annotated[str, Field(pattern=r"^[0-9]{17}[0-9Xx]$")] | None = Field(
+        default=None, description="resident ID number (18 characters)"
+    )
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9]{5,20}$")] | None = Field(
+        default=None, description="phone number"
+    )
+    township: ShortText | None = Field(default=None, description="township or street office")
+    address: ShortText | None = Field(default=None, description="home address")
+
+
+class RiskNote(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    level: Literal["low", "medium", "high"] = Field(description="risk level")
+    reason: ShortText = Field(min_length=1, description="why, in words a leader can act on")
+
+
+class ReceptionStarted(Body):
+    TYPE: ClassVar[str] = "reception.started"
+    reception_id: ReceptionId
+    officer_id: OfficerId = Field(description="officer who signed in at the desk")
+    started_at: Millis
+    kind: Literal["walk_in", "leader", "group", "online"] = Field(
+        default="walk_in", description="来访 / 领导接访 / 集体访 / 网上"
+    )
+    visitors: int = Field(default=1, ge=1, le=500, description="number of persons present")
+    leader_name: ShortText | None = Field(default=None, description="for 领导接访")
+
+
+class IdentityChecked(Body):
+    TYPE: ClassVar[str] = "identity.checked"
+    reception_id: ReceptionId
+    officer_id: OfficerId
+    subject: Literal["petitioner", "officer"]
+    method: Literal["id_number", "phone", "face", "voice", "face_voice", "pin", "badge"]
+    outcome: Literal["verified", "rejected", "new_person", "not_enrolled"]
+    person: PersonRef | None = Field(default=None, description="the petitioner's details")
+    score_permille: int | None = Field(default=None, ge=0, le=1000, description="match score")
+    consent_id: ShortText | None = Field(
+        default=None, description="id of the recorded biometric consent (PIPL art. 29)"
+    )
+
+
+WorkflowStep = Literal[
+    "register",  # 登记
+    "notify",  # 告知
+    "accept",  # 受理
+    "decline",  # 不予受理
+    "transfer",  # 转办
+    "handle",  # 办理
+    "reply",  # 答复
+    "review",  # 复查
+    "re_review",  # 复核
+    "supervise",  # 督办
+    "archive",  # 立卷归档
+]
+
+
+class WorkflowStepDone(Body):
+    TYPE: ClassVar[str] = "workflow.step"
+    reception_id: ReceptionId
+    officer_id: OfficerId
+    step: WorkflowStep
+    at: Millis
+    matter_ref: ShortText | None = Field(default=None, description="existing matter linked to")
+    fields: dict[ShortText, Text] = Field(default_factory=dict, description="the step's form")
+    note: Text = ""
+    risk: RiskNote | None = None
+
+
+class RatingGiven(Body):
+    TYPE: ClassVar[str] = "rating.given"
+    reception_id: ReceptionId
+    rating: Literal["satisfied", "basically_satisfied", "dissatisfied"] = Field(
+        description="满意 / 基本满意 / 不满意"
+    )
+    at: Millis
+    source: Literal["button", "screen"] = "button"
+
+
+class ReceptionEnded(Body):
+    TYPE: ClassVar[str] = "reception.ended"
+    reception_id: ReceptionId
+    officer_id: OfficerId
+    ended_at: Millis
+    events: int = Field(ge=1, description="events of this reception, this one included")
+    risk: RiskNote | None = None
+
+
+REGISTRY: dict[tuple[str, int], type[Body]] = {
+    (m.TYPE, m.SCHEMA): m
+    for m in (ReceptionStarted, IdentityChecked, WorkflowStepDone, RatingGiven, ReceptionEnded)
+}
+
+
+def parse_body(type_: str, schema: int, body: dict[str, Any]) -> Body:
+    model = REGISTRY.get((type_, schema))
+    if model is None:
+        known = sorted(s for t, s in REGISTRY if t == type_)
+        if not known:
+            raise SchemaError(f"unknown message type {type_!r}", reason="unknown_type")
+        raise SchemaError(
+            f"{type_!r} schema {schema} is not supported (known: {known})",
+            reason="unsupported_schema",
+        )
+    try:
+        return model.model_validate(body)
+    except ValueError as e:
+        raise SchemaError(f"{type_} body is invalid: {e}", reason="bad_body") from e
+
+
+# --- not events: status (retained) and commands -----------------------------------
+
+
+class DeviceStatus(BaseModel):
+    """Retained on ``status``; ``offline`` is also the connection's last will."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    device: str
+    state: Literal["online", "offline"]
+    ts: Millis
+    version: ShortText = ""
+    outbox_pending: int = Field(default=0, ge=0, description="events not yet acknowledged")
+
+
+class Command(BaseModel):
+    """Central → box on ``cmd/{name}``. Only central may publish there (broker ACL)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cmd_id: str = Field(min_length=1, max_length=64)
+    issued_at: Millis
+    body: dict[str, Any] = Field(default_factory=dict)
+
+
+class ResendRequest(BaseModel):
+    """Body of the ``resend`` command: central saw a gap in ``seq``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    NAME: ClassVar[str] = "resend"
+    from_seq: int = Field(ge=1)
+    to_seq: int = Field(ge=1)
+
+
+class CommandAck(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cmd_id: str
+    ok: bool
+    detail: ShortText = ""

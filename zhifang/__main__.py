@@ -1,0 +1,5 @@
+import sys
+
+from zhifang.cli import main
+
+sys.exit(main())
