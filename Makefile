@@ -1,0 +1,53 @@
+# Zhifang: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+EXTRAS ?= dev,postgres
+STAMP := $(VENV)/.installed-$(EXTRAS)
+# system packages the test suite drives for real: program:debian-package
+TEST_SYSTEM_PACKAGES := mosquitto:mosquitto mosquitto_pub:mosquitto-clients psql:postgresql-client \
+	openssl:openssl systemd-analyze:systemd
+
+.PHONY: demo demo-once test lint typecheck bench venv system-test clean
+
+demo: $(STAMP)
+	scripts/ensure-broker.sh
+	$(VENV)/bin/zhifang demo
+
+demo-once: $(STAMP)
+	scripts/ensure-broker.sh
+	$(VENV)/bin/zhifang demo --once
+
+test: $(STAMP) system-test lint typecheck
+	$(VENV)/bin/pytest
+
+system-test:
+	scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
+	scripts/ensure-broker.sh
+	scripts/ensure-postgres.sh
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+bench: $(STAMP) system-test
+	$(PY) -m bench.ingest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
+	@# Debian splits venv support into python3-venv; 'needs-venv' is no program, so it installs
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/ensure-system-packages.sh needs-venv:python3-venv
+	test -x $(PY) || $(PYTHON) -m venv $(VENV_FLAGS) $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[$(EXTRAS)]'
+	touch $@
+
+clean:
+	rm -rf var build *.egg-info
