@@ -1,0 +1,107 @@
+"""The box assembled: device key, outbox, forwarder, broker connection.
+
+box = Box(config)                    # or Box(config, transport=MemoryTransport())
+box.start()
+r = box.new_reception(); r.start("officer-1"); ...
+box.wait_drained(10)
+box.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from protocol import keys
+
+from .config import BoxConfig
+from .forwarder import Forwarder
+from .outbox import Outbox
+from .session import Reception
+from .transport import Transport
+
+log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    try:
+        return version("zhifang")
+    except PackageNotFoundError:
+        return ""
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def paho_transport(config: BoxConfig) -> Transport:
+    from .mqtt import PahoTransport  # paho only where a real broker is used
+
+    m = config.mqtt
+    return PahoTransport(
+        host=m.host,
+        port=m.port,
+        client_id=config.client_id,
+        keepalive_s=m.keepalive_s,
+        session_expiry_s=m.session_expiry_s,
+        tls=m.tls,
+        reconnect_min_s=m.reconnect_min_s,
+        reconnect_max_s=m.reconnect_max_s,
+        max_inflight=m.inflight_window,
+    )
+
+
+class Box:
+    def __init__(
+        self,
+        config: BoxConfig,
+        *,
+        transport: Transport | None = None,
+        key: Ed25519PrivateKey | None = None,
+    ) -> None:
+        self.config = config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.key = key or keys.load_or_create_private_key(config.key_file)
+        self.outbox = Outbox(config.outbox_file, device=config.device, key=self.key)
+        self.transport = transport or paho_transport(config)
+        self.forwarder = Forwarder(
+            outbox=self.outbox,
+            transport=self.transport,
+            site=config.site,
+            device=config.device,
+            window=config.mqtt.inflight_window,
+            retry_rejected_s=config.mqtt.retry_rejected_s,
+            retention_ms=config.outbox.retention_days * 24 * 3600 * 1000,
+            version=_version(),
+        )
+        self._started = False
+
+    @property
+    def public_key_b64(self) -> str:
+        return keys.public_key_b64(self.key)
+
+    def start(self) -> Box:
+        self.forwarder.start()
+        self._started = True
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._started:
+            self.forwarder.stop(timeout)
+            self._started = False
+        self.outbox.close()
+
+    def new_reception(self) -> Reception:
+        return Reception(outbox=self.outbox, clock_ms=_now_ms)
+
+    def wait_drained(self, timeout: float) -> bool:
+        return self.outbox.wait_drained(timeout)
+
+    def __enter__(self) -> Box:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

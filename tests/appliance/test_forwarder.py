@@ -1,0 +1,227 @@
+"""The forwarder against the in-memory transport: what counts as delivered."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from appliance.forwarder import Forwarder
+from appliance.outbox import ACKED, IN_FLIGHT, PENDING
+from appliance.transport import NO_MATCHING_SUBSCRIBERS, NOT_AUTHORIZED, MemoryTransport
+from protocol import topics
+from protocol.envelope import decode
+from protocol.messages import CommandAck, DeviceStatus
+
+from .conftest import rating_body
+
+SITE, DEVICE = "site-a", "box-1"
+EVENTS = topics.event_topic(SITE, DEVICE)
+STATUS = topics.status_topic(SITE, DEVICE)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fake() -> MemoryTransport:
+    return MemoryTransport()
+
+
+@pytest.fixture
+def fwd(outbox, fake, clock):
+    f = Forwarder(
+        outbox=outbox, transport=fake, site=SITE, device=DEVICE, window=3,
+        retry_rejected_s=5, clock=clock,
+    )  # fmt: skip
+    f.start(threaded=False)
+    f.run_pending()
+    fake.ack_all()  # the broker takes the online status
+    f.run_pending()
+    return f
+
+
+def event_seqs(fake: MemoryTransport) -> list[int]:
+    return [decode(m.payload).seq for m in fake.published(EVENTS)]
+
+
+def status(payload: bytes) -> DeviceStatus:
+    return DeviceStatus.model_validate_json(payload)
+
+
+def test_connect_publishes_retained_online_and_subscribes_to_commands(fwd, fake):
+    (online,) = fake.published(STATUS)
+    assert online.retain and online.qos == 1
+    assert status(online.payload).state == "online"
+    assert fake.subscriptions == [topics.device_commands_filter(SITE, DEVICE)]
+
+
+def test_an_event_is_acked_only_on_a_success_puback(fwd, fake, outbox):
+    outbox.append(rating_body())
+    fwd.run_pending()
+    assert event_seqs(fake) == [1]
+    assert outbox.counts()[IN_FLIGHT] == 1  # sent is not delivered
+    fake.ack_all()
+    fwd.run_pending()
+    assert outbox.counts() == {PENDING: 0, IN_FLIGHT: 0, ACKED: 1}
+    assert fwd.stats.acked == 1
+
+
+def test_no_matching_subscribers_is_still_a_success(fwd, fake, outbox):
+    outbox.append(rating_body())
+    fwd.run_pending()
+    fake.ack_all(NO_MATCHING_SUBSCRIBERS)
+    fwd.run_pending()
+    assert outbox.counts()[ACKED] == 1
+
+
+@pytest.mark.parametrize("code", [NOT_AUTHORIZED, 128, 131, 151])
+def test_a_refused_publish_stays_pending_is_counted_and_retried_later(
+    fwd, fake, outbox, clock, code
+):
+    outbox.append(rating_body())
+    fwd.run_pending()
+    fake.ack_all(code)
+    fwd.run_pending()
+    assert outbox.counts() == {PENDING: 1, IN_FLIGHT: 0, ACKED: 0}
+    assert fwd.stats.rejected == 1
+    assert fwd.stats.not_authorised == (1 if code == NOT_AUTHORIZED else 0)
+    assert f"({code})" in fwd.stats.last_error
+    fwd.run_pending()
+    assert event_seqs(fake) == [1]  # held off: not hammering the broker
+    clock.t += 5
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 1]  # tried again after the hold-off
+    fake.ack_all()
+    fwd.run_pending()
+    assert outbox.counts()[ACKED] == 1
+
+
+def test_the_in_flight_window_is_bounded(fwd, fake, outbox):
+    outbox.append_many([rating_body(i) for i in range(7)])
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3]
+    fake.ack(fake.unacked_mids()[0])
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3, 4]
+    while fake.ack_all():
+        fwd.run_pending()
+    assert event_seqs(fake) == list(range(1, 8))
+    assert outbox.pending_count() == 0
+
+
+def test_nothing_is_sent_while_disconnected_and_online_is_resent_on_reconnect(fwd, fake, outbox):
+    outbox.append(rating_body(0))
+    fwd.run_pending()
+    fake.drop()
+    fwd.run_pending()
+    (will,) = fake.wills_fired
+    assert will.retain and status(will.payload).state == "offline"
+    assert status(fake.retained[STATUS]).state == "offline"
+    outbox.append(rating_body(1))
+    fwd.run_pending()
+    assert event_seqs(fake) == [1]
+    fake.reconnect()  # re-sends seq 1 under the same mid, like paho
+    fwd.run_pending()
+    assert [status(m.payload).state for m in fake.published(STATUS)] == ["online", "online"]
+    assert event_seqs(fake) == [1, 1, 2]
+    fake.ack_all()
+    fwd.run_pending()
+    assert outbox.counts()[ACKED] == 2
+    assert status(fake.retained[STATUS]).state == "online"
+    assert fwd.stats.connects == 2 and fwd.stats.disconnects == 1
+
+
+def resend_cmd(cmd_id: str, a: int, b: int) -> bytes:
+    body = {"cmd_id": cmd_id, "issued_at": 1, "body": {"from_seq": a, "to_seq": b}}
+    return json.dumps(body).encode()
+
+
+def acks(fake: MemoryTransport, name: str = "resend") -> list[CommandAck]:
+    topic = topics.command_ack_topic(SITE, DEVICE, name)
+    return [CommandAck.model_validate_json(m.payload) for m in fake.published(topic)]
+
+
+def test_resend_command_republishes_the_range_and_acks(fwd, fake, outbox):
+    outbox.append_many([rating_body(i) for i in range(3)])
+    fwd.run_pending()
+    fake.ack_all()
+    fwd.run_pending()
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), resend_cmd("c1", 2, 5))
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3, 2, 3]
+    (ack,) = acks(fake)
+    assert ack.cmd_id == "c1" and not ack.ok  # 4..5 were never made: said so
+    assert "not held: 4..5" in ack.detail
+    fake.ack_all()
+    fwd.run_pending()
+    assert outbox.pending_count() == 0
+    assert fwd.stats.commands_served == 1
+
+
+def test_bad_and_unknown_commands_are_refused_with_an_ack(fwd, fake):
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), resend_cmd("c2", 5, 1))
+    fake.deliver(topics.command_topic(SITE, DEVICE, "reboot"), b'{"cmd_id":"c3","issued_at":1}')
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), b'{"cmd_id":"c4","bogus":1}')
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), b"\xff not json")
+    fake.deliver(topics.command_topic(SITE, "other-box", "resend"), resend_cmd("c5", 1, 1))
+    fwd.run_pending()
+    got = {a.cmd_id: a for a in acks(fake) + acks(fake, "reboot")}
+    assert set(got) == {"c2", "c3", "c4"}
+    assert not any(a.ok for a in got.values())
+    assert "unknown command" in got["c3"].detail
+    assert fwd.stats.commands_refused == 4
+
+
+def test_a_refused_status_is_logged_not_fatal(fwd, fake, outbox, caplog):
+    fake.drop()
+    fake.reconnect()
+    fwd.run_pending()
+    fake.ack_all(NOT_AUTHORIZED)  # the online status
+    fwd.run_pending()
+    assert fwd.stats.status_rejected == 1
+    assert "refused our status" in caplog.text
+    outbox.append(rating_body())
+    fwd.run_pending()
+    assert event_seqs(fake) == [1]
+
+
+def test_threaded_forwarder_drains_with_auto_ack(outbox):
+    fake = MemoryTransport(auto_ack=True)
+    f = Forwarder(outbox=outbox, transport=fake, site=SITE, device=DEVICE, window=10)
+    f.start()
+    try:
+        outbox.append_many([rating_body(i) for i in range(50)])
+        assert outbox.wait_drained(10)
+    finally:
+        f.stop()
+    assert event_seqs(fake) == list(range(1, 51))
+    assert status(fake.retained[STATUS]).state == "offline"  # clean stop says so
+
+
+def test_after_a_refusal_it_probes_with_one_event_then_opens_the_window(fwd, fake, outbox, clock):
+    outbox.append_many([rating_body(i) for i in range(6)])
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3]
+    fake.ack_all(NOT_AUTHORIZED)
+    fwd.run_pending()
+    assert fwd.stats.not_authorised == 3
+    clock.t += 5
+    fwd.run_pending()
+    assert event_seqs(fake)[3:] == [1]  # one probe, not the whole window again
+    fake.ack_all()  # the ACL was fixed
+    fwd.run_pending()
+    assert event_seqs(fake)[4:] == [2, 3, 4]
+    while fake.ack_all():
+        fwd.run_pending()
+    assert outbox.pending_count() == 0
