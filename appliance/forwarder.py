@@ -7,6 +7,12 @@ logged as an error, counted, and the event goes back to pending; the forwarder t
 holds off for ``retry_rejected_s`` and probes with one event at a time until one is
 accepted, so a refusing broker is neither hammered nor flooded in the logs.
 
+PUBACK 16 (no matching subscribers) is a success to MQTT but means nobody got the
+event: central's ingest session is not on the broker (a broker that lost its state,
+or central never started). Acknowledging it would lose the event, so it stays
+pending and is offered again after ``retry_rejected_s``, one at a time, until central
+is listening again.
+
 What the box cannot see: a broker that drops a refused publish but still answers
 success (MQTT 3.1.1, or some Mosquitto ACL set-ups). Central's seq-gap detection and
 ``resend`` command are the safety net for that; the refusal then shows up at central.
@@ -30,7 +36,7 @@ from protocol.errors import MalformedMessage
 from protocol.messages import Command, CommandAck, DeviceStatus, ResendRequest
 
 from .outbox import Outbox, OutboxError
-from .transport import Message, Transport
+from .transport import NO_MATCHING_SUBSCRIBERS, Message, Transport
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +54,7 @@ class ForwarderStats:
     acked: int = 0
     rejected: int = 0  # PUBACK with a failure code, any
     not_authorised: int = 0  # of which 135
+    no_subscribers: int = 0  # PUBACK 16: nobody listening yet; kept pending
     last_error: str = ""
     commands_served: int = 0
     commands_refused: int = 0
@@ -194,6 +201,16 @@ class Forwarder:
     def _puback(self, mid: int, code: int, reason: str) -> int | None:
         seq = self._inflight.pop(mid, None)
         what = self._other.pop(mid, None)
+        if code == NO_MATCHING_SUBSCRIBERS and seq is not None:
+            self.stats.no_subscribers += 1
+            log.warning(
+                "no subscriber for event seq %d (is central's ingest running?); "
+                "kept pending, retry in %.0f s", seq, self.retry_rejected_s,
+            )  # fmt: skip
+            self.outbox.mark_pending([seq])
+            self._hold_until = self._clock() + self.retry_rejected_s
+            self._probing = True
+            return None
         if code < 128:
             if seq is not None:
                 self._probing = False

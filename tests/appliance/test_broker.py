@@ -158,6 +158,8 @@ def test_a_publish_the_acl_refuses_is_not_counted_as_delivered(tmp_path):
 def test_reconnects_after_a_broker_crash(tmp_path):
     broker = Mosquitto(tmp_path / "broker").start()
     cfg = config_for(tmp_path, broker.port)
+    # central's stand-in: without a subscriber the box rightly keeps its events (PUBACK 16)
+    central = Subscriber(broker.port, topics.event_topic(cfg.site, cfg.device))
     box = Box(cfg).start()
     try:
         box.outbox.append_many([rating_body(i) for i in range(5)])
@@ -171,6 +173,7 @@ def test_reconnects_after_a_broker_crash(tmp_path):
         assert state(retained(broker.port, status_topic)) == "online"  # re-published
     finally:
         box.stop()
+        central.close()
         broker.stop()
 
 

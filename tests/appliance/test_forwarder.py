@@ -77,10 +77,20 @@ def test_an_event_is_acked_only_on_a_success_puback(fwd, fake, outbox):
     assert fwd.stats.acked == 1
 
 
-def test_no_matching_subscribers_is_still_a_success(fwd, fake, outbox):
+def test_no_matching_subscribers_keeps_the_event_until_central_listens(
+    fwd, fake, outbox, clock
+):
+    # PUBACK 16: the broker took it but nobody (no central ingest session) got it
     outbox.append(rating_body())
     fwd.run_pending()
     fake.ack_all(NO_MATCHING_SUBSCRIBERS)
+    fwd.run_pending()
+    assert outbox.counts() == {PENDING: 1, IN_FLIGHT: 0, ACKED: 0}
+    assert fwd.stats.no_subscribers == 1
+    clock.t += 5  # central's ingest is back; the event is offered again
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 1]
+    fake.ack_all()
     fwd.run_pending()
     assert outbox.counts()[ACKED] == 1
 
