@@ -1,0 +1,189 @@
+"""``zhifang central ...``: serve, ingest, migrate, device add/list/revoke.
+
+Configuration comes from ``ZHIFANG_*`` environment variables (see ``settings.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("central", help="中心服务：API、控制台、MQTT 接入")
+    csub = p.add_subparsers(dest="central_command", required=True)
+
+    serve = csub.add_parser("serve", help="run the HTTP API + console (and ingest)")
+    serve.add_argument("--no-ingest", action="store_true", help="do not run MQTT ingest here")
+    serve.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
+    serve.set_defaults(func=_serve)
+
+    ingest = csub.add_parser("ingest", help="run one MQTT ingest worker only")
+    ingest.add_argument(
+        "--client-id",
+        help="this worker's MQTT client id (unique per worker, stable across restarts)",
+    )
+    ingest.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
+    ingest.set_defaults(func=_ingest)
+
+    csub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_migrate)
+
+    dev = csub.add_parser("device", help="register, list and revoke boxes")
+    dsub = dev.add_subparsers(dest="device_command", required=True)
+    add = dsub.add_parser("add", help="register a box")
+    add.add_argument("name")
+    add.add_argument("--site", required=True)
+    add.add_argument("--public-key", required=True, help="base64 Ed25519 public key")
+    add.set_defaults(func=_device_add)
+    ls = dsub.add_parser("list", help="list boxes")
+    ls.add_argument("--site")
+    ls.set_defaults(func=_device_list)
+    rv = dsub.add_parser("revoke", help="revoke a box: its events are quarantined from now on")
+    rv.add_argument("name")
+    rv.set_defaults(func=_device_revoke)
+
+
+def _settings() -> Any:
+    from pydantic import ValidationError
+
+    from .settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        print(f"配置错误 (configuration error):\n{e}", file=sys.stderr)
+        raise SystemExit(2) from e
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from .database import make_engine, migrate
+
+    engine = make_engine(_settings())
+    migrate(engine)
+    print(f"schema is up to date ({engine.url.render_as_string(hide_password=True)})")
+    return 0
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from .database import make_engine, migrate
+    from .ingest.mqtt import IngestError
+    from .ingest.runner import run_ingest
+
+    _logging()
+    settings = _settings()
+    if args.client_id:
+        settings = settings.model_copy(update={"ingest_client_id": args.client_id})
+    if not args.no_migrate:
+        migrate(make_engine(settings))
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    try:
+        stats = run_ingest(settings, stop)
+    except IngestError as e:
+        print(f"ingest stopped: {e}", file=sys.stderr)
+        return 1
+    print(f"ingest stopped: {stats}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .database import make_engine, migrate
+    from .ingest.runner import run_ingest
+
+    _logging()
+    settings = _settings()
+    engine = make_engine(settings)
+    if not args.no_migrate:
+        migrate(engine)
+    stop = threading.Event()
+    failed: list[BaseException] = []
+    worker = None
+    if not args.no_ingest:
+
+        def ingest() -> None:
+            try:
+                run_ingest(settings, stop)
+            except BaseException as e:  # reported below; the API keeps serving
+                failed.append(e)
+                logging.getLogger("central.ingest").exception("ingest stopped")
+
+        worker = threading.Thread(target=ingest, name="ingest", daemon=True)
+        worker.start()
+    app = create_app(settings, engine=engine)
+    print(f"智访 central: {settings.public_url}/console/", flush=True)
+    try:
+        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="info")
+    finally:
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=10)
+    return 1 if failed else 0
+
+
+def _with_session(fn: Any) -> Any:
+    from .database import make_engine, make_session_factory
+
+    sessions = make_session_factory(make_engine(_settings()))
+    with sessions.begin() as s:
+        return fn(s)
+
+
+def _device_add(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from .devices import service
+    from .devices.schemas import DeviceCreate
+
+    try:
+        data = DeviceCreate(name=args.name, site=args.site, public_key=args.public_key)
+    except ValidationError as e:
+        print(f"输入有误: {e}", file=sys.stderr)
+        return 2
+    try:
+        _with_session(lambda s: service.register(s, data=data))
+    except service.DeviceExists as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"已登记设备 {data.name}（站点 {data.site}）")
+    return 0
+
+
+def _device_list(args: argparse.Namespace) -> int:
+    from .devices import service
+
+    def show(s: Any) -> None:
+        for d in service.list_devices(s, site=args.site):
+            state = "已吊销" if d.revoked_at else d.status
+            seen = d.last_seen.isoformat() if d.last_seen else "-"
+            print(f"{d.id}\t{d.site}\t{state}\t{seen}\t{d.public_key}")
+
+    _with_session(show)
+    return 0
+
+
+def _device_revoke(args: argparse.Namespace) -> int:
+    from .devices import service
+
+    try:
+        _with_session(lambda s: service.revoke(s, name=args.name))
+    except service.DeviceNotFound as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"已吊销设备 {args.name}")
+    return 0

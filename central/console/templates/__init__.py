@@ -1,0 +1,1 @@
+"""Console templates (a package only so that wheels ship the *.html files)."""

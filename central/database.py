@@ -1,0 +1,121 @@
+"""Engines, sessions and migrations.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=NORMAL`` (a commit
+survives a process crash; only an OS crash may lose the last commits, never corrupt
+the file), a busy timeout, and foreign keys on. PostgreSQL is used by URL
+(``postgresql+psycopg://...``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from .settings import Settings
+
+BASE_REVISION = "0001_foundation"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATE_LOCK_ID = 0x5A48_4946  # "ZHIF": the advisory lock migrations take on PostgreSQL
+
+
+def make_engine(settings: Settings, *, write_immediate: bool = False, **kwargs: Any) -> Engine:
+    """An engine for ``settings.db_url``.
+
+    ``write_immediate`` (SQLite only) starts every transaction with ``BEGIN IMMEDIATE``:
+    a writer that reads first (ingest) then cannot deadlock with another writer and get
+    "database is locked" without waiting; it waits for the busy timeout instead.
+    """
+    return engine_for_url(settings.db_url, write_immediate=write_immediate, **kwargs)
+
+
+def engine_for_url(url_text: str | URL, *, write_immediate: bool = False, **kwargs: Any) -> Engine:
+    url = make_url(url_text)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **kwargs,
+    )
+    begin = "BEGIN IMMEDIATE" if write_immediate else "BEGIN"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # take transaction control from pysqlite so that BEGIN is ours (see "begin")
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def load_models() -> MetaData:
+    """Import every ``central.<domain>.models`` module so ``Base.metadata`` is complete."""
+    import central
+
+    from .db import Base
+
+    for info in pkgutil.iter_modules(central.__path__):
+        if not info.ispkg or info.name == "migrations":
+            continue
+        name = f"central.{info.name}.models"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+    return Base.metadata
+
+
+def alembic_config() -> Any:
+    """Alembic config for our migrations; pass a connection in ``cfg.attributes``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def migrate(engine: Engine, *, revision: str = "heads") -> None:
+    """Bring the schema up to ``revision`` (all heads: every domain's branch).
+
+    Safe to run from several processes at once (serve and ingest workers all migrate
+    on start): the first takes a lock, the others wait and then find nothing to do.
+    """
+    from alembic import command
+
+    cfg = alembic_config()
+    sqlite = engine.dialect.name == "sqlite"
+    # SQLite: the whole migration in one BEGIN IMMEDIATE transaction (the write lock first)
+    eng = engine_for_url(engine.url, write_immediate=True, poolclass=NullPool) if sqlite else engine
+    try:
+        with eng.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_ID})")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        if eng is not engine:
+            eng.dispose()

@@ -1,0 +1,102 @@
+"""Dossier queries. Reading a person's dossier writes an audit row in the same
+transaction (the caller commits), so there is no read without its record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from central.audit import service as audit
+
+from . import crypto
+from .models import Person, Reception
+from .schemas import PersonPublic, ReceptionDetail, ReceptionSummary, StepPublic, Timeline
+
+
+class NotFound(LookupError):
+    pass
+
+
+def _summary(r: Reception, person: Person | None) -> ReceptionSummary:
+    s = ReceptionSummary.model_validate(r)
+    s.person_name = person.name if person else None
+    return s
+
+
+def _detail(r: Reception, person: Person | None) -> ReceptionDetail:
+    return ReceptionDetail(
+        **_summary(r, person).model_dump(),
+        steps=[StepPublic.model_validate(st) for st in r.steps],
+    )
+
+
+def recent_receptions(session: Session, *, limit: int = 50) -> list[ReceptionSummary]:
+    rows = session.execute(
+        select(Reception, Person)
+        .outerjoin(Person, Person.id == Reception.person_id)
+        .order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc())
+        .limit(limit)
+    ).all()
+    return [_summary(r, p) for r, p in rows]
+
+
+def get_reception(session: Session, *, reception_id: str) -> ReceptionDetail:
+    r = session.scalar(
+        select(Reception).where(Reception.id == reception_id).options(selectinload(Reception.steps))
+    )
+    if r is None:
+        raise NotFound(f"没有编号为 {reception_id} 的接访记录")
+    person = session.get(Person, r.person_id) if r.person_id else None
+    return _detail(r, person)
+
+
+def person_public(person: Person, *, enc_key: bytes) -> PersonPublic:
+    masked = None
+    if person.id_number_enc is not None:
+        try:
+            masked = crypto.mask_id_number(crypto.decrypt_id_number(enc_key, person.id_number_enc))
+        except crypto.DecryptError:
+            masked = "（无法解密）"
+    return PersonPublic(
+        id=person.id,
+        name=person.name,
+        id_number_masked=masked,
+        phone=person.phone,
+        township=person.township,
+        created_at=person.created_at,
+    )
+
+
+def person_timeline(
+    session: Session,
+    *,
+    person_id: str,
+    actor: str,
+    reason: str,
+    client: str | None,
+    enc_key: bytes,
+) -> Timeline:
+    """One person's receptions, newest first. Audited: who, when, why."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"没有编号为 {person_id} 的当事人")
+    audit.record(
+        session,
+        actor=actor,
+        action="person.timeline.read",
+        target=f"person:{person_id}",
+        reason=reason,
+        client=client,
+    )
+    receptions: Sequence[Reception] = session.scalars(
+        select(Reception)
+        .where(Reception.person_id == person_id)
+        .options(selectinload(Reception.steps))
+        .order_by(Reception.started_at.desc().nulls_last())
+    ).all()
+    return Timeline(
+        person=person_public(person, enc_key=enc_key),
+        receptions=[_detail(r, person) for r in receptions],
+    )

@@ -1,0 +1,159 @@
+"""Events → the dossier rows (person, reception, steps, rating).
+
+Events of one reception may arrive in any order (a gap is filled by a resend later),
+so every rule here is order-independent: the first rating binds, the highest risk
+wins, counts add up. Runs inside the ingest batch's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from central.db import from_ms
+from central.dossier import crypto
+from central.dossier.models import Person, Reception, ReceptionStep, new_id
+from protocol.envelope import Envelope
+from protocol.messages import (
+    Body,
+    IdentityChecked,
+    PersonRef,
+    RatingGiven,
+    ReceptionEnded,
+    ReceptionStarted,
+    RiskNote,
+    WorkflowStepDone,
+)
+
+RISK_ORDER = {"low": 1, "medium": 2, "high": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class IdKeys:
+    hash_key: bytes
+    enc_key: bytes
+
+
+def _reception_id(body: Body) -> str:
+    return body.reception_id  # type: ignore[attr-defined]
+
+
+class Projector:
+    """Applies one batch of accepted events. Create one per transaction."""
+
+    def __init__(self, session: Session, *, keys: IdKeys) -> None:
+        self._s = session
+        self._keys = keys
+        self._receptions: dict[str, Reception] = {}
+        self._persons_by_hash: dict[str, Person] = {}
+        self._steps: list[dict[str, Any]] = []
+        self._persons_by_contact: dict[tuple[str, str], Person] = {}
+
+    def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
+        events = list(events)
+        ids = {_reception_id(body) for _, body in events}
+        if ids:
+            for r in self._s.scalars(select(Reception).where(Reception.id.in_(ids))):
+                self._receptions[r.id] = r
+        with self._s.no_autoflush:
+            for env, body in events:
+                self.apply(env, body)
+        self._s.flush()  # receptions first: steps refer to them
+        if self._steps:
+            # steps are insert-only: one executemany instead of an ORM object each
+            self._s.execute(insert(ReceptionStep), self._steps)
+
+    def _reception(self, env: Envelope, reception_id: str) -> Reception:
+        r = self._receptions.get(reception_id)
+        if r is None:
+            r = Reception(id=reception_id, device=env.device, events=0)
+            self._s.add(r)
+            self._receptions[reception_id] = r
+        return r
+
+    def apply(self, env: Envelope, body: Body) -> None:
+        r = self._reception(env, _reception_id(body))
+        r.events = (r.events or 0) + 1
+        officer = getattr(body, "officer_id", None)
+        if officer and not r.officer_id:
+            r.officer_id = officer
+        match body:
+            case ReceptionStarted():
+                r.officer_id = body.officer_id
+                r.kind = body.kind
+                r.visitors = body.visitors
+                r.started_at = from_ms(body.started_at)
+            case IdentityChecked():
+                if (
+                    body.subject == "petitioner"
+                    and body.person is not None
+                    and body.outcome in ("verified", "new_person")
+                ):
+                    r.person_id = self._person(body.person).id
+            case WorkflowStepDone():
+                self._steps.append(
+                    {
+                        "reception_id": r.id,
+                        "event_id": env.event_id,
+                        "step": body.step,
+                        "officer_id": body.officer_id,
+                        "at": from_ms(body.at),
+                        "matter_ref": body.matter_ref,
+                        "fields": dict(body.fields),
+                        "note": body.note,
+                    }
+                )
+                self._risk(r, body.risk)
+            case RatingGiven():
+                at = from_ms(body.at)
+                if r.rated_at is None or at < r.rated_at:  # the first rating binds
+                    r.rating, r.rated_at = body.rating, at
+            case ReceptionEnded():
+                r.ended_at = from_ms(body.ended_at)
+                r.events_expected = body.events
+                self._risk(r, body.risk)
+
+    @staticmethod
+    def _risk(r: Reception, risk: RiskNote | None) -> None:
+        if risk is None:
+            return
+        if r.risk_level is None or RISK_ORDER[risk.level] > RISK_ORDER.get(r.risk_level, 0):
+            r.risk_level, r.risk_reason = risk.level, risk.reason
+
+    def _person(self, ref: PersonRef) -> Person:
+        """One dossier per person: same ID number → same person; else name + phone."""
+        if ref.id_number:
+            h = crypto.id_number_hash(self._keys.hash_key, ref.id_number)
+            p = self._persons_by_hash.get(h) or self._s.scalar(
+                select(Person).where(Person.id_number_hash == h)
+            )
+            if p is None:
+                p = Person(
+                    id=new_id(),
+                    name=ref.name,
+                    id_number_hash=h,
+                    id_number_enc=crypto.encrypt_id_number(self._keys.enc_key, ref.id_number),
+                )
+                self._s.add(p)
+            self._persons_by_hash[h] = p
+        else:
+            p = self._persons_by_contact.get((ref.name, ref.phone)) if ref.phone else None
+            if p is None and ref.phone:
+                p = self._s.scalar(
+                    select(Person)
+                    .where(Person.phone == ref.phone, Person.name == ref.name)
+                    .order_by(Person.created_at)
+                    .limit(1)
+                )
+            if p is None:
+                p = Person(id=new_id(), name=ref.name)
+                self._s.add(p)
+        if ref.phone:
+            self._persons_by_contact[(ref.name, ref.phone)] = p
+        p.phone = p.phone or ref.phone
+        p.township = p.township or ref.township
+        return p

@@ -1,0 +1,54 @@
+"""Read-side queries over what ingest stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from central.devices.models import Device
+from central.dossier.models import Person, Reception
+
+from .models import Event, Quarantine
+from .schemas import Stats
+
+
+def list_quarantine(
+    session: Session, *, limit: int = 100, reason: str | None = None, device: str | None = None
+) -> Sequence[Quarantine]:
+    q = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
+    if reason is not None:
+        q = q.where(Quarantine.reason == reason)
+    if device is not None:
+        q = q.where(Quarantine.device == device)
+    return session.scalars(q).all()
+
+
+def stats(session: Session) -> Stats:
+    def count(model: type) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    ratings = dict(
+        session.execute(
+            select(Reception.rating, func.count())
+            .where(Reception.rating.is_not(None))
+            .group_by(Reception.rating)
+        ).all()
+    )
+    by_reason = dict(
+        session.execute(select(Quarantine.reason, func.count()).group_by(Quarantine.reason)).all()
+    )
+    online = session.scalar(
+        select(func.count()).select_from(Device).where(Device.status == "online")
+    )
+    return Stats(
+        receptions=count(Reception),
+        events=count(Event),
+        quarantined=sum(by_reason.values()),
+        quarantined_by_reason=by_reason,
+        ratings=ratings,
+        devices=count(Device),
+        devices_online=online or 0,
+        persons=count(Person),
+    )

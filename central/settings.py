@@ -1,0 +1,145 @@
+"""Central's configuration: one pydantic-settings model, read from ``ZHIFANG_*``.
+
+Nothing is read at import time: call ``Settings()`` (or pass values) where the
+process starts. Secrets left at their placeholder are refused outside development,
+so a production server cannot start with the keys everyone can read in this file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development placeholders (public by definition): refused unless environment="development".
+PLACEHOLDER_SECRET = "change-me-development-only"
+PLACEHOLDER_ID_HASH_KEY = base64.b64encode(b"zhifang-dev-only-id-hash-key-32b").decode()
+PLACEHOLDER_ID_ENC_KEY = base64.b64encode(b"zhifang-dev-only-id-enc-key--32b").decode()
+
+
+class SettingsError(ValueError):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+def decode_key32(name: str, value: str) -> bytes:
+    try:
+        raw = base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as e:
+        raise SettingsError(f"{name} must be base64 (of 32 random bytes)") from e
+    if len(raw) != 32:
+        raise SettingsError(f"{name} must decode to 32 bytes, got {len(raw)}")
+    return raw
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIFANG_", extra="forbid", frozen=True)
+
+    environment: Literal["development", "production"] = Field(
+        default="production",
+        description="'development' allows the placeholder secrets below; never in production",
+    )
+    data_dir: Path = Field(
+        default=Path("var/central"), description="where the SQLite file and blobs are kept"
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; "
+        "default: SQLite file central.db under data_dir",
+    )
+
+    mqtt_host: str = Field(default="127.0.0.1", description="MQTT broker host")
+    mqtt_port: int = Field(default=1883, ge=1, le=65535, description="MQTT broker port")
+    mqtt_tls_ca: Path | None = Field(default=None, description="CA file; enables TLS when set")
+    mqtt_tls_cert: Path | None = Field(default=None, description="client certificate (PEM)")
+    mqtt_tls_key: Path | None = Field(default=None, description="client key (PEM)")
+    mqtt_username: str | None = Field(default=None, description="MQTT username, if any")
+    mqtt_password: SecretStr | None = Field(default=None, description="MQTT password, if any")
+    mqtt_session_expiry_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="how long the broker keeps the ingest session (and queues events) "
+        "while central is down",
+    )
+
+    ingest_client_id: str = Field(
+        default="zhifang-central-ingest-1",
+        min_length=1,
+        max_length=64,
+        description="MQTT client id of this ingest worker; stable across restarts, "
+        "unique per worker",
+    )
+    ingest_group: str = Field(
+        default="zhifang-central",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
+        description="shared-subscription group; workers with the same group share events",
+    )
+    ingest_batch_max: int = Field(
+        default=500, ge=1, le=10_000, description="most messages committed in one transaction"
+    )
+    gap_grace_s: float = Field(
+        default=2.0, ge=0, description="wait this long for a missing seq before asking a resend"
+    )
+    resend_backoff_max_s: float = Field(
+        default=60.0, gt=0, description="longest wait between repeated resend requests"
+    )
+
+    http_host: str = Field(default="127.0.0.1", description="HTTP listen address")
+    http_port: int = Field(default=8000, ge=1, le=65535, description="HTTP listen port")
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="URL users and boxes reach central at"
+    )
+
+    secret_key: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_SECRET),
+        description="signs sessions and tokens; at least 32 characters",
+    )
+    id_hash_key: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_ID_HASH_KEY),
+        description="base64 of 32 bytes: HMAC key for looking up ID numbers",
+    )
+    id_enc_key: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_ID_ENC_KEY),
+        description="base64 of 32 bytes: AES-256-GCM key for ID numbers at rest",
+    )
+
+    @model_validator(mode="after")
+    def _secrets_are_safe(self) -> Settings:
+        hash_key = decode_key32("ZHIFANG_ID_HASH_KEY", self.id_hash_key.get_secret_value())
+        enc_key = decode_key32("ZHIFANG_ID_ENC_KEY", self.id_enc_key.get_secret_value())
+        if hash_key == enc_key:
+            raise SettingsError("ZHIFANG_ID_HASH_KEY and ZHIFANG_ID_ENC_KEY must differ")
+        if self.environment == "development":
+            return self
+        placeholders = {
+            "ZHIFANG_SECRET_KEY": self.secret_key.get_secret_value() == PLACEHOLDER_SECRET,
+            "ZHIFANG_ID_HASH_KEY": self.id_hash_key.get_secret_value() == PLACEHOLDER_ID_HASH_KEY,
+            "ZHIFANG_ID_ENC_KEY": self.id_enc_key.get_secret_value() == PLACEHOLDER_ID_ENC_KEY,
+        }
+        left = [name for name, is_placeholder in placeholders.items() if is_placeholder]
+        if left:
+            raise SettingsError(
+                f"{', '.join(left)} still at the development placeholder; set real secrets "
+                "(e.g. `python -c 'import os,base64;print(base64.b64encode(os.urandom(32))"
+                ".decode())'`) or ZHIFANG_ENVIRONMENT=development"
+            )
+        if len(self.secret_key.get_secret_value()) < 32:
+            raise SettingsError("ZHIFANG_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'central.db').as_posix()}"
+
+    @property
+    def id_hash_key_bytes(self) -> bytes:
+        return decode_key32("ZHIFANG_ID_HASH_KEY", self.id_hash_key.get_secret_value())
+
+    @property
+    def id_enc_key_bytes(self) -> bytes:
+        return decode_key32("ZHIFANG_ID_ENC_KEY", self.id_enc_key.get_secret_value())
