@@ -18,13 +18,18 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .console.views import make_router as console_router
     from .devices.api import router as devices
     from .dossier.api import persons, receptions
+    from .evidence.api import router as evidence
+    from .evidence.service import make_service as evidence_service
     from .ingest.api import quarantine, stats
+    from .workflow.api import router as matters
 
     app = FastAPI(title="智访 Zhifang central", version="0.1.0")
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
-    for router in (devices, receptions, persons, quarantine, stats, console_router()):
+    app.state.evidence = evidence_service(settings.data_dir)
+    routers = (devices, receptions, persons, matters, evidence, quarantine, stats)
+    for router in (*routers, console_router()):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

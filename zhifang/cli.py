@@ -12,10 +12,12 @@ import argparse
 import importlib
 import sys
 
-# (module, attribute): each registers one or more command groups
+# modules whose register(sub) adds one or more command groups
 COMMAND_GROUPS = [
     "central.cli",
+    "central.evidence.cli",
     "appliance.cli",
+    "appliance.identity.cli",
     "provisioning.cli",
     "zhifang.demo",
 ]

@@ -1,0 +1,1 @@
+"""The evidence log: uploads, blobs, Merkle log, checkpoints, witnesses, bundles."""

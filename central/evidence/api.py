@@ -1,0 +1,177 @@
+"""HTTP API of the evidence log (``/api/evidence``): uploads, checkpoints, proofs.
+
+Resumable upload: ``POST /uploads`` with the signed manifest → ``upload_id``;
+``PUT /uploads/{id}?offset=N`` with raw bytes (repeat; ``GET /uploads/{id}`` tells
+where to resume); ``POST /uploads/{id}/finalize`` → receipt, or 422 with the reason.
+The service lives on ``app.state.evidence`` (an ``EvidenceService``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from central.deps import SessionDep
+from protocol import keys
+from protocol.evidence import MAX_JSON_BYTES
+
+from .service import MAX_CHUNK, EvidenceService, UploadRefused
+
+router = APIRouter(prefix="/api/evidence", tags=["evidence"])
+
+
+def get_service(request: Request) -> EvidenceService:
+    service: EvidenceService = request.app.state.evidence
+    return service
+
+
+ServiceDep = Annotated[EvidenceService, Depends(get_service)]
+
+
+class UploadStatus(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upload_id: str = Field(description="id to PUT chunks to")
+    received: int = Field(description="bytes received so far: the next offset")
+    size: int = Field(description="bytes the manifest announces")
+    status: str = Field(description="open / done / refused")
+    reason: str | None = Field(default=None, description="why it was refused")
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) past ``limit`` without buffering the rest."""
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise HTTPException(
+                413, detail={"reason": "too_large", "message": f"more than {limit} bytes"}
+            )
+    return bytes(buf)
+
+
+def _refused(e: UploadRefused) -> HTTPException:
+    return HTTPException(status_code=e.status, detail={"reason": e.reason, "message": str(e)})
+
+
+def _status(up: Any) -> UploadStatus:
+    from protocol.evidence import parse_signed_manifest
+
+    size = parse_signed_manifest(up.manifest).manifest.size
+    return UploadStatus(
+        upload_id=up.id, received=up.received, size=size, status=up.status, reason=up.reason
+    )
+
+
+@router.post("/uploads", status_code=201)
+async def init_upload(request: Request, session: SessionDep, svc: ServiceDep) -> UploadStatus:
+    body = await _body(request, MAX_JSON_BYTES)
+    try:
+        up = svc.init_upload(session, manifest_bytes=body)
+        session.commit()
+    except UploadRefused as e:
+        session.rollback()
+        raise _refused(e) from e
+    return _status(up)
+
+
+@router.get("/uploads/{upload_id}")
+def upload_status(upload_id: str, session: SessionDep, svc: ServiceDep) -> UploadStatus:
+    try:
+        return _status(svc.get_upload(session, upload_id))
+    except UploadRefused as e:
+        raise _refused(e) from e
+
+
+@router.put("/uploads/{upload_id}")
+async def put_chunk(
+    upload_id: str,
+    request: Request,
+    session: SessionDep,
+    svc: ServiceDep,
+    offset: Annotated[int, Query(ge=0)],
+) -> UploadStatus:
+    data = await _body(request, MAX_CHUNK)
+    try:
+        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data)
+        session.commit()
+    except UploadRefused as e:
+        session.rollback()
+        raise _refused(e) from e
+    return _status(up)
+
+
+@router.post("/uploads/{upload_id}/finalize")
+def finalize(upload_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, Any]:
+    try:
+        receipt = svc.finalize(session, upload_id=upload_id)
+    except UploadRefused as e:
+        session.commit()  # keep the refusal and its reason
+        raise _refused(e) from e
+    session.commit()
+    return receipt.as_dict()
+
+
+@router.get("/checkpoint")
+def checkpoint(session: SessionDep, svc: ServiceDep) -> Response:
+    raw = svc.log.checkpoint(session)
+    session.commit()
+    return Response(raw, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/log-key")
+def log_key(svc: ServiceDep) -> dict[str, str]:
+    return {"vkey": svc.log.verifier.vkey()}
+
+
+@router.get("/proofs/inclusion")
+def inclusion(
+    session: SessionDep,
+    svc: ServiceDep,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    try:
+        proof = svc.log.inclusion_proof(session, index, size)
+    except ValueError as e:
+        raise HTTPException(422, detail={"reason": "bad_range", "message": str(e)}) from e
+    return {"leaf_index": index, "tree_size": size, "hashes": [keys.b64e(h) for h in proof]}
+
+
+@router.get("/proofs/consistency")
+def consistency(
+    session: SessionDep,
+    svc: ServiceDep,
+    first: Annotated[int, Query(ge=0)],
+    second: Annotated[int, Query(ge=1)],
+) -> dict[str, Any]:
+    try:
+        proof = svc.log.consistency_proof(session, first, second)
+    except ValueError as e:
+        raise HTTPException(422, detail={"reason": "bad_range", "message": str(e)}) from e
+    return {"first": first, "second": second, "hashes": [keys.b64e(h) for h in proof]}
+
+
+@router.get("/receptions/{reception_id}")
+def reception(reception_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, Any]:
+    """A reception's recording and its verification state (for the console)."""
+    from .service import reception_status
+
+    return reception_status(session, svc, reception_id)
+
+
+MEDIA_TYPES = {"wav": "audio/wav", "y4m": "video/x-yuv4mpeg", "h264": "video/h264"}
+
+
+@router.get("/blobs/{sha256}")
+def blob(sha256: str, svc: ServiceDep, container: str = "bin") -> FileResponse:
+    """A stored segment by content hash, for playback in the console."""
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise HTTPException(422, detail={"reason": "bad_hash", "message": "not a SHA-256"})
+    path = svc.blobs.path(sha256)
+    if not path.exists():
+        raise HTTPException(404, detail={"reason": "not_found", "message": "no such segment"})
+    return FileResponse(path, media_type=MEDIA_TYPES.get(container, "application/octet-stream"))

@@ -1,0 +1,328 @@
+"""Evidence service: resumable segment uploads, blobs by content hash, receipts.
+
+The router only translates HTTP to these calls. Every refusal is an
+``UploadRefused`` with a machine ``reason`` and a sentence; nothing half-received is
+ever stored as a blob or logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from protocol import keys
+from protocol.evidence import EvidenceError, InclusionProof, SignedManifest, parse_signed_manifest
+
+from .log import Entry, EvidenceLog
+from .models import Blob, Upload
+
+MAX_CHUNK = 8 * 1024 * 1024
+DeviceKeyLookup = Callable[[Session, str], Ed25519PublicKey | None]
+
+
+class UploadRefused(ValueError):
+    def __init__(self, message: str, *, reason: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
+
+
+def registered_device_key(session: Session, device: str) -> Ed25519PublicKey | None:
+    """The key central.devices registered for ``device`` (None if unknown/revoked)."""
+    from central.devices.models import Device
+
+    row = session.get(Device, device)
+    if row is None or row.revoked_at is not None:
+        return None
+    return keys.load_public_b64(row.public_key)
+
+
+class BlobStore:
+    """Files named by their SHA-256 under ``root/ab/cd/<hash>``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put_file(self, src: Path, sha256: str) -> Path:
+        dest = self.path(sha256)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(src, 0o444)  # evidence is never edited in place
+        os.replace(src, dest)  # same filesystem (uploads/ sits next to blobs/)
+        fd = os.open(dest.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return dest
+
+
+@dataclass
+class Receipt:
+    leaf_index: int
+    manifest_hash: str
+    checkpoint: str  # the signed note text
+    proof: InclusionProof
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "leaf_index": self.leaf_index,
+            "manifest_hash": self.manifest_hash,
+            "checkpoint": self.checkpoint,
+            "proof": self.proof.model_dump(mode="json"),
+        }
+
+
+class EvidenceService:
+    def __init__(
+        self,
+        *,
+        log: EvidenceLog,
+        data_dir: Path,
+        device_key: DeviceKeyLookup = registered_device_key,
+        witness_keys: Sequence[tuple[str, Ed25519PublicKey]] = (),
+    ) -> None:
+        self.log = log
+        self.witness_keys = tuple(witness_keys)  # exported so bundles carry them
+        self.blobs = BlobStore(data_dir / "blobs")
+        self.uploads_dir = data_dir / "uploads"
+        self.device_key = device_key
+
+    def _part(self, upload_id: str) -> Path:
+        return self.uploads_dir / f"{upload_id}.part"
+
+    def init_upload(self, session: Session, *, manifest_bytes: bytes) -> Upload:
+        """Open an upload for a segment described by a signed manifest."""
+        try:
+            sm = parse_signed_manifest(manifest_bytes)
+        except EvidenceError as e:
+            raise UploadRefused(str(e), reason=f"manifest_{e.reason}") from e
+        m = sm.manifest
+        public = self.device_key(session, m.device)
+        if public is None:
+            raise UploadRefused(
+                f"设备 {m.device} 未登记或已吊销", reason="unknown_device", status=403
+            )
+        try:
+            sm.verify(public)
+        except EvidenceError as e:
+            raise UploadRefused(str(e), reason=f"manifest_{e.reason}", status=403) from e
+        mh = sm.manifest_hash()
+        existing = session.scalar(
+            select(Upload).where(Upload.manifest_hash == mh, Upload.status != "refused")
+        )
+        if existing is not None:
+            return existing  # a retry after a lost answer: resume it
+        self._check_chain(session, sm)
+        up = Upload(id=str(uuid.uuid4()), device=m.device, manifest=sm.to_bytes(), manifest_hash=mh)
+        session.add(up)
+        session.flush()
+        return up
+
+    def _check_chain(self, session: Session, sm: SignedManifest) -> None:
+        m = sm.manifest
+        if m.index == 0:
+            return
+        for leaf in self.log.reception_leaves(session, m.reception_id):
+            if leaf.seg_index == m.index - 1 and hashlib.sha256(leaf.data).hexdigest() != m.prev:
+                raise UploadRefused(
+                    f"manifest {m.index} does not chain to the logged manifest {m.index - 1}",
+                    reason="chain_broken",
+                )
+            if leaf.seg_index == m.index:
+                raise UploadRefused(
+                    f"reception already has a different manifest {m.index}", reason="duplicate"
+                )
+
+    def get_upload(self, session: Session, upload_id: str) -> Upload:
+        up = session.get(Upload, upload_id)
+        if up is None:
+            raise UploadRefused(f"no upload {upload_id}", reason="not_found", status=404)
+        return up
+
+    def put_chunk(self, session: Session, *, upload_id: str, offset: int, data: bytes) -> Upload:
+        up = self.get_upload(session, upload_id)
+        if up.status != "open":
+            raise UploadRefused(f"upload is {up.status}", reason=up.status, status=409)
+        if len(data) > MAX_CHUNK:
+            raise UploadRefused("chunk too large", reason="chunk_too_large", status=413)
+        size = parse_signed_manifest(up.manifest).manifest.size
+        if offset != up.received:
+            raise UploadRefused(
+                f"offset {offset} but {up.received} bytes received: resume from there",
+                reason="wrong_offset",
+                status=409,
+            )
+        if offset + len(data) > size:
+            raise UploadRefused(
+                f"more bytes than the manifest's {size}", reason="size_mismatch", status=422
+            )
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        part = self._part(upload_id)
+        with open(part, "r+b" if part.exists() else "wb") as f:
+            f.truncate(offset)  # drop bytes of a chunk whose answer was lost
+            f.seek(offset)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        up.received = offset + len(data)
+        session.flush()
+        return up
+
+    def finalize(self, session: Session, *, upload_id: str) -> Receipt:
+        up = self.get_upload(session, upload_id)
+        sm = parse_signed_manifest(up.manifest)
+        if up.status == "done":
+            return self.receipt(session, sm)
+        if up.status != "open":
+            raise UploadRefused(f"upload was refused: {up.reason}", reason="refused")
+        part = self._part(upload_id)
+        m = sm.manifest
+        blob = self.blobs.path(m.sha256)
+        # a crash after the move into the blob store but before the commit leaves the
+        # bytes there and no part file: finalize again from the blob
+        source = part if part.exists() or not blob.exists() else blob
+        h, size = hashlib.sha256(), 0
+        if source.exists():
+            with source.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+                    size += len(chunk)
+        reason = None
+        if size != m.size:
+            reason = ("size_mismatch", f"received {size} bytes, the manifest says {m.size}")
+        elif h.hexdigest() != m.sha256:
+            reason = ("hash_mismatch", "segment bytes do not match the manifest's SHA-256")
+        if reason is not None:
+            up.status, up.reason = "refused", f"{reason[0]}: {reason[1]}"
+            part.unlink(missing_ok=True)
+            session.flush()
+            raise UploadRefused(reason[1], reason=reason[0])
+        if source == part:
+            if blob.exists():
+                part.unlink()  # the same bytes are stored already
+            else:
+                self.blobs.put_file(part, m.sha256)
+        if session.get(Blob, m.sha256) is None:
+            session.add(Blob(sha256=m.sha256, size=size))
+        existing = self.log.leaf(session, up.manifest_hash)
+        if existing is None:
+            entry = Entry(sm.to_bytes(), up.manifest_hash, m.reception_id, m.index)
+            [index] = self.log.append(session, [entry])
+        else:
+            index = existing.leaf_index
+        up.status, up.leaf_index = "done", index
+        session.flush()
+        return self.receipt(session, sm)
+
+    def receipt(self, session: Session, sm: SignedManifest) -> Receipt:
+        leaf = self.log.leaf(session, sm.manifest_hash())
+        if leaf is None:
+            raise UploadRefused("manifest is not in the log", reason="not_found", status=404)
+        cp = self.log.checkpoint(session)
+        size = self.log.size(session)
+        proof = self.log.inclusion_proof(session, leaf.leaf_index, size)
+        return Receipt(
+            leaf_index=leaf.leaf_index,
+            manifest_hash=sm.manifest_hash(),
+            checkpoint=cp.decode("utf-8"),
+            proof=InclusionProof(
+                leaf_index=leaf.leaf_index,
+                tree_size=size,
+                hashes=tuple(keys.b64e(h) for h in proof),
+            ),
+        )
+
+
+def open_log(data_dir: Path, *, origin: str | None = None) -> EvidenceLog:
+    """The site's log: key and origin kept under ``data_dir/keys`` (made on first use).
+
+    The origin is fixed when the key is made: every checkpoint ever signed names it.
+    """
+    from .log import load_log_key
+
+    key_path = data_dir / "keys" / "evidence-log.key"
+    origin_path = data_dir / "keys" / "evidence-log.origin"
+    key = load_log_key(key_path)
+    if origin_path.exists():
+        stored = origin_path.read_text("utf-8").strip()
+        if origin is not None and origin != stored:
+            raise ValueError(f"log origin is {stored!r}; it cannot change to {origin!r}")
+        origin = stored
+    else:
+        origin = origin or "zhifang.local/evidence"
+        origin_path.write_text(origin + "\n", encoding="utf-8")
+    return EvidenceLog(origin=origin, key=key)
+
+
+def make_service(data_dir: Path) -> EvidenceService:
+    """What ``create_app`` puts on ``app.state.evidence``."""
+    return EvidenceService(log=open_log(data_dir), data_dir=data_dir / "evidence")
+
+
+def reception_status(
+    session: Session, service: EvidenceService, reception_id: str
+) -> dict[str, Any]:
+    """What the console shows for a reception's recording: each segment and its state.
+
+    Checks, with central's own copies: the manifest signature chain, each blob's hash,
+    and each leaf's inclusion in the current checkpoint.
+    """
+    from protocol import merkle
+
+    leaves = service.log.reception_leaves(session, reception_id)
+    size = service.log.size(session)
+    root = service.log.root(session, size) if size else b""
+    segments, problems, prev = [], [], None
+    for n, leaf in enumerate(leaves):
+        m = parse_signed_manifest(leaf.data).manifest
+        state = "ok"
+        if m.index != n or m.prev != prev:
+            state = "chain_broken"
+        blob = service.blobs.path(m.sha256)
+        if not blob.exists():
+            state = "missing"
+        proof = service.log.inclusion_proof(session, leaf.leaf_index, size)
+        try:
+            merkle.verify_inclusion(leaf.leaf_index, size, merkle.hash_leaf(leaf.data), proof, root)
+        except merkle.ProofError:
+            state = "not_in_log"
+        if state != "ok":
+            problems.append(f"segment {m.index}: {state}")
+        prev = hashlib.sha256(leaf.data).hexdigest()
+        segments.append(
+            {
+                "index": m.index,
+                "media": m.media,
+                "container": m.container,
+                "start_ms": m.start_ms,
+                "end_ms": m.end_ms,
+                "sha256": m.sha256,
+                "size": m.size,
+                "leaf_index": leaf.leaf_index,
+                "final": m.final,
+                "state": state,
+            }
+        )
+    complete = bool(segments) and segments[-1]["final"]
+    if segments and not complete:
+        problems.append("recording not complete yet (no final segment logged)")
+    return {
+        "reception_id": reception_id,
+        "verified": bool(segments) and not problems,
+        "complete": complete,
+        "tree_size": size,
+        "segments": segments,
+        "problems": problems,
+    }

@@ -1,0 +1,495 @@
+"""Signed segment manifests and the offline evidence-bundle verifier.
+
+A reception is recorded as segments (a few seconds of audio or video each). Each has
+a manifest, signed by the device key, that carries the segment's SHA-256 and size,
+its index and time range, and the hash of the previous manifest, so the manifests
+form one chain per reception; the last one says ``final``. Central appends every
+signed manifest (its canonical bytes) as a leaf of its Merkle log.
+
+Bundle layout (``zhifang evidence export``), verified by ``verify_bundle`` with
+nothing but this package::
+
+    bundle.json                 reception, device, log origin, segment count
+    keys/device.pub             base64 Ed25519 public key of the box
+    keys/log.vkey               C2SP verifier key of the log
+    keys/witness-<name>.pub     base64 Ed25519 keys of witnesses (optional)
+    keys/tsa.pem                the timestamp authority's certificate chain (optional)
+    manifests/NNNNNN.json       signed manifests, canonical JSON
+    media/NNNNNN.<container>    the segments
+    proofs/NNNNNN.json          inclusion proof of each manifest in the checkpoint
+    checkpoint.note             signed checkpoint (+ witness cosignatures)
+    checkpoint.tsr              RFC 3161 response over the checkpoint's text, i.e. the
+                                note without its signature lines (optional)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import keys, merkle, note
+from .canonical import canonical_json
+from .errors import ProtocolError
+
+FORMAT: Literal["zhifang-evidence-bundle/1"] = "zhifang-evidence-bundle/1"
+MAX_JSON_BYTES = 256 * 1024
+Hex32 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+ReceptionId = Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$", description="UUID of the reception")]
+Millis = Annotated[int, Field(ge=0, le=2**53 - 1, description="ms since the Unix epoch, UTC")]
+Role = Literal["npc_deputy", "cppcc_member", "lawyer", "legal_aid", "other"]
+ROLE_ZH = {
+    "npc_deputy": "人大代表",
+    "cppcc_member": "政协委员",
+    "lawyer": "律师",
+    "legal_aid": "法律援助人员",
+    "other": "其他见证人",
+}
+
+
+class EvidenceError(ProtocolError, ValueError):
+    reason = "bad_evidence"
+
+
+class Participant(BaseModel):
+    """A third party present at the reception (第三方见证)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    role: Role = Field(description="人大代表 / 政协委员 / 律师 / 法律援助 / 其他")
+    name: str = Field(min_length=1, max_length=100, description="name as recorded")
+
+
+class SegmentManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    v: Literal[1] = Field(default=1, description="manifest schema version")
+    reception_id: ReceptionId
+    device: str = Field(min_length=1, max_length=63, description="recording device")
+    device_key: str = Field(pattern=r"^[0-9a-f]{16}$", description="keys.key_id of its key")
+    index: int = Field(ge=0, le=10**7, description="0, 1, 2, … within the reception")
+    start_ms: Millis
+    end_ms: Millis
+    media: Literal["audio", "video"]
+    container: str = Field(pattern=r"^[a-z0-9]{1,8}$", description="file type: wav, avi, y4m…")
+    sha256: Hex32 = Field(description="SHA-256 of the segment bytes")
+    size: int = Field(ge=0, le=2**40, description="segment length in bytes")
+    prev: Hex32 | None = Field(description="manifest_hash of index-1; null for index 0")
+    final: bool = Field(default=False, description="the reception's last segment")
+    participants: tuple[Participant, ...] = Field(default=(), description="第三方见证")
+
+
+class SignedManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    manifest: SegmentManifest
+    sig: str = Field(min_length=1, max_length=200, description="base64 Ed25519 signature")
+
+    def to_bytes(self) -> bytes:
+        """Canonical bytes: what is stored, exported and appended to the log."""
+        return canonical_json(self.model_dump(mode="json"))
+
+    def manifest_hash(self) -> str:
+        return hashlib.sha256(self.to_bytes()).hexdigest()
+
+    def leaf_hash(self) -> bytes:
+        return merkle.hash_leaf(self.to_bytes())
+
+    def verify(self, public: Ed25519PublicKey) -> None:
+        if self.manifest.device_key != keys.key_id(public):
+            raise EvidenceError(
+                f"manifest names device key {self.manifest.device_key}, "
+                f"not the device's key {keys.key_id(public)}",
+                reason="wrong_device_key",
+            )
+        try:
+            sig = keys.b64d(self.sig)
+        except ValueError as e:
+            raise EvidenceError("manifest signature is not base64", reason="bad_signature") from e
+        try:
+            keys.verify(public, sig, canonical_json(self.manifest.model_dump(mode="json")))
+        except ProtocolError as e:
+            raise EvidenceError(
+                "manifest signature does not verify with the device key", reason="bad_signature"
+            ) from e
+
+
+def sign_manifest(manifest: SegmentManifest, key: Ed25519PrivateKey) -> SignedManifest:
+    sig = key.sign(canonical_json(manifest.model_dump(mode="json")))
+    return SignedManifest(manifest=manifest, sig=keys.b64e(sig))
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise EvidenceError(f"duplicate key {k!r}", reason="duplicate_key")
+        out[k] = v
+    return out
+
+
+def strict_json(raw: bytes, what: str) -> Any:
+    """Parse JSON that must be exactly canonical: no trailing garbage, no truncation."""
+    if len(raw) > MAX_JSON_BYTES:
+        raise EvidenceError(f"{what} is {len(raw)} bytes, too large", reason="too_large")
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise EvidenceError(
+            f"{what} is not JSON (truncated or garbage?): {e}", reason="not_json"
+        ) from e
+    try:
+        canonical = canonical_json(data)
+    except ValueError as e:
+        raise EvidenceError(f"{what}: {e}", reason="not_canonical") from e
+    if canonical != raw:
+        raise EvidenceError(f"{what} is not in canonical form", reason="not_canonical")
+    return data
+
+
+def parse_signed_manifest(raw: bytes, what: str = "manifest") -> SignedManifest:
+    strict_json(raw, what)
+    try:
+        return SignedManifest.model_validate_json(raw)
+    except ValidationError as e:
+        raise EvidenceError(f"{what} is invalid: {e}", reason="bad_manifest") from e
+
+
+class InclusionProof(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    leaf_index: int = Field(ge=0, description="the manifest's leaf in the log")
+    tree_size: int = Field(ge=1, description="size of the checkpoint the proof is for")
+    hashes: tuple[str, ...] = Field(max_length=64, description="base64, deepest first")
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.model_dump(mode="json"))
+
+    def raw_hashes(self) -> list[bytes]:
+        try:
+            return [keys.b64d(h) for h in self.hashes]
+        except ValueError as e:
+            raise EvidenceError("proof hash is not base64", reason="bad_proof") from e
+
+
+class BundleIndex(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    format: Literal["zhifang-evidence-bundle/1"] = FORMAT
+    reception_id: ReceptionId
+    device: str = Field(min_length=1, max_length=63)
+    log_origin: str = Field(min_length=1, max_length=200)
+    segments: int = Field(ge=1, le=10**7, description="number of manifests in the bundle")
+    witnesses: tuple[str, ...] = Field(default=(), description="witness names expected")
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.model_dump(mode="json"))
+
+
+# --- verification --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: str  # machine name of the failed check
+    where: str  # file in the bundle
+    message: str  # human sentence
+
+
+@dataclass
+class Report:
+    failures: list[Failure] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and bool(self.passed)
+
+    def fail(self, code: str, where: str, message: str) -> None:
+        self.failures.append(Failure(code, where, message))
+
+
+TimestampCheck = Callable[[bytes, bytes, Path], str]
+"""(checkpoint text bytes, RFC 3161 response bytes, TSA cert file) → gen time; raises."""
+
+
+@dataclass(frozen=True)
+class Trust:
+    """Keys the verifier pins (published elsewhere); None = take the bundle's own."""
+
+    device_key: Ed25519PublicKey | None = None
+    log_vkey: str | None = None
+    witnesses: tuple[tuple[str, Ed25519PublicKey], ...] = ()
+
+
+def _read(path: Path, r: Report, root: Path) -> bytes | None:
+    """A small bundle file (JSON, key, note), or None with the failure recorded."""
+    where = str(path.relative_to(root))
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise FileNotFoundError(where)
+        if path.stat().st_size > MAX_JSON_BYTES:  # never load a giant file to refuse it
+            r.fail("too_large", where, f"文件过大 (over {MAX_JSON_BYTES} bytes)")
+            return None
+        return path.read_bytes()
+    except OSError:
+        r.fail("missing_file", where, "文件缺失 (file missing)")
+        return None
+
+
+def verify_bundle(
+    directory: Path | str,
+    *,
+    trust: Trust | None = None,
+    timestamp_check: TimestampCheck | None = None,
+) -> Report:
+    """Check everything in a bundle; the report names every failed check."""
+    root = Path(directory)
+    trust = trust or Trust()
+    r = Report()
+    raw = _read(root / "bundle.json", r, root)
+    if raw is None:
+        return r
+    try:
+        strict_json(raw, "bundle.json")
+        index = BundleIndex.model_validate_json(raw)
+    except (EvidenceError, ValidationError) as e:
+        r.fail("bad_index", "bundle.json", str(e))
+        return r
+    r.facts.update(reception_id=index.reception_id, device=index.device, segments=index.segments)
+
+    # keys
+    device_key = trust.device_key
+    if device_key is None:
+        dk = _read(root / "keys/device.pub", r, root)
+        try:
+            device_key = keys.load_public_b64(dk.decode("ascii").strip()) if dk else None
+        except (ValueError, UnicodeDecodeError):
+            r.fail("bad_key", "keys/device.pub", "device public key is not base64 Ed25519")
+    log_v: note.NoteVerifier | None = None
+    vk = trust.log_vkey
+    if vk is None:
+        vb = _read(root / "keys/log.vkey", r, root)
+        vk = vb.decode("utf-8", "replace") if vb else None
+    if vk is not None:
+        try:
+            log_v = note.NoteVerifier.from_vkey(vk)
+        except (note.NoteError, ValueError) as e:
+            r.fail("bad_key", "keys/log.vkey", str(e))
+    if device_key is not None:
+        r.facts["device_key_id"] = keys.key_id(device_key)
+    if log_v is not None:
+        r.facts["log_key"] = log_v.vkey()
+
+    # checkpoint, cosignatures, timestamp
+    cp: note.Checkpoint | None = None
+    cp_raw = _read(root / "checkpoint.note", r, root)
+    if cp_raw is not None and log_v is not None:
+        try:
+            cp, cp_note = note.open_checkpoint(cp_raw, log_v)
+            if cp.origin != index.log_origin:
+                raise note.NoteError("checkpoint is of another log", reason="wrong_origin")
+            r.passed.append("checkpoint_signature")
+            r.facts.update(tree_size=cp.size, root_hash=cp.root_hash.hex())
+            _check_witnesses(root, index, trust, cp_note, r)
+        except note.NoteError as e:
+            r.fail(f"checkpoint_{e.reason}", "checkpoint.note", str(e))
+            cp = None
+    tsr = root / "checkpoint.tsr"
+    if tsr.exists() and cp_raw is not None:
+        check = timestamp_check or openssl_ts_verify
+        try:
+            # over the text, so witness cosignatures added later do not change what is stamped
+            stamped = note.parse_note(cp_raw).text.encode("utf-8")
+            r.facts["timestamp"] = check(stamped, tsr.read_bytes(), root / "keys/tsa.pem")
+            r.passed.append("rfc3161_timestamp")
+        except (ProtocolError, OSError) as e:
+            r.fail("timestamp_invalid", "checkpoint.tsr", f"RFC 3161 时间戳无效: {e}")
+
+    _check_segments(root, index, device_key, cp, r)
+    return r
+
+
+def _check_witnesses(
+    root: Path, index: BundleIndex, trust: Trust, cp_note: note.Note, r: Report
+) -> None:
+    pinned = dict(trust.witnesses)
+    # a pinned witness is required even if the bundle's index leaves it out
+    for name in sorted(set(index.witnesses) | set(pinned)):
+        where = f"keys/witness-{name.replace('/', '_')}.pub"
+        public = pinned.get(name)
+        if public is None:
+            raw = _read(root / where, r, root)
+            if raw is None:
+                continue
+            try:
+                public = keys.load_public_b64(raw.decode("ascii").strip())
+            except (ValueError, UnicodeDecodeError):
+                r.fail("bad_key", where, "witness key is not base64 Ed25519")
+                continue
+        try:
+            ts = note.CosignatureVerifier(name, public).verify(cp_note)
+            r.passed.append(f"cosignature:{name}")
+            r.facts.setdefault("witnesses", {})[name] = ts
+        except note.NoteError as e:
+            r.fail(f"witness_{e.reason}", "checkpoint.note", str(e))
+
+
+def _check_segments(
+    root: Path,
+    index: BundleIndex,
+    device_key: Ed25519PublicKey | None,
+    cp: note.Checkpoint | None,
+    r: Report,
+) -> None:
+    prev_hash: str | None = None
+    seen_hashes: set[str] = set()
+    extra = sorted(p.name for p in (root / "manifests").glob("*.json"))
+    expected = [f"{i:06d}.json" for i in range(index.segments)]
+    for name in sorted(set(extra) - set(expected)):
+        r.fail("unexpected_manifest", f"manifests/{name}", "清单之外的多余文件 (not in the chain)")
+    participants: set[tuple[str, str]] = set()
+    start = end = None
+    for i in range(index.segments):
+        where = f"manifests/{i:06d}.json"
+        raw = _read(root / where, r, root)
+        if raw is None:
+            prev_hash = None
+            continue
+        try:
+            sm = parse_signed_manifest(raw, where)
+        except EvidenceError as e:
+            r.fail(f"manifest_{e.reason}", where, str(e))
+            prev_hash = None
+            continue
+        m = sm.manifest
+        if device_key is not None:
+            try:
+                sm.verify(device_key)
+            except EvidenceError as e:
+                r.fail(f"manifest_{e.reason}", where, str(e))
+        if m.reception_id != index.reception_id or m.device != index.device:
+            r.fail("foreign_manifest", where, f"属于另一次接访 (reception {m.reception_id})")
+        if m.index != i:
+            r.fail("index_out_of_order", where, f"manifest index {m.index} at position {i}")
+        if i == 0 and m.prev is not None:
+            r.fail("chain_broken", where, "first manifest has a predecessor")
+        elif i > 0 and prev_hash is not None and m.prev != prev_hash:
+            r.fail("chain_broken", where, f"prev hash does not match manifest {i - 1}")
+        if m.final != (i == index.segments - 1):
+            r.fail(
+                "chain_end_wrong",
+                where,
+                "录像不完整: last segment is not marked final"
+                if i == index.segments - 1
+                else "a segment marked final is followed by more",
+            )
+        mh = sm.manifest_hash()
+        if mh in seen_hashes or m.sha256 in seen_hashes:
+            r.fail("duplicate_segment", where, "segment appears twice")
+        seen_hashes.update((mh, m.sha256))
+        prev_hash = mh
+        if m.end_ms < m.start_ms:
+            r.fail("bad_time_range", where, "segment ends before it starts")
+        start = m.start_ms if start is None else min(start, m.start_ms)
+        end = m.end_ms if end is None else max(end, m.end_ms)
+        participants.update((p.role, p.name) for p in m.participants)
+        _check_media(root, i, sm, r)
+        _check_proof(root, i, sm, cp, r)
+    r.facts.update(start_ms=start, end_ms=end, participants=sorted(participants))
+    if not r.failures:
+        r.passed.append("segments")
+
+
+def _check_media(root: Path, i: int, sm: SignedManifest, r: Report) -> None:
+    where = f"media/{i:06d}.{sm.manifest.container}"
+    h = hashlib.sha256()
+    size = 0
+    try:
+        if (root / where).is_symlink():
+            raise FileNotFoundError(where)  # a bundle is self-contained: no links out
+        with (root / where).open("rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+                size += len(chunk)
+                if size > sm.manifest.size:  # trailing bytes: no need to read them all
+                    break
+    except OSError:
+        r.fail("missing_file", where, "录像分段缺失 (segment missing)")
+        return
+    if size != sm.manifest.size:
+        r.fail(
+            "segment_size_mismatch",
+            where,
+            f"录像分段长度不符: {'more than' if size > sm.manifest.size else ''} {size} bytes, "
+            f"manifest says {sm.manifest.size}",
+        )
+    elif h.hexdigest() != sm.manifest.sha256:
+        r.fail("segment_hash_mismatch", where, "录像内容被改动 (SHA-256 differs from manifest)")
+
+
+def _check_proof(
+    root: Path, i: int, sm: SignedManifest, cp: note.Checkpoint | None, r: Report
+) -> None:
+    where = f"proofs/{i:06d}.json"
+    raw = _read(root / where, r, root)
+    if raw is None:
+        return
+    try:
+        strict_json(raw, where)
+        proof = InclusionProof.model_validate_json(raw)
+    except (EvidenceError, ValidationError) as e:
+        r.fail("proof_malformed", where, str(e))
+        return
+    if cp is None:
+        return  # the checkpoint's own failure is already reported
+    if proof.tree_size != cp.size:
+        r.fail("proof_wrong_size", where, f"proof is for size {proof.tree_size}, not {cp.size}")
+        return
+    try:
+        merkle.verify_inclusion(
+            proof.leaf_index, proof.tree_size, sm.leaf_hash(), proof.raw_hashes(), cp.root_hash
+        )
+    except (merkle.ProofError, EvidenceError) as e:
+        r.fail(f"inclusion_{e.reason}", where, f"清单未被日志收录 (not in the log): {e}")
+
+
+def openssl_ts_verify(data: bytes, response: bytes, tsa_pem: Path) -> str:
+    """Verify an RFC 3161 response over ``data`` with ``openssl ts``; return its time."""
+    exe = shutil.which("openssl")
+    if exe is None:
+        raise EvidenceError(
+            "openssl is not installed: cannot check the timestamp", reason="no_openssl"
+        )
+    if not tsa_pem.exists():
+        raise EvidenceError("keys/tsa.pem (the TSA certificate) is missing", reason="missing_file")
+    with tempfile.TemporaryDirectory() as tmp:
+        d, t = Path(tmp) / "data", Path(tmp) / "resp.tsr"
+        d.write_bytes(data)
+        t.write_bytes(response)
+        ok = subprocess.run(
+            [exe, "ts", "-verify", "-data", str(d), "-in", str(t), "-CAfile", str(tsa_pem)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        if ok.returncode != 0 or "Verification: OK" not in ok.stdout:
+            detail = (ok.stdout + ok.stderr).strip().splitlines()
+            raise EvidenceError(
+                "RFC 3161 timestamp does not verify: " + (detail[-1] if detail else "?"),
+                reason="timestamp_invalid",
+            )
+        text = subprocess.run(
+            [exe, "ts", "-reply", "-in", str(t), "-text"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout
+    m = re.search(r"^Time stamp: (.+)$", text, re.M)
+    return m.group(1).strip() if m else "?"
