@@ -1,0 +1,203 @@
+"""``/api/matters``: thin views over ``service`` (the lead mounts ``router``).
+
+An illegal step answers 409 with the allowed next steps; a step lacking a required
+detail 422; a concurrent update 409 (refresh and retry); nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from central.db import utcnow
+from central.deps import ActorDep, SessionDep
+
+from . import service
+from .clocks import clocks
+from .config import WorkflowConfig
+from .errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
+from .machine import allowed_actions
+from .models import MatterRow
+from .risk import assess
+from .schemas import (
+    ClockPublic,
+    MatterCreate,
+    MatterPublic,
+    RiskPublic,
+    StepCreate,
+    StepOption,
+    TransitionPublic,
+    VisitLink,
+)
+from .states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
+
+
+def get_config(request: Request) -> WorkflowConfig:
+    """The site's rules: ``app.state.workflow_config`` if the app set one, else defaults."""
+    cfg = getattr(request.app.state, "workflow_config", None)
+    if cfg is None:
+        cfg = WorkflowConfig()
+        request.app.state.workflow_config = cfg
+    return cfg
+
+
+def get_now() -> datetime:
+    """Server time of a step (a dependency, so tests can set the clock)."""
+    return utcnow()
+
+
+ConfigDep = Annotated[WorkflowConfig, Depends(get_config)]
+NowDep = Annotated[datetime, Depends(get_now)]
+
+router = APIRouter(prefix="/api/matters", tags=["matters"])
+
+
+def _options(actions: tuple[Action, ...]) -> list[dict[str, str]]:
+    return [{"action": a.value, "label": ACTION_ZH[a]} for a in actions]
+
+
+def _error(e: WorkflowError) -> HTTPException:
+    body: dict[str, Any] = {"code": e.code, "message": str(e)}
+    if isinstance(e, IllegalTransition):
+        body |= {"status": e.status.value, "action": e.action.value, "allowed": _options(e.allowed)}
+        return HTTPException(status.HTTP_409_CONFLICT, detail=body)
+    if isinstance(e, InvalidStep):
+        body |= {"field": e.field}
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
+    if isinstance(e, ClockError):
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
+    if isinstance(e, service.ReferenceMissing):
+        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
+    if isinstance(e, service.MatterNotFound):
+        return HTTPException(status.HTTP_404_NOT_FOUND, detail=body)
+    if isinstance(e, service.ConcurrentUpdate):
+        return HTTPException(status.HTTP_409_CONFLICT, detail=body)
+    return HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail=body)
+
+
+def _public(
+    session: Session, row: MatterRow, m: Matter, cfg: WorkflowConfig, now: datetime
+) -> MatterPublic:
+    risk = assess(service.risk_facts(session, m, cfg, now), cfg.risk)
+    return MatterPublic(
+        id=m.id,
+        status=m.status.value,
+        status_label=STATUS_ZH[m.status] + ("（计时中止）" if m.paused else ""),
+        summary=row.summary,
+        officer_id=row.officer_id,
+        leader_id=row.leader_id,
+        persons=service.persons(session, m.id),
+        visits=service.visits(session, m.id),
+        registered_at=m.history[0].at,
+        supervisions=m.supervisions,
+        paused=m.paused is not None,
+        allowed=[StepOption(**o) for o in _options(allowed_actions(m, now, cfg.policy))],
+        clocks=[
+            ClockPublic(**{k: v for k, v in asdict(c).items() if k != "completed_at"})
+            for c in clocks(m, cfg.rules, cfg.calendar, now)
+        ],
+        risk=RiskPublic(level=risk.level.wire, reasons=[f.reason for f in risk.findings]),
+        history=[
+            TransitionPublic(
+                seq=t.seq,
+                action=t.action,
+                label=ACTION_ZH[t.action],
+                from_status=t.from_status.value if t.from_status else None,
+                to_status=t.to_status.value,
+                actor=t.actor,
+                at=t.at,
+                reason=t.reason,
+                documents=list(t.documents),
+                details=dict(t.details),
+            )
+            for t in reversed(m.history)  # newest first, as the dossier shows it
+        ],
+    )
+
+
+def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) -> MatterPublic:
+    try:
+        row, m = service.load(session, matter_id)
+    except WorkflowError as e:
+        raise _error(e) from e
+    return _public(session, row, m, cfg, now)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_matter(
+    body: MatterCreate, session: SessionDep, actor: ActorDep, cfg: ConfigDep, now: NowDep
+) -> MatterPublic:
+    cmd = Command(
+        action=Action.register,
+        actor=actor,
+        at=now,
+        reason=body.reason,
+        documents=tuple(body.documents),
+    )
+    try:
+        m = service.open_matter(
+            session,
+            command=cmd,
+            officer_id=body.officer_id,
+            summary=body.summary,
+            person_ids=body.person_ids,
+            reception_id=body.reception_id,
+            leader_id=body.leader_id,
+        )
+    except WorkflowError as e:
+        raise _error(e) from e
+    return _view(session, m.id, cfg, now)
+
+
+@router.get("/{matter_id}")
+def read_matter(matter_id: str, session: SessionDep, cfg: ConfigDep, now: NowDep) -> MatterPublic:
+    return _view(session, matter_id, cfg, now)
+
+
+@router.post("/{matter_id}/steps")
+def take_step(
+    matter_id: str,
+    body: StepCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    cfg: ConfigDep,
+    now: NowDep,
+) -> MatterPublic:
+    cmd = Command(
+        action=Action(body.action),
+        actor=actor,
+        at=now,
+        reason=body.reason,
+        documents=tuple(body.documents),
+        target_organ=body.target_organ,
+        extension_days=body.extension_days,
+        approved_by=body.approved_by,
+        notice_document=body.notice_document,
+        pause_kind=body.pause_kind,
+        waived=body.waived,
+    )
+    try:
+        service.apply_step(session, matter_id=matter_id, command=cmd, config=cfg)
+    except WorkflowError as e:
+        raise _error(e) from e
+    return _view(session, matter_id, cfg, now)
+
+
+@router.post("/{matter_id}/visits", status_code=status.HTTP_204_NO_CONTENT)
+def link_visit(
+    matter_id: str, body: VisitLink, session: SessionDep, actor: ActorDep, now: NowDep
+) -> None:
+    try:
+        service.link_visit(
+            session, matter_id=matter_id, reception_id=body.reception_id, actor=actor, at=now
+        )
+    except (service.MatterNotFound, service.ReferenceMissing, service.ConcurrentUpdate) as e:
+        raise _error(e) from e
+    except WorkflowError as e:  # archived matter
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, detail={"code": e.code, "message": str(e)}
+        ) from e

@@ -1,0 +1,119 @@
+"""Tables of the case workflow.
+
+``matter_transition`` is the record (who, when, why, documents) and the source of
+truth: a matter's state is the fold of its transitions (``machine.replay``). The
+``matter`` row caches the status for queries and carries ``version`` (= the number
+of transitions) so two officers acting at once cannot both apply a step. Pauses and
+extensions are projections written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from central.db import Base, UTCDateTime
+from central.ingest.models import JSONType
+
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class MatterRow(Base):
+    __tablename__ = "matter"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    person_id: Mapped[str | None] = mapped_column(
+        ForeignKey("person.id"), index=True, comment="the petitioner (for a group: the first)"
+    )
+    reception_id: Mapped[str | None] = mapped_column(
+        ForeignKey("reception.id"), comment="reception where it was registered"
+    )
+    officer_id: Mapped[str] = mapped_column(String(64), index=True, comment="承办人")
+    leader_id: Mapped[str | None] = mapped_column(String(64), comment="分管领导")
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, comment="number of transitions")
+    supervisions: Mapped[int] = mapped_column(Integer, default=0)
+    paused: Mapped[bool] = mapped_column(default=False)
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    risk_level: Mapped[str | None] = mapped_column(String(16))
+    risk_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class TransitionRow(Base):
+    __tablename__ = "matter_transition"
+    __table_args__ = (UniqueConstraint("matter_id", "seq", name="uq_matter_transition_seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matter.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, comment="when the step was taken")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    documents: Mapped[list[str]] = mapped_column(JSONType, comment="document ids / hashes")
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PauseRow(Base):
+    __tablename__ = "matter_pause"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matter.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_seq: Mapped[int] = mapped_column(Integer)
+    ended_seq: Mapped[int | None] = mapped_column(Integer)
+
+
+class ExtensionRow(Base):
+    __tablename__ = "matter_extension"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matter.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    approved_by: Mapped[str] = mapped_column(String(200))
+    notice_document: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+class MatterPersonRow(Base):
+    """Persons on a matter: one for a single petitioner, several for a group visit."""
+
+    __tablename__ = "matter_person"
+
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matter.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16), comment="petitioner / representative / member")
+
+
+class MatterVisitRow(Base):
+    """A reception linked to an open matter (a repeat visit need not retell the story)."""
+
+    __tablename__ = "matter_visit"
+
+    matter_id: Mapped[str] = mapped_column(ForeignKey("matter.id"), primary_key=True)
+    reception_id: Mapped[str] = mapped_column(
+        ForeignKey("reception.id"), primary_key=True, index=True
+    )
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    linked_by: Mapped[str] = mapped_column(String(200))

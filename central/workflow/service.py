@@ -1,0 +1,370 @@
+"""Matters in the database: apply the pure machine and write the result atomically.
+
+Each public function is one unit of work: it commits on success and rolls back on
+any error, so a step is either wholly recorded (transition, status, projections) or
+not at all. ``matter.version`` guards against two officers applying a step at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from central.db import utcnow
+from central.dossier.models import Person, Reception
+
+from .alerts import Alert, Recipient, alerts
+from .clocks import ClockState, clocks
+from .config import WorkflowConfig
+from .errors import WorkflowError
+from .invariants import violations
+from .machine import RECORD_POLICY, apply, register, replay
+from .models import (
+    ExtensionRow,
+    MatterPersonRow,
+    MatterRow,
+    MatterVisitRow,
+    PauseRow,
+    TransitionRow,
+)
+from .risk import RiskFacts
+from .states import Action, Command, Matter, PauseKind, Status, Transition
+
+# Stored history was checked by the rules of its day; a later rule change must not
+# make it unreadable, so it is replayed without the time windows.
+HISTORY_POLICY = RECORD_POLICY
+
+
+class MatterNotFound(WorkflowError, LookupError):
+    code = "matter_not_found"
+
+
+class ConcurrentUpdate(WorkflowError):
+    code = "concurrent_update"
+
+
+class ReferenceMissing(WorkflowError, LookupError):
+    """A person or reception the step refers to does not exist."""
+
+    code = "reference_missing"
+
+
+class StoredHistoryError(WorkflowError):
+    """The stored transitions do not make a valid matter: shown, never used."""
+
+    code = "stored_history_invalid"
+
+
+def _to_transition(r: TransitionRow) -> Transition:
+    return Transition(
+        seq=r.seq,
+        action=Action(r.action),
+        from_status=Status(r.from_status) if r.from_status else None,
+        to_status=Status(r.to_status),
+        actor=r.actor,
+        at=r.at,
+        reason=r.reason,
+        documents=tuple(r.documents),
+        details=tuple(sorted((str(k), str(v)) for k, v in r.details.items())),
+    )
+
+
+def _to_row(matter_id: str, t: Transition, now: datetime) -> TransitionRow:
+    return TransitionRow(
+        matter_id=matter_id,
+        seq=t.seq,
+        action=t.action.value,
+        from_status=t.from_status.value if t.from_status else None,
+        to_status=t.to_status.value,
+        actor=t.actor,
+        at=t.at,
+        reason=t.reason,
+        documents=list(t.documents),
+        details=dict(t.details),
+        recorded_at=now,
+    )
+
+
+def _rebuild(row: MatterRow, rows: Sequence[TransitionRow]) -> Matter:
+    """The matter from its stored transitions, checked against the cached row."""
+    try:
+        m = replay(row.id, tuple(_to_transition(r) for r in rows), HISTORY_POLICY)
+    except (WorkflowError, ValueError) as e:
+        raise StoredHistoryError(f"事项 {row.id} 的办理记录无法复原：{e}") from e
+    problems = violations(m, HISTORY_POLICY)
+    if m.status.value != row.status or len(rows) != row.version:
+        problems.append("cached status/version differ from the transitions")
+    if problems:
+        raise StoredHistoryError(f"事项 {row.id} 的办理记录不一致：{'; '.join(problems)}")
+    return m
+
+
+def load(session: Session, matter_id: str, *, lock: bool = False) -> tuple[MatterRow, Matter]:
+    """The row and the matter rebuilt from its transitions (checked)."""
+    row = session.get(MatterRow, matter_id, with_for_update=lock)
+    if row is None:
+        raise MatterNotFound(f"事项不存在：{matter_id}")
+    rows = session.scalars(
+        select(TransitionRow)
+        .where(TransitionRow.matter_id == matter_id)
+        .order_by(TransitionRow.seq)
+    ).all()
+    return row, _rebuild(row, rows)
+
+
+def open_matter(
+    session: Session,
+    *,
+    command: Command,
+    officer_id: str,
+    summary: str,
+    person_ids: Iterable[str] = (),
+    reception_id: str | None = None,
+    leader_id: str | None = None,
+    matter_id: str | None = None,
+) -> Matter:
+    """登记: create the matter with its first transition and its persons."""
+    mid = matter_id or str(uuid.uuid4())
+    people = list(dict.fromkeys(person_ids))
+    try:
+        m = register(mid, command)
+        _check_refs(session, people, reception_id)
+        now = utcnow()
+        session.add(
+            MatterRow(
+                id=mid,
+                status=m.status.value,
+                summary=summary,
+                person_id=people[0] if people else None,
+                reception_id=reception_id,
+                officer_id=officer_id,
+                leader_id=leader_id,
+                registered_at=command.at,
+                updated_at=now,
+                version=1,
+                supervisions=0,
+                paused=False,
+            )
+        )
+        session.flush()  # the matter row first: the rows below refer to it
+        session.add(_to_row(mid, m.history[0], now))
+        for i, pid in enumerate(people):
+            role = "petitioner" if len(people) == 1 else ("representative" if i == 0 else "member")
+            session.add(MatterPersonRow(matter_id=mid, person_id=pid, role=role))
+        if reception_id:
+            session.add(
+                MatterVisitRow(
+                    matter_id=mid,
+                    reception_id=reception_id,
+                    linked_at=command.at,
+                    linked_by=command.actor,
+                )
+            )
+        session.commit()
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(f"无法登记事项（编号重复或关联记录刚被改动）：{mid}") from e
+    except BaseException:
+        session.rollback()
+        raise
+    return m
+
+
+def _check_refs(session: Session, people: list[str], reception_id: str | None) -> None:
+    if people:
+        found = set(session.scalars(select(Person.id).where(Person.id.in_(people))))
+        if missing := [p for p in people if p not in found]:
+            raise ReferenceMissing(f"人员不存在：{'、'.join(missing[:5])}")
+    if reception_id and session.get(Reception, reception_id) is None:
+        raise ReferenceMissing(f"接访记录不存在：{reception_id}")
+
+
+def apply_step(
+    session: Session, *, matter_id: str, command: Command, config: WorkflowConfig
+) -> Matter:
+    """Apply one step; on any refusal or failure nothing is written."""
+    try:
+        row, m = load(session, matter_id, lock=True)
+        new = apply(m, command, config.policy)
+        t = new.history[-1]
+        now = utcnow()
+        session.add(_to_row(matter_id, t, now))
+        _project(session, matter_id, new, t)
+        done = cast(
+            CursorResult[Any],
+            session.execute(
+                update(MatterRow)
+                .where(MatterRow.id == matter_id, MatterRow.version == row.version)
+                .values(
+                    status=new.status.value,
+                    version=len(new.history),
+                    updated_at=now,
+                    supervisions=new.supervisions,
+                    paused=new.paused is not None,
+                    reply_at=new.reply_at,
+                )
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        if done.rowcount != 1:
+            raise ConcurrentUpdate(f"事项 {matter_id} 已被他人更新，请刷新后重试")
+        session.commit()
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(f"事项 {matter_id} 已被他人更新，请刷新后重试") from e
+    except BaseException:
+        session.rollback()
+        raise
+    session.expire_all()
+    return new
+
+
+def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> None:
+    d = dict(t.details)
+    if t.action is Action.pause:
+        session.add(
+            PauseRow(
+                matter_id=matter_id,
+                kind=PauseKind(d["pause_kind"]).value,
+                reason=t.reason,
+                started_at=t.at,
+                started_seq=t.seq,
+            )
+        )
+    elif t.action is Action.resume:
+        session.execute(
+            update(PauseRow)
+            .where(PauseRow.matter_id == matter_id, PauseRow.ended_at.is_(None))
+            .values(ended_at=t.at, ended_seq=t.seq)
+            .execution_options(synchronize_session=False)
+        )
+    elif t.action is Action.extend:
+        e = new.extensions[-1]
+        session.add(
+            ExtensionRow(
+                matter_id=matter_id,
+                days=e.days,
+                reason=e.reason,
+                approved_by=e.approved_by,
+                notice_document=e.notice_document,
+                at=e.at,
+                seq=t.seq,
+            )
+        )
+
+
+def link_visit(
+    session: Session, *, matter_id: str, reception_id: str, actor: str, at: datetime
+) -> None:
+    """Link a (repeat) visit to an open matter, so the petitioner need not retell it."""
+    try:
+        row = session.get(MatterRow, matter_id)
+        if row is None:
+            raise MatterNotFound(f"事项不存在：{matter_id}")
+        if row.status == Status.archived.value:
+            raise WorkflowError(f"事项 {matter_id} 已归档，不能再关联来访")
+        _check_refs(session, [], reception_id)
+        if session.get(MatterVisitRow, (matter_id, reception_id)) is None:
+            session.add(
+                MatterVisitRow(
+                    matter_id=matter_id, reception_id=reception_id, linked_at=at, linked_by=actor
+                )
+            )
+        session.commit()
+    except IntegrityError as e:
+        session.rollback()
+        raise ConcurrentUpdate(f"关联来访未能保存，请重试：{reception_id}") from e
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def visits(session: Session, matter_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(MatterVisitRow.reception_id)
+            .where(MatterVisitRow.matter_id == matter_id)
+            .order_by(MatterVisitRow.linked_at, MatterVisitRow.reception_id)
+        )
+    )
+
+
+def risk_facts(session: Session, m: Matter, cfg: WorkflowConfig, now: datetime) -> RiskFacts:
+    """Gather what the risk rules look at for one matter."""
+    people = persons(session, m.id)
+    seen = visits(session, m.id)
+    ratings = (
+        list(session.scalars(select(Reception.rating).where(Reception.id.in_(seen))))
+        if seen
+        else []
+    )
+    late = [
+        -c.days_left
+        for c in clocks(m, cfg.rules, cfg.calendar, now)
+        if c.state is ClockState.overdue
+    ]
+    return RiskFacts(
+        visitors=max(len(people), 1),
+        group_visit=len(people) > 1,
+        repeat_visits_unresolved=max(len(seen) - 1, 0) if m.is_open else 0,
+        overdue_days=max(late, default=0),
+        dissatisfied=sum(r == "dissatisfied" for r in ratings),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Addressed:
+    """An alert with the accounts it goes to (the sender maps roles to boxes/consoles)."""
+
+    alert: Alert
+    officer_id: str
+    leader_id: str | None
+
+
+def open_alerts(session: Session, *, config: WorkflowConfig, now: datetime) -> list[Addressed]:
+    """Due-soon and overdue alerts of every open matter, most overdue first.
+
+    A matter whose stored record is inconsistent raises an alert of its own rather than
+    being skipped: nothing is missed silently.
+    """
+    out: list[Addressed] = []
+    is_open = MatterRow.status != Status.archived.value
+    # Two queries for all open matters (not two per matter): rows, then transitions.
+    rows = session.scalars(select(MatterRow).where(is_open).order_by(MatterRow.id)).all()
+    history: dict[str, list[TransitionRow]] = defaultdict(list)
+    for t in session.scalars(
+        select(TransitionRow)
+        .join(MatterRow, MatterRow.id == TransitionRow.matter_id)
+        .where(is_open)
+        .order_by(TransitionRow.matter_id, TransitionRow.seq)
+    ):
+        history[t.matter_id].append(t)
+    for row in rows:
+        try:
+            m = _rebuild(row, history[row.id])
+        except StoredHistoryError as e:
+            who = (Recipient.officer, Recipient.leader)
+            problem = Alert(row.id, None, ClockState.overdue, now.date(), who, f"办理记录异常：{e}")
+            out.append(Addressed(problem, row.officer_id, row.leader_id))
+            continue
+        for a in alerts(row.id, clocks(m, config.rules, config.calendar, now)):
+            out.append(Addressed(a, row.officer_id, row.leader_id))
+    out.sort(key=lambda x: (x.alert.due_on, x.alert.matter_id, x.alert.clock or ""))
+    return out
+
+
+def persons(session: Session, matter_id: str) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(MatterPersonRow.person_id, MatterPersonRow.role).where(
+            MatterPersonRow.matter_id == matter_id
+        )
+    ).all()
+    return [(p, r) for p, r in rows]
