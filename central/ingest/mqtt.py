@@ -169,6 +169,7 @@ class MqttIngestClient:
             log.error(self.fatal)
             return
         self.subscribed.set()
+        log.info("subscribed; ingest ready")
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
         self.connected.clear()

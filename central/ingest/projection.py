@@ -52,6 +52,7 @@ class Projector:
         self._persons_by_hash: dict[str, Person] = {}
         self._steps: list[dict[str, Any]] = []
         self._persons_by_contact: dict[tuple[str, str], Person] = {}
+        self._prefetched = False  # set once apply_all has loaded the batch's persons
 
     def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
         events = list(events)
@@ -59,6 +60,7 @@ class Projector:
         if ids:
             for r in self._s.scalars(select(Reception).where(Reception.id.in_(ids))):
                 self._receptions[r.id] = r
+        self._prefetch_persons([b.person for _, b in events if isinstance(b, IdentityChecked)])
         with self._s.no_autoflush:
             for env, body in events:
                 self.apply(env, body)
@@ -124,13 +126,30 @@ class Projector:
         if r.risk_level is None or RISK_ORDER[risk.level] > RISK_ORDER.get(r.risk_level, 0):
             r.risk_level, r.risk_reason = risk.level, risk.reason
 
+    def _prefetch_persons(self, refs: list[PersonRef | None]) -> None:
+        """Two queries per batch instead of one per identity event."""
+        hashes = {
+            crypto.id_number_hash(self._keys.hash_key, r.id_number)
+            for r in refs
+            if r is not None and r.id_number
+        }
+        if hashes:
+            for p in self._s.scalars(select(Person).where(Person.id_number_hash.in_(hashes))):
+                self._persons_by_hash[p.id_number_hash or ""] = p
+        phones = {r.phone for r in refs if r is not None and r.phone and not r.id_number}
+        if phones:
+            q = select(Person).where(Person.phone.in_(phones)).order_by(Person.created_at.desc())
+            for p in self._s.scalars(q):  # oldest last, so the oldest wins
+                self._persons_by_contact[(p.name, p.phone or "")] = p
+        self._prefetched = True
+
     def _person(self, ref: PersonRef) -> Person:
         """One dossier per person: same ID number → same person; else name + phone."""
         if ref.id_number:
             h = crypto.id_number_hash(self._keys.hash_key, ref.id_number)
-            p = self._persons_by_hash.get(h) or self._s.scalar(
-                select(Person).where(Person.id_number_hash == h)
-            )
+            p = self._persons_by_hash.get(h)
+            if p is None and not self._prefetched:
+                p = self._s.scalar(select(Person).where(Person.id_number_hash == h))
             if p is None:
                 p = Person(
                     id=new_id(),
@@ -142,7 +161,7 @@ class Projector:
             self._persons_by_hash[h] = p
         else:
             p = self._persons_by_contact.get((ref.name, ref.phone)) if ref.phone else None
-            if p is None and ref.phone:
+            if p is None and ref.phone and not self._prefetched:
                 p = self._s.scalar(
                     select(Person)
                     .where(Person.phone == ref.phone, Person.name == ref.name)
