@@ -28,7 +28,7 @@ class DemoError(RuntimeError):
     pass
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run a whole reception: simulated box → broker → central")
     p.add_argument("--once", action="store_true", help="check central's state, print, exit")
     p.add_argument("--data-dir", type=Path, default=None, help="default: var/demo (or a temp dir)")

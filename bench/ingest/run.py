@@ -24,13 +24,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, func, select
 
 from appliance.outbox import Outbox
 from bench.baseline_mqtt import raw_rate
 from central.ingest.models import Event
 from protocol import keys
+from protocol.ids import uuid7
 from protocol.messages import (
     Body,
     IdentityChecked,
@@ -40,7 +40,6 @@ from protocol.messages import (
     ReceptionStarted,
     WorkflowStepDone,
 )
-from protocol.ids import uuid7
 from tests.e2e.harness import Broker, zhifang
 
 
@@ -118,7 +117,7 @@ def pipeline(kind: str, broker: Broker, n: int, tmp: Path) -> dict[str, float | 
         cfg = box_dir / "box.toml"
         cfg.write_text(
             f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir}"\n'
-            f'[mqtt]\nport = {broker.port}\n'
+            f"[mqtt]\nport = {broker.port}\n"
         )
         log = tmp / "ingest.log"
         with log.open("w") as lf:

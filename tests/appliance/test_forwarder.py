@@ -77,9 +77,7 @@ def test_an_event_is_acked_only_on_a_success_puback(fwd, fake, outbox):
     assert fwd.stats.acked == 1
 
 
-def test_no_matching_subscribers_keeps_the_event_until_central_listens(
-    fwd, fake, outbox, clock
-):
+def test_no_matching_subscribers_keeps_the_event_until_central_listens(fwd, fake, outbox, clock):
     # PUBACK 16: the broker took it but nobody (no central ingest session) got it
     outbox.append(rating_body())
     fwd.run_pending()
