@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import threading
-import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from central.database import load_models, make_engine, make_session_factory
 from central.db import Base
 from central.settings import Settings
+from tests.databases import pg_schema_url
 
 from .helpers import make_tsa
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _tables():
@@ -33,22 +31,15 @@ def sessions(request, tmp_path):
         yield make_session_factory(engine)
         engine.dispose()
         return
-    schema = f"ev_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = create_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as e:
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {e.__class__.__name__}")
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    gen = pg_schema_url("zf_evidence")
+    url = next(gen)
+    engine = create_engine(url)
     try:
         Base.metadata.create_all(engine, tables=_tables())
         yield make_session_factory(engine)
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+        gen.close()
 
 
 @pytest.fixture(scope="module")
