@@ -185,3 +185,19 @@ def test_transfer_from_another_site_or_after_deletion_is_refused(tmp_path: Path)
     with pytest.raises(ConsentRequired, match="deleted"):
         b.import_person(t)  # a stale copy arriving late does not bring the person back
     assert not b.holds_anything_of("p1")
+
+
+def test_unused_templates_expire_after_the_retention_limit(tmp_path: Path) -> None:
+    now = [1_700_000_000_000]
+    s = TemplateStore(tmp_path / "t.db", key=KEY, clock=lambda: now[0])
+    for p in ("old", "seen"):
+        agree(s, p, ["face"])
+        s.enrol(p, "face", emb(1))
+    day = 86_400_000
+    now[0] += 400 * day
+    s.mark_used("seen")  # verified at the desk: the clock restarts for this person
+    now[0] += 800 * day
+    notices = s.expire(idle_ms=1095 * day)
+    assert [n.person_id for n in notices] == ["old"]
+    assert "保存期限" in notices[0].reason
+    assert not s.holds_anything_of("old") and s.get("seen", "face") is not None

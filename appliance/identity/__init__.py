@@ -1,0 +1,8 @@
+"""On-device identity: face and voice verification, consent first.
+
+Modules: ``face`` (detect, align, embed, match), ``quality`` (gates with zh-CN prompts),
+``liveness`` (challenge and response over frames), ``voice`` (VAD + speaker embedding),
+``fusion`` (face + voice score fusion), ``consent`` and ``templates`` (recorded consent,
+encrypted templates, deletion), ``evaluate`` (ROC figures on a folder of real data),
+``transcribe`` (Vosk), ``cli`` (``zhifang identity ...``). Nothing runs at import time.
+"""

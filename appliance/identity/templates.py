@@ -1,0 +1,310 @@
+"""Biometric templates on the box: AES-GCM encrypted at rest, consent-gated, deletable.
+
+Only embeddings are stored (never frames or audio). Each row is sealed with AES-256-GCM
+under the site's template key; the associated data binds the ciphertext to its person,
+modality and consent, so a row copied onto another person fails to open. Enrolment needs
+a live (not withdrawn) consent covering the modality; the 1:N gallery holds only people
+whose consent covers ``identify_1n``. ``delete_person`` removes every template and
+consent row of a person and returns a ``DeletionNotice`` to send to central and the
+other desks, which apply it with ``apply_deletion`` (idempotent). ``expire`` does the
+same for everyone unused longer than the retention limit.
+
+Errors::
+
+    TemplateError
+    ├── ConsentRequired(TemplateError, PermissionError)
+    └── TemplateCorrupt(TemplateError, ValueError)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import BaseModel, ConfigDict, Field
+
+from appliance.identity.consent import ConsentRecord
+from appliance.identity.matching import Gallery
+
+__all__ = [
+    "ConsentRequired",
+    "DeletionNotice",
+    "PersonTransfer",
+    "TemplateCorrupt",
+    "TemplateError",
+    "TemplateStore",
+]
+
+Modality = Literal["face", "voice"]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS consent (
+    consent_id TEXT PRIMARY KEY, person_id TEXT NOT NULL, record_json TEXT NOT NULL,
+    withdrawn_at INTEGER);
+CREATE INDEX IF NOT EXISTS consent_person ON consent(person_id);
+CREATE TABLE IF NOT EXISTS template (
+    person_id TEXT NOT NULL, modality TEXT NOT NULL, consent_id TEXT NOT NULL,
+    nonce BLOB NOT NULL, ciphertext BLOB NOT NULL, created_at INTEGER NOT NULL,
+    last_used_at INTEGER NOT NULL,
+    PRIMARY KEY (person_id, modality));
+CREATE TABLE IF NOT EXISTS deletion (
+    person_id TEXT NOT NULL, deleted_at INTEGER NOT NULL, officer_id TEXT NOT NULL,
+    reason TEXT NOT NULL);
+"""
+
+
+class TemplateError(Exception):
+    """Root of template-store errors."""
+
+
+class ConsentRequired(TemplateError, PermissionError):
+    """No live consent covers what was asked (enrolment or 1:N)."""
+
+
+class TemplateCorrupt(TemplateError, ValueError):
+    """A stored template does not decrypt (wrong key, tampered or moved row)."""
+
+
+@dataclass(frozen=True)
+class DeletionNotice:
+    person_id: str
+    deleted_at: int
+    officer_id: str
+    reason: str
+
+
+class SealedTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    modality: Modality = Field(description="face or voice")
+    consent_id: str = Field(description="consent the template rests on")
+    nonce: str = Field(pattern=r"^[0-9a-f]{24}$", description="AES-GCM nonce, hex")
+    ciphertext: str = Field(pattern=r"^[0-9a-f]+$", description="AES-GCM ciphertext, hex")
+
+
+class PersonTransfer(BaseModel):
+    """A person's consents and templates for another desk of the same site. The
+    templates stay sealed under the site's template key the whole way."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    person_id: str = Field(min_length=1, max_length=64, description="dossier / person id")
+    consents: list[ConsentRecord] = Field(description="signed consent records")
+    templates: list[SealedTemplate] = Field(description="sealed templates")
+
+
+class TemplateStore:
+    def __init__(self, path: Path | str, *, key: bytes, clock: Callable[[], int]) -> None:
+        if len(key) != 32:
+            raise ValueError("template key must be 32 bytes (AES-256)")
+        self._aead = AESGCM(key)
+        self._clock = clock
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # consent ------------------------------------------------------------------------
+    def add_consent(self, rec: ConsentRecord) -> None:
+        if not rec.signature:
+            raise ConsentRequired("同意记录未签名 (consent record is not signed)")
+        self._db.execute(
+            "INSERT INTO consent(consent_id, person_id, record_json) VALUES (?, ?, ?)",
+            (rec.consent_id, rec.person_id, rec.model_dump_json()),
+        )
+
+    def live_consent(self, person_id: str, scope: str) -> ConsentRecord | None:
+        rows = self._db.execute(
+            "SELECT record_json FROM consent WHERE person_id = ? AND withdrawn_at IS NULL "
+            "ORDER BY rowid DESC",
+            (person_id,),
+        ).fetchall()
+        for (raw,) in rows:
+            rec = ConsentRecord.model_validate_json(raw)
+            if scope in rec.scopes:
+                return rec
+        return None
+
+    # templates ----------------------------------------------------------------------
+    @staticmethod
+    def _aad(person_id: str, modality: str, consent_id: str) -> bytes:
+        return json.dumps(["zhifang-template-v1", person_id, modality, consent_id]).encode()
+
+    def require_consent(self, person_id: str, modality: Modality) -> ConsentRecord:
+        rec = self.live_consent(person_id, modality)
+        if rec is None:
+            raise ConsentRequired(
+                f"未取得 {person_id} 对{'人脸' if modality == 'face' else '声纹'}采集的单独同意，"
+                "不能登记 (no consent for this modality)"
+            )
+        return rec
+
+    def enrol(self, person_id: str, modality: Modality, embedding: np.ndarray) -> str:
+        """Store (or replace) the template; returns the consent id it rests on."""
+        rec = self.require_consent(person_id, modality)
+        vec = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        if vec.size == 0 or not np.all(np.isfinite(vec)):
+            raise ValueError("embedding is empty or not finite")
+        nonce = os.urandom(12)
+        ct = self._aead.encrypt(
+            nonce, vec.tobytes(), self._aad(person_id, modality, rec.consent_id)
+        )
+        self._db.execute(
+            "INSERT OR REPLACE INTO template VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (person_id, modality, rec.consent_id, nonce, ct, self._clock(), self._clock()),
+        )
+        return rec.consent_id
+
+    def _open(
+        self, person_id: str, modality: str, consent_id: str, nonce: bytes, ct: bytes
+    ) -> np.ndarray:
+        try:
+            raw = self._aead.decrypt(nonce, ct, self._aad(person_id, modality, consent_id))
+        except InvalidTag:
+            raise TemplateCorrupt(f"template {person_id}/{modality} does not decrypt") from None
+        return np.frombuffer(raw, dtype=np.float32).copy()
+
+    def get(self, person_id: str, modality: Modality) -> np.ndarray | None:
+        row = self._db.execute(
+            "SELECT consent_id, nonce, ciphertext FROM template WHERE person_id=? AND modality=?",
+            (person_id, modality),
+        ).fetchone()
+        return None if row is None else self._open(person_id, modality, *row)
+
+    def gallery(self, modality: Modality) -> Gallery:
+        """1:N gallery: only people whose live consent covers ``identify_1n``."""
+        rows = self._db.execute(
+            "SELECT person_id, consent_id, nonce, ciphertext FROM template WHERE modality=? "
+            "ORDER BY person_id",
+            (modality,),
+        ).fetchall()
+        ids: list[str] = []
+        vecs: list[np.ndarray] = []
+        for pid, cid, nonce, ct in rows:
+            if self.live_consent(pid, "identify_1n") is None:
+                continue
+            ids.append(pid)
+            vecs.append(self._open(pid, modality, cid, nonce, ct))
+        dim = vecs[0].size if vecs else 0
+        return Gallery(ids, np.stack(vecs) if vecs else np.zeros((0, dim), np.float32))
+
+    # sharing between desks of a site -----------------------------------------------
+    def export_person(self, person_id: str) -> PersonTransfer:
+        consents = [
+            ConsentRecord.model_validate_json(raw)
+            for (raw,) in self._db.execute(
+                "SELECT record_json FROM consent WHERE person_id=? AND withdrawn_at IS NULL",
+                (person_id,),
+            )
+        ]
+        rows = self._db.execute(
+            "SELECT modality, consent_id, nonce, ciphertext FROM template WHERE person_id=?",
+            (person_id,),
+        ).fetchall()
+        return PersonTransfer(
+            person_id=person_id,
+            consents=consents,
+            templates=[
+                SealedTemplate(modality=m, consent_id=c, nonce=n.hex(), ciphertext=ct.hex())
+                for m, c, n, ct in rows
+            ],
+        )
+
+    def import_person(self, t: PersonTransfer) -> None:
+        """Take a transfer from another desk: all or nothing, and never a person deleted
+        here after the consent was given (a stale transfer must not undo a deletion)."""
+        deleted = self._db.execute(
+            "SELECT max(deleted_at) FROM deletion WHERE person_id=?", (t.person_id,)
+        ).fetchone()[0]
+        by_id = {c.consent_id: c for c in t.consents}
+        for c in t.consents:
+            if c.person_id != t.person_id or not c.signature:
+                raise ConsentRequired(f"consent {c.consent_id} is not {t.person_id}'s or unsigned")
+            if deleted is not None and c.given_at <= deleted:
+                raise ConsentRequired(f"{t.person_id} was deleted here after that consent")
+        for st in t.templates:
+            sc = by_id.get(st.consent_id)
+            if sc is None or st.modality not in sc.scopes:
+                raise ConsentRequired(f"template {st.modality} has no consent in the transfer")
+            self._open(
+                t.person_id,
+                st.modality,
+                st.consent_id,
+                bytes.fromhex(st.nonce),
+                bytes.fromhex(st.ciphertext),
+            )  # raises TemplateCorrupt
+        with self._db:
+            self._db.execute("BEGIN")
+            for c in t.consents:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO consent(consent_id, person_id, record_json) "
+                    "VALUES (?, ?, ?)",
+                    (c.consent_id, c.person_id, c.model_dump_json()),
+                )
+            for st in t.templates:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO template VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        t.person_id,
+                        st.modality,
+                        st.consent_id,
+                        bytes.fromhex(st.nonce),
+                        bytes.fromhex(st.ciphertext),
+                        self._clock(),
+                        self._clock(),
+                    ),
+                )
+
+    # retention ----------------------------------------------------------------------
+    def mark_used(self, person_id: str) -> None:
+        """A successful verification: restarts the person's retention period."""
+        self._db.execute(
+            "UPDATE template SET last_used_at=? WHERE person_id=?", (self._clock(), person_id)
+        )
+
+    def expire(self, *, idle_ms: int, officer_id: str = "system") -> list[DeletionNotice]:
+        """Delete everyone whose templates went unused for ``idle_ms`` (retention limit);
+        the notices go to central and the other desks like any deletion."""
+        cutoff = self._clock() - idle_ms
+        people = [
+            pid
+            for (pid,) in self._db.execute(
+                "SELECT person_id FROM template GROUP BY person_id HAVING max(last_used_at) < ?",
+                (cutoff,),
+            ).fetchall()
+        ]
+        return [
+            self.delete_person(p, officer_id=officer_id, reason="保存期限届满 (retention limit)")
+            for p in people
+        ]
+
+    # deletion -----------------------------------------------------------------------
+    def delete_person(self, person_id: str, *, officer_id: str, reason: str) -> DeletionNotice:
+        notice = DeletionNotice(person_id, self._clock(), officer_id, reason)
+        self.apply_deletion(notice)
+        return notice
+
+    def apply_deletion(self, notice: DeletionNotice) -> None:
+        """Delete every template and consent of the person, in one transaction."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM template WHERE person_id=?", (notice.person_id,))
+            self._db.execute("DELETE FROM consent WHERE person_id=?", (notice.person_id,))
+            self._db.execute(
+                "INSERT INTO deletion VALUES (?, ?, ?, ?)",
+                (notice.person_id, notice.deleted_at, notice.officer_id, notice.reason),
+            )
+
+    def holds_anything_of(self, person_id: str) -> bool:
+        for table in ("template", "consent"):
+            q = f"SELECT 1 FROM {table} WHERE person_id=? LIMIT 1"
+            if self._db.execute(q, (person_id,)).fetchone():
+                return True
+        return False

@@ -1,0 +1,1 @@
+"""Identity benchmarks and calibration (issue 5)."""
