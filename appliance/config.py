@@ -80,6 +80,16 @@ class OutboxConfig(_Model):
     )
 
 
+class RecordingConfig(_Model):
+    spool_max_mb: int = Field(
+        default=4096, ge=1, le=1_000_000,
+        description="size limit of the local recording spool; full raises an alarm",
+    )  # fmt: skip
+    upload_interval_s: float = Field(
+        default=5.0, gt=0, le=3600, description="how often pending segments are offered"
+    )
+
+
 class BoxConfig(_Model):
     site: str = Field(description="site (procuratorate) name used in MQTT topics")
     device: str = Field(description="this box's device name, registered at central")
@@ -94,6 +104,15 @@ class BoxConfig(_Model):
     mqtt: MqttConfig = Field(default_factory=MqttConfig, description="broker connection")
     officer: OfficerConfig = Field(default_factory=OfficerConfig, description="officer defaults")
     outbox: OutboxConfig = Field(default_factory=OutboxConfig, description="outbox retention")
+    central_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="central's HTTPS base URL (recording uploads, dossier look-ups); "
+        "without it segments stay in the spool",
+    )
+    recording: RecordingConfig = Field(
+        default_factory=RecordingConfig, description="recording spool and upload"
+    )
 
     @field_validator("site")
     @classmethod
@@ -108,6 +127,10 @@ class BoxConfig(_Model):
     @property
     def key_file(self) -> Path:
         return self.key_path or self.data_dir / "device.key"
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
 
     @property
     def outbox_file(self) -> Path:

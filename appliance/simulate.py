@@ -13,9 +13,11 @@ from collections.abc import Callable
 
 from firmware_glue.fakes import FakeRatingPanel
 from firmware_glue.pinmap import Rating
+from protocol.evidence import Participant
 from protocol.messages import PersonRef
 
 from .officers import OfficerDirectory, hash_pin
+from .recording.recorder import Recorder, record_synthetic_reception
 from .session import EventSink, Reception, ReceptionError
 
 # Fictitious: the name is the Chinese "John Doe"; the ID number has a valid checksum.
@@ -23,6 +25,8 @@ DEMO_PERSON = PersonRef(
     name="张三", id_number="110105198503151230", phone="13800000000", township="示例街道"
 )
 DEMO_PIN = "246810"
+# 第三方见证: a (fictitious) NPC deputy attends the demo reception, recorded in its manifests
+DEMO_WITNESS = Participant(role="npc_deputy", name="李四")
 
 
 def id_number_checksum_ok(id_number: str) -> bool:
@@ -50,10 +54,19 @@ def simulate_reception(
     panel: FakeRatingPanel,
     rating: Rating = "satisfied",
     clock_ms: Callable[[], int] = _now_ms,
+    recorder: Recorder | None = None,
 ) -> str:
-    """Run one scripted reception for an officer already signed in; returns its id."""
+    """Run one scripted reception for an officer already signed in; returns its id.
+
+    With a ``recorder``, the reception is also recorded (synthetic camera and
+    microphone, a few seconds in signed segments) into the box's spool.
+    """
     reception = Reception(outbox=outbox, clock_ms=clock_ms)
     rid = reception.start(officer_id)
+    if recorder is not None:
+        record_synthetic_reception(
+            recorder, rid, t0_ms=clock_ms(), seconds=8, segment_s=2, participants=[DEMO_WITNESS]
+        )
     reception.identify(DEMO_PERSON, method="id_number", outcome="verified")
     reception.step(
         "register",
@@ -85,6 +98,7 @@ def simulate(
     directory: OfficerDirectory | None = None,
     pin: str = DEMO_PIN,
     ratings: tuple[Rating, ...] = ("satisfied", "basically_satisfied", "dissatisfied"),
+    recorder: Recorder | None = None,
 ) -> list[str]:
     """The officer signs in with a PIN, then ``count`` receptions; returns their ids."""
     directory = directory or demo_directory(officer_id, pin)
@@ -93,7 +107,11 @@ def simulate(
     try:
         return [
             simulate_reception(
-                outbox, officer_id=officer_id, panel=panel, rating=ratings[i % len(ratings)]
+                outbox,
+                officer_id=officer_id,
+                panel=panel,
+                rating=ratings[i % len(ratings)],
+                recorder=recorder,
             )
             for i in range(count)
         ]

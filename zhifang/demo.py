@@ -123,6 +123,11 @@ def _run(args: argparse.Namespace) -> int:
         "ZHIFANG_MQTT_HOST": args.mqtt_host,
         "ZHIFANG_MQTT_PORT": str(args.mqtt_port),
         "ZHIFANG_INGEST_CLIENT_ID": f"zhifang-demo-ingest-{run_id}",
+        # a shared-subscription group of its own with a short-lived session: on a
+        # broker that other runs used, their parked sessions would otherwise take
+        # their round-robin share of this run's events
+        "ZHIFANG_INGEST_GROUP": f"demo-{run_id}",
+        "ZHIFANG_MQTT_SESSION_EXPIRY_S": "60" if args.once else "3600",
     }
     env.pop("ZHIFANG_DATABASE_URL", None)
     procs: list[subprocess.Popen[bytes]] = []
@@ -151,7 +156,8 @@ def _run(args: argparse.Namespace) -> int:
 
         config = box_dir / "box.toml"
         config.write_text(
-            f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir.as_posix()}"\n\n'
+            f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir.as_posix()}"\n'
+            f'central_url = "{url}"\n\n'
             f'[mqtt]\nhost = "{args.mqtt_host}"\nport = {args.mqtt_port}\n'
             f'client_id = "zhifang-demo-box-{run_id}"\n',
             encoding="utf-8",
