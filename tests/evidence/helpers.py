@@ -67,6 +67,7 @@ def record(
     key: Ed25519PrivateKey | None = None,
     device: str = "desk-01",
     seed: int = 0,
+    same_bytes: bool = False,
 ) -> Reception:
     key = key or Ed25519PrivateKey.generate()
     rid = str(uuid.UUID(int=random.Random(seed).getrandbits(128)))
@@ -79,7 +80,7 @@ def record(
         Participant(role="lawyer", name="李律师"),
     )
     for i in range(segments):
-        data = rnd.randbytes(rnd.randrange(1000, 5000))
+        data = b"\0" * 2000 if same_bytes else rnd.randbytes(rnd.randrange(1000, 5000))
         path = tmp / f"{rid[:8]}-{i}.bin"
         path.write_bytes(data)
         m = SegmentManifest(

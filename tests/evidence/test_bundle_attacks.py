@@ -126,6 +126,17 @@ def test_the_last_segment_deleted(world):
     assert codes(out) == {"chain_end_wrong"}
 
 
+def test_segments_with_identical_bytes_are_not_an_attack(tmp_path):
+    # digital silence or a still scene gives byte-identical segments, each with its
+    # own signed manifest: that must verify
+    log = MemLog()
+    silent = record(tmp_path / "silent", segments=4, seed=3, same_bytes=True)
+    log_reception(log, silent)
+    export(tmp_path / "bundle", log, silent)
+    report = verify_bundle(tmp_path / "bundle")
+    assert report.ok, report.failures
+
+
 def test_a_segment_duplicated(world):
     out = world["out"]
     for d, ext in (("media", "bin"), ("manifests", "json"), ("proofs", "json")):
