@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -61,6 +62,7 @@ def _settings() -> Any:
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _migrate(_args: argparse.Namespace) -> int:
@@ -128,7 +130,13 @@ def _serve(args: argparse.Namespace) -> int:
     app = create_app(settings, engine=engine)
     print(f"智访 central: {settings.public_url}/console/", flush=True)
     try:
-        uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="info")
+        uvicorn.run(
+            app,
+            host=settings.http_host,
+            port=settings.http_port,
+            log_level="info",
+            access_log=os.environ.get("ZHIFANG_ACCESS_LOG", "1") != "0",
+        )
     finally:
         stop.set()
         if worker is not None:
