@@ -221,14 +221,27 @@ def _run(args: argparse.Namespace) -> int:
             problems.append(f"expected at least 5 events, central has {events}")
         if stats.get("quarantined"):
             problems.append(f"{stats['quarantined']} message(s) quarantined")
+        ev = client.get(f"/api/evidence/receptions/{rec['id']}").json()
+        if not ev.get("verified"):
+            problems.append(f"recording not verified at central: {ev.get('problems')}")
+        summary += (
+            f" segments={len(ev.get('segments', []))} recording_verified={ev.get('verified')}"
+        )
         if args.evidence_out is not None:
+            out = str(args.evidence_out)
             ex = subprocess.run(
-                _zhifang("evidence", "export", rec["id"], "--out", str(args.evidence_out)),
-                env=env,
-                check=False,
+                _zhifang("evidence", "export", rec["id"], "--out", out), env=env, check=False
             )
             if ex.returncode != 0:
                 problems.append("evidence export failed")
+            else:
+                check = subprocess.run(
+                    _zhifang("evidence", "verify", out), env=env, check=False,
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
+                if check.returncode != 0:
+                    problems.append("the exported evidence bundle does not verify")
+                summary += f" bundle={out}(verified offline)"
         if problems:
             raise DemoError("; ".join(problems) + f" ({summary})")
         print(summary)
