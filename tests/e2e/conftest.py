@@ -93,8 +93,8 @@ class Site:
             self._engine = create_engine(self.db_url)
         return self._engine
 
-    def start_central(self) -> None:
-        self.central = zhifang("central", "ingest", env=self.env)
+    def start_central(self, **env: str) -> None:
+        self.central = zhifang("central", "ingest", env={**self.env, **env})
 
     def kill_central(self) -> None:
         assert self.central is not None

@@ -59,15 +59,16 @@ def test_broker_killed_and_restarted_mid_stream(site: Site) -> None:
 
 def test_central_killed_mid_ingest_and_restarted(site: Site) -> None:
     cfg = site.add_box("desk-b")
-    site.start_central()
+    small_batches = {"ZHIFANG_INGEST_BATCH_MAX": "10"}  # so the kill lands mid-stream
+    site.start_central(**small_batches)
     box = site.run_box(
-        cfg, "--simulate", str(RECEPTIONS), "--exit-when-drained", "--drain-timeout", "120"
+        cfg, "--simulate", str(3 * RECEPTIONS), "--exit-when-drained", "--drain-timeout", "120"
     )
-    wait_for("ingest under way", lambda: site.events("desk-b") >= 30)
+    wait_for("ingest under way", lambda: site.events("desk-b") >= 30, timeout=90)
     site.kill_central()
     stored_at_kill = site.events("desk-b")
     time.sleep(1)
-    site.start_central()
+    site.start_central(**small_batches)
     assert box.wait(150) == 0
     assert_exact(site, "desk-b", box_outbox_seq(cfg), cfg)
     assert stored_at_kill < box_outbox_seq(cfg), "the kill came too late to test anything"
