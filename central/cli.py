@@ -29,6 +29,11 @@ def register(sub: Any) -> None:
         help="this worker's MQTT client id (unique per worker, stable across restarts)",
     )
     ingest.add_argument("--no-migrate", action="store_true", help="do not migrate on start")
+    ingest.add_argument(
+        "--retire",
+        action="store_true",
+        help="delete this worker's session on the broker and exit (when removing a worker)",
+    )
     ingest.set_defaults(func=_ingest)
 
     csub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_migrate)
@@ -88,6 +93,16 @@ def _ingest(args: argparse.Namespace) -> int:
     settings = _settings()
     if args.client_id:
         settings = settings.model_copy(update={"ingest_client_id": args.client_id})
+    if args.retire:
+        from .ingest.mqtt import MqttIngestClient
+
+        try:
+            MqttIngestClient(settings).retire()
+        except IngestError as e:
+            print(f"retire failed: {e}", file=sys.stderr)
+            return 1
+        print(f"session of {settings.ingest_client_id} deleted on the broker")
+        return 0
     if not args.no_migrate:
         migrate(make_engine(settings))
     stop = threading.Event()

@@ -95,6 +95,32 @@ class MqttIngestClient:
         )
         self._client.loop_start()  # its thread reconnects with backoff (1 s .. 30 s)
 
+    def retire(self, timeout: float = 10.0) -> None:
+        """Delete this worker's session on the broker, for good.
+
+        A stopped worker's session lives on for ``mqtt_session_expiry_s`` and stays a
+        member of the shared-subscription group: the broker keeps handing it its share
+        of events, which then wait in that session instead of reaching a running
+        worker (central asks for them again as seq gaps, but every resend risks the
+        same). Connecting with ``clean_start=True`` and a session expiry of 0, then
+        disconnecting, makes the broker forget the session and its group membership.
+        """
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 0
+        done = threading.Event()
+        self._client.on_connect = lambda *a: done.set()
+        self._client.connect(
+            self._settings.mqtt_host, self._settings.mqtt_port, keepalive=30,
+            clean_start=True, properties=props,
+        )  # fmt: skip
+        self._client.loop_start()
+        try:
+            if not done.wait(timeout):
+                raise IngestError("could not reach the broker to retire the session")
+        finally:
+            self._client.disconnect()
+            self._client.loop_stop()
+
     def stop(self) -> None:
         self._client.disconnect()
         self._client.loop_stop()
