@@ -132,9 +132,48 @@ class ReceptionEnded(Body):
     risk: RiskNote | None = None
 
 
+BiometricScope = Literal["face", "voice", "identify_1n"]
+
+
+class ConsentRecorded(Body):
+    """Separate consent to biometrics (PIPL art. 29), given on the touchscreen."""
+
+    TYPE: ClassVar[str] = "consent.recorded"
+    consent_id: Annotated[str, Field(min_length=1, max_length=64)]
+    person_id: Annotated[str, Field(min_length=1, max_length=64, description="dossier id")]
+    reception_id: ReceptionId | None = None
+    officer_id: OfficerId = Field(description="officer present when consent was given")
+    text_version: ShortText = Field(min_length=1, description="version of the text shown")
+    text_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        description="SHA-256 of the exact consent text shown"
+    )
+    scopes: tuple[BiometricScope, ...] = Field(min_length=1, description="what was agreed to")
+    given_at: Millis
+
+
+class BiometricDeleted(Body):
+    """A person's templates and consents were deleted at this desk, on request or by
+    retention; central passes the deletion on to every other desk of the site."""
+
+    TYPE: ClassVar[str] = "biometric.deleted"
+    person_id: Annotated[str, Field(min_length=1, max_length=64, description="dossier id")]
+    officer_id: OfficerId
+    deleted_at: Millis
+    reason: Literal["request", "consent_withdrawn", "retention", "other"]
+    note: ShortText = ""
+
+
 REGISTRY: dict[tuple[str, int], type[Body]] = {
     (m.TYPE, m.SCHEMA): m
-    for m in (ReceptionStarted, IdentityChecked, WorkflowStepDone, RatingGiven, ReceptionEnded)
+    for m in (
+        ReceptionStarted,
+        IdentityChecked,
+        WorkflowStepDone,
+        RatingGiven,
+        ReceptionEnded,
+        ConsentRecorded,
+        BiometricDeleted,
+    )
 }
 
 
@@ -184,6 +223,19 @@ class ResendRequest(BaseModel):
     NAME: ClassVar[str] = "resend"
     from_seq: int = Field(ge=1)
     to_seq: int = Field(ge=1)
+
+
+class BiometricDelete(BaseModel):
+    """Body of the ``biometric_delete`` command: central relays a deletion made at
+    one desk to every other desk of the site."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    NAME: ClassVar[str] = "biometric_delete"
+    person_id: str = Field(min_length=1, max_length=64)
+    deleted_at: Millis
+    officer_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(max_length=200)
+    origin_device: str = Field(min_length=1, max_length=63, description="desk where it began")
 
 
 class CommandAck(BaseModel):
