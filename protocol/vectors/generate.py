@@ -15,7 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from protocol import keys
 from protocol.envelope import seal
 from protocol.messages import (
+    BiometricDeleted,
     Body,
+    ConsentRecorded,
     IdentityChecked,
     PersonRef,
     RatingGiven,
@@ -53,6 +55,19 @@ def bodies() -> list[Body]:
         RatingGiven(reception_id=RECEPTION, rating="basically_satisfied", at=T0 + 900_000),
         ReceptionEnded(
             reception_id=RECEPTION, officer_id="officer-7", ended_at=T0 + 905_000, events=5
+        ),
+        ConsentRecorded(
+            consent_id="c-0001",
+            person_id="p-0001",
+            reception_id=RECEPTION,
+            officer_id="officer-7",
+            text_version="2025-11",
+            text_sha256="00" * 32,
+            scopes=("face", "voice"),
+            given_at=T0 + 30_000,
+        ),
+        BiometricDeleted(
+            person_id="p-0001", officer_id="officer-7", deleted_at=T0 + 999_000, reason="request"
         ),
     ]
 
