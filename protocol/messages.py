@@ -147,7 +147,7 @@ class ConsentRecorded(Body):
     text_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
         description="SHA-256 of the exact consent text shown"
     )
-    scopes: tuple[BiometricScope, ...] = Field(min_length=1, description="what was agreed to")
+    scopes: list[BiometricScope] = Field(min_length=1, description="what was agreed to")
     given_at: Millis
 
 

@@ -63,7 +63,7 @@ def bodies() -> list[Body]:
             officer_id="officer-7",
             text_version="2025-11",
             text_sha256="00" * 32,
-            scopes=("face", "voice"),
+            scopes=["face", "voice"],
             given_at=T0 + 30_000,
         ),
         BiometricDeleted(
