@@ -43,6 +43,10 @@ def register(sub: Any) -> None:
     kg.add_argument("--config", type=Path, required=True, help="box config (TOML)")
     kg.set_defaults(func=cmd_keygen)
 
+    from .ui import cli as ui_cli  # the touchscreen: `zhifang appliance ui`
+
+    ui_cli.register(asub)
+
 
 def _load(path: Path) -> Any:
     from .config import ConfigError, load_config
@@ -95,6 +99,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_box(args: argparse.Namespace, config: Any, stop: threading.Event) -> int:
+    from firmware_glue import watchdog
+
     from .box import Box
     from .officers import OfficerDirectory, SignInError
     from .simulate import DEMO_PIN, demo_directory, simulate
@@ -105,6 +111,8 @@ def _run_box(args: argparse.Namespace, config: Any, stop: threading.Event) -> in
         print(f"cannot start the box: {e}", file=sys.stderr)
         return 2
     box.start()
+    wd = watchdog.from_environment()  # systemd Type=notify + WatchdogSec (no-op elsewhere)
+    wd.ready(status=f"device {config.device}")
     try:
         if args.simulate:
             officer = config.officer.default_id
@@ -139,6 +147,8 @@ def _run_box(args: argparse.Namespace, config: Any, stop: threading.Event) -> in
                     )
                     return 1
             stop.wait(0.2)
+            wd.ping_if_due()  # from this loop: if it hangs, systemd restarts the box
         return 0
     finally:
+        wd.stopping()
         box.stop()

@@ -24,6 +24,11 @@ class ButtonPins(BaseModel):
     led: int = Field(ge=0, le=27, description="BCM GPIO of the button's LED")
 
 
+class BuzzerPins(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    pin: int = Field(ge=0, le=27, description="BCM GPIO of the active buzzer (driven high = sound)")
+
+
 class Debounce(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     quiet_ms: int = Field(
@@ -35,6 +40,7 @@ class PinMap(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     debounce: Debounce = Field(default_factory=Debounce, description="debounce policy")
     buttons: dict[Rating, ButtonPins] = Field(description="one entry per rating")
+    buzzer: BuzzerPins | None = Field(default=None, description="the desk's buzzer, if fitted")
 
     @model_validator(mode="after")
     def _complete_and_distinct(self) -> PinMap:
@@ -49,6 +55,10 @@ class PinMap(BaseModel):
                         f"GPIO {pin} is used twice ({used[pin]} and buttons.{rating}.{what})"
                     )
                 used[pin] = f"buttons.{rating}.{what}"
+        if self.buzzer is not None and self.buzzer.pin in used:
+            raise ValueError(
+                f"GPIO {self.buzzer.pin} is used twice ({used[self.buzzer.pin]} and buzzer.pin)"
+            )
         return self
 
 

@@ -1,0 +1,214 @@
+"""The box's HTTP client for central's dossier look-ups, and a fake.
+
+    CentralClient (interface)
+    ├── HttpCentralClient   httpx, short time-outs (the officer is waiting)
+    └── FakeCentralClient   in memory; ``online = False`` makes every call fail
+
+Errors::
+
+    CentralError
+    ├── CentralUnavailable (also ConnectionError)  network down, time-out, 5xx
+    └── PersonNotFound (also LookupError)          central answered: no such person
+
+Central's routes used: ``GET /api/persons?q=`` (its audited search: an ID number is
+matched by keyed hash and never logged in clear by central; keep the reverse proxy's
+access log off for this path) and ``GET /api/persons/{id}/timeline`` (``X-Actor`` =
+officer id, ``?reason=`` for the audit log). The response shape is central's
+``Timeline``; unknown keys are ignored here so central can add fields without breaking
+boxes in the field.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+__all__ = [
+    "CentralClient",
+    "CentralError",
+    "CentralUnavailable",
+    "DossierPerson",
+    "DossierReception",
+    "DossierStep",
+    "FakeCentralClient",
+    "HttpCentralClient",
+    "PersonNotFound",
+    "Timeline",
+]
+
+
+class CentralError(Exception):
+    """Root of the central client's errors."""
+
+
+class CentralUnavailable(CentralError, ConnectionError):
+    """Central cannot be reached or failed; the box carries on offline."""
+
+
+class PersonNotFound(CentralError, LookupError):
+    """Central has no dossier for this ID number / phone / person id."""
+
+
+class _Read(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class DossierStep(_Read):
+    step: str = Field(description="register / notify / accept / ...")
+    officer_id: str = Field(default="", description="officer who did the step")
+    at: datetime = Field(description="when")
+    fields: dict[str, Any] = Field(default_factory=dict, description="the step's form")
+    note: str = Field(default="", description="free note")
+
+
+class DossierReception(_Read):
+    id: str = Field(description="reception id")
+    started_at: datetime | None = Field(default=None, description="start")
+    ended_at: datetime | None = Field(default=None, description="end")
+    officer_id: str | None = Field(default=None, description="officer")
+    rating: str | None = Field(default=None, description="satisfied / ... / dissatisfied")
+    risk_level: str | None = Field(default=None, description="low / medium / high")
+    risk_reason: str | None = Field(default=None, description="why")
+    steps: list[DossierStep] = Field(default_factory=list, description="steps, in order")
+
+
+class DossierPerson(_Read):
+    id: str = Field(description="central's person id")
+    name: str = Field(description="name")
+    id_number_masked: str | None = Field(default=None, description="first 6 + last 4")
+    phone: str | None = Field(default=None, description="phone")
+    township: str | None = Field(default=None, description="township")
+
+
+class Timeline(_Read):
+    person: DossierPerson = Field(description="the petitioner")
+    receptions: list[DossierReception] = Field(default_factory=list, description="newest first")
+
+
+class CentralClient(ABC):
+    """What the touchscreen needs from central. Subclasses implement all three."""
+
+    @abstractmethod
+    def find_person(
+        self, *, id_number: str | None = None, phone: str | None = None, officer_id: str = ""
+    ) -> str:
+        """Central's person id for an ID number or phone; ``PersonNotFound`` if none.
+
+        ``officer_id`` is who asks, for central's audit log."""
+
+    @abstractmethod
+    def timeline(self, person_id: str, *, officer_id: str, reason: str) -> Timeline:
+        """The person's dossier; the read is audited at central with officer and reason."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """True if central answers now (never raises)."""
+
+
+class HttpCentralClient(CentralClient):
+    def __init__(self, client: httpx.Client) -> None:
+        self._http = client
+
+    @classmethod
+    def to(cls, base_url: str, *, timeout_s: float = 2.0, **kw: Any) -> HttpCentralClient:
+        return cls(httpx.Client(base_url=base_url, timeout=timeout_s, **kw))
+
+    def _call(self, method: str, url: str, **kw: Any) -> Any:
+        try:
+            r = self._http.request(method, url, **kw)
+        except httpx.HTTPError as e:
+            raise CentralUnavailable(f"中心服务器无法连接：{type(e).__name__}") from e
+        if r.status_code == 404:
+            raise PersonNotFound("中心服务器没有此人的档案")
+        if r.status_code >= 500:
+            raise CentralUnavailable(f"中心服务器出错（HTTP {r.status_code}）")
+        if r.status_code >= 400:
+            raise CentralError(f"中心服务器拒绝了请求（HTTP {r.status_code}）：{r.text[:200]}")
+        try:
+            return r.json()
+        except ValueError as e:
+            raise CentralUnavailable("中心服务器的回答不是 JSON") from e
+
+    def find_person(
+        self, *, id_number: str | None = None, phone: str | None = None, officer_id: str = ""
+    ) -> str:
+        if not (id_number or phone):
+            raise ValueError("need an ID number or a phone number")
+        q = (id_number or phone or "").strip().upper()
+        hits = self._call(
+            "GET", "/api/persons", params={"q": q, "limit": 5}, headers={"X-Actor": officer_id}
+        )
+        if not isinstance(hits, list):
+            raise CentralUnavailable("中心服务器的检索结果格式无法识别")
+        for h in hits:  # an ID number matches by keyed hash at central; a phone exactly
+            if isinstance(h, dict) and isinstance(h.get("id"), str):
+                if id_number and h.get("has_id_number"):
+                    return str(h["id"])
+                if phone and not id_number and h.get("phone") == phone.strip():
+                    return str(h["id"])
+        raise PersonNotFound("中心服务器没有此人的档案")
+
+    def timeline(self, person_id: str, *, officer_id: str, reason: str) -> Timeline:
+        data = self._call(
+            "GET",
+            f"/api/persons/{person_id}/timeline",
+            headers={"X-Actor": officer_id},
+            params={"reason": reason},  # a query parameter: headers cannot carry 中文
+        )
+        try:
+            return Timeline.model_validate(data)
+        except ValidationError as e:
+            raise CentralUnavailable(f"中心服务器的档案格式无法识别：{e.error_count()} 处") from e
+
+    def ping(self) -> bool:
+        try:
+            return self._http.get("/healthz").status_code < 500
+        except httpx.HTTPError:
+            return False
+
+
+class FakeCentralClient(CentralClient):
+    """Central in memory: ``add`` dossiers, flip ``online``; ``reads`` logs audited reads."""
+
+    def __init__(self) -> None:
+        self.online = True
+        self._by_key: dict[str, str] = {}
+        self._timelines: dict[str, Timeline] = {}
+        self.reads: list[tuple[str, str, str]] = []  # (person_id, officer_id, reason)
+
+    def add(
+        self, timeline: Timeline, *, id_number: str | None = None, phone: str | None = None
+    ) -> FakeCentralClient:
+        pid = timeline.person.id
+        self._timelines[pid] = timeline
+        for key in (id_number, phone):
+            if key:
+                self._by_key[key.upper()] = pid
+        return self
+
+    def _net(self) -> None:
+        if not self.online:
+            raise CentralUnavailable("中心服务器无法连接：（模拟）网络中断")
+
+    def find_person(
+        self, *, id_number: str | None = None, phone: str | None = None, officer_id: str = ""
+    ) -> str:
+        self._net()
+        for key in (id_number, phone):
+            if key and key.upper() in self._by_key:
+                return self._by_key[key.upper()]
+        raise PersonNotFound("中心服务器没有此人的档案")
+
+    def timeline(self, person_id: str, *, officer_id: str, reason: str) -> Timeline:
+        self._net()
+        if person_id not in self._timelines:
+            raise PersonNotFound("中心服务器没有此人的档案")
+        self.reads.append((person_id, officer_id, reason))
+        return self._timelines[person_id]
+
+    def ping(self) -> bool:
+        return self.online

@@ -1,0 +1,116 @@
+"""``zhifang appliance ui``: the box with its touchscreen (forwarder + kiosk page).
+
+Wired by the lead into ``appliance/cli.py``: ``ui_cli.register(asub)`` where ``asub``
+is the ``appliance`` subparsers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("ui", help="serve the officer's touchscreen (and forward events)")
+    p.add_argument("--config", type=Path, required=True, help="box config (TOML)")
+    p.add_argument(
+        "--ui-config", type=Path, default=None, help="TOML with a [ui] table (defaults if unset)"
+    )
+    p.add_argument(
+        "--fake-hardware",
+        action="store_true",
+        help="rating buttons on gpiozero's MockFactory, fake recorder (demo, tests)",
+    )
+    p.add_argument(
+        "--fake-central",
+        action="store_true",
+        help="an in-memory central with no dossiers (when no central_url is set)",
+    )
+    p.set_defaults(func=cmd_ui)
+
+
+def build_desk(box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any) -> Any:
+    """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list."""
+    from ..dossier_cache import DossierCache
+    from ..officers import OfficerDirectory
+    from ..simulate import demo_directory
+    from .desk import Desk, LinkStatus
+
+    officers = (
+        OfficerDirectory(box.config.officer.pin_hashes)
+        if box.config.officer.pin_hashes
+        else demo_directory(box.config.officer.default_id)
+    )
+
+    def link() -> LinkStatus:
+        return LinkStatus(box.forwarder.stats.connected, box.outbox.pending_count())
+
+    cache = DossierCache(
+        box.config.data_dir / "dossiers.sqlite3",
+        max_entries=ui_cfg.cache_max_entries,
+        max_age_days=ui_cfg.cache_max_age_days,
+    )
+    return Desk(
+        outbox=box.outbox,
+        officers=officers,
+        panel=panel,
+        central=central,
+        cache=cache,
+        cfg=ui_cfg,
+        device_key=box.key,
+        link=link,
+        recorder=recorder,
+    )
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from firmware_glue.pinmap import load_pinmap
+
+    from ..box import Box
+    from ..central_client import FakeCentralClient, HttpCentralClient
+    from ..config import ConfigError, load_config
+    from .app import create_app
+    from .config import UiConfigError, load_ui_config
+    from .hooks import FakeRecorder, SpoolRecorder
+
+    try:
+        config = load_config(args.config)
+        ui_cfg = load_ui_config(args.ui_config)
+    except (ConfigError, UiConfigError) as e:
+        print(f"配置错误 / config error: {e}", file=sys.stderr)
+        return 2
+    central_url = ui_cfg.central_url or config.central_url
+    if central_url:
+        central: Any = HttpCentralClient.to(central_url, timeout_s=ui_cfg.central_timeout_s)
+    elif args.fake_central:
+        central = FakeCentralClient()
+    else:
+        print("config error: set central_url, or pass --fake-central", file=sys.stderr)
+        return 2
+    pinmap = load_pinmap(config.pinmap_path)
+    if args.fake_hardware:
+        from firmware_glue.fakes import FakeRatingPanel
+
+        panel: Any = FakeRatingPanel(pinmap)
+    else:
+        from firmware_glue.buttons import GpioRatingPanel
+
+        panel = GpioRatingPanel(pinmap)
+    box = Box(config).start()
+    # the badge follows the box's own recorder and spool; feeding it camera frames and
+    # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
+    recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)
+    try:
+        desk = build_desk(box, ui_cfg, panel=panel, central=central, recorder=recorder)
+        from firmware_glue import watchdog
+
+        app = create_app(desk, watchdog=watchdog.from_environment())  # Type=notify unit
+        uvicorn.run(app, host=ui_cfg.host, port=ui_cfg.port, log_level="warning")
+    finally:
+        panel.close()
+        box.stop()
+    return 0

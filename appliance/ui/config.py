@@ -1,0 +1,61 @@
+"""Settings of the touchscreen (the ``[ui]`` part of the box's configuration)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class UiConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    host: str = Field(default="127.0.0.1", description="address the kiosk page is served on")
+    port: int = Field(default=8088, ge=1, le=65535, description="port of the kiosk page")
+    central_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="central's base URL for dossier look-ups; default: the box's central_url",
+    )
+    central_timeout_s: float = Field(
+        default=2.0, gt=0, le=30, description="give up on central after this long (officer waits)"
+    )
+    reply_days: int = Field(
+        default=7, ge=1, le=60, description="procedural reply (程序性答复) deadline, days"
+    )
+    reply_working_days: bool = Field(
+        default=False,
+        description="count reply_days as working days (Mon–Fri; holidays are central's job)",
+    )
+    accept_days: int = Field(default=15, ge=1, le=90, description="decide acceptance, days")
+    handle_days: int = Field(default=60, ge=1, le=365, description="handle an accepted matter")
+    result_months: int = Field(default=3, ge=1, le=12, description="result or progress reply")
+    review_request_days: int = Field(
+        default=30, ge=1, le=365, description="window to request 复查/复核 after a reply"
+    )
+    cache_max_entries: int = Field(default=500, ge=1, le=100_000, description="dossiers cached")
+    cache_max_age_days: int = Field(default=30, ge=1, le=3650, description="cache lifetime")
+    idle_rotate_s: int = Field(
+        default=20, ge=5, le=600, description="seconds per page of the waiting-room slideshow"
+    )
+
+
+class UiConfigError(ValueError):
+    """The ``[ui]`` settings are unusable; the message names the key."""
+
+
+def load_ui_config(path: Path | None) -> UiConfig:
+    """The ``[ui]`` table of a TOML file (the box config), or defaults if absent."""
+    if path is None:
+        return UiConfig()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise UiConfigError(f"{path}: {e}") from None
+    try:
+        return UiConfig.model_validate(data.get("ui", {}))
+    except ValidationError as e:
+        problems = "; ".join(
+            f"ui.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise UiConfigError(f"{path}: {problems}") from None

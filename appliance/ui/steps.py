@@ -1,0 +1,175 @@
+"""The procedure at the desk (全程导航): steps, their forms, and the statutory clock.
+
+The step names are ``protocol.messages.WorkflowStep`` values; the field keys that
+central's workflow reads (``reason``, ``target_organ``, ``documents``) keep those names
+so central turns the event into a matter command without translation. Central's
+``machine`` is the authority on what is legal; this file is what the officer is shown.
+If central and boxes ever need one shared definition it belongs in ``protocol/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from .config import UiConfig
+
+FieldKind = Literal["text", "textarea", "select", "check"]
+
+
+@dataclass(frozen=True)
+class StepField:
+    key: str
+    label: str
+    kind: FieldKind = "text"
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class StepDef:
+    step: str  # protocol WorkflowStep value
+    title: str
+    explain: str  # one line for the officer
+    fields: tuple[StepField, ...] = field(default_factory=tuple)
+    then: tuple[str, ...] = ()  # steps that may follow; empty: go to the rating
+
+
+RISK_LEVELS = {"": "无", "low": "低", "medium": "中", "high": "高（通知领导督办）"}
+
+STEPS: dict[str, StepDef] = {
+    s.step: s
+    for s in (
+        StepDef(
+            "register",
+            "登记",
+            "记录来访人诉求、事项类别和来源。",
+            (
+                StepField("request", "诉求内容", "textarea", hint="用当事人的话写下主要诉求"),
+                StepField(
+                    "category",
+                    "事项类别",
+                    "select",
+                    choices=("控告", "申诉", "举报", "国家赔偿", "司法救助", "咨询", "其他"),
+                ),
+                StepField("source", "来源", "select", choices=("来访", "来信", "网上", "电话")),
+                StepField("risk_level", "风险等级", "select", required=False),
+                StepField("risk_reason", "风险原因", required=False, hint="中、高风险必填"),
+            ),
+            then=("notify",),
+        ),
+        StepDef(
+            "notify",
+            "告知",
+            "向当事人告知权利义务、受理范围和办理期限，并确认已告知。",
+            (
+                StepField("told_scope", "已告知受理范围", "check"),
+                StepField("told_deadline", "已告知办理期限和答复方式", "check"),
+                StepField("told_review", "已告知复查、复核的权利", "check"),
+            ),
+            then=("accept", "decline", "transfer"),
+        ),
+        StepDef(
+            "accept",
+            "受理",
+            "属于本院管辖的，予以受理。",
+            (StepField("reason", "受理意见", "textarea", required=False),),
+        ),
+        StepDef(
+            "decline",
+            "不予受理",
+            "不属于检察机关受理范围的，说明理由。",
+            (StepField("reason", "不予受理的理由", "textarea"),),
+        ),
+        StepDef(
+            "transfer",
+            "转办",
+            "属于其他机关管辖的，转有权处理的机关。",
+            (
+                StepField("target_organ", "有权处理的机关", hint="例如：某某区人民法院"),
+                StepField("reason", "转办说明", "textarea", required=False),
+            ),
+        ),
+    )
+}
+FIRST_STEP = "register"
+
+
+class StepInputError(ValueError):
+    """A required field is missing or a value is not allowed; ``field`` names it."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def clean_fields(step: StepDef, form: dict[str, str]) -> dict[str, str]:
+    """The step's form as the event carries it; ``StepInputError`` names what is missing."""
+    out: dict[str, str] = {}
+    for f in step.fields:
+        value = (form.get(f.key) or "").strip()
+        if f.key == "risk_level":
+            if value not in RISK_LEVELS:
+                raise StepInputError(f"风险等级「{value}」无效", f.key)
+        elif f.kind == "check":
+            value = "1" if value in ("1", "on", "true") else ""
+        elif f.choices and value and value not in f.choices:
+            raise StepInputError(f"「{f.label}」的选项「{value}」无效", f.key)
+        if len(value) > 4000:
+            raise StepInputError(f"「{f.label}」太长（最多 4000 字）", f.key)
+        if f.required and not value:
+            verb = "勾选" if f.kind == "check" else "填写"
+            raise StepInputError(f"请{verb}「{f.label}」", f.key)
+        if value:
+            out[f.key] = value
+    if out.get("risk_level") in ("medium", "high") and not out.get("risk_reason"):
+        raise StepInputError("风险为中、高时请填写风险原因", "risk_reason")
+    return out
+
+
+def next_steps(done: list[str]) -> tuple[str, ...]:
+    """What the officer may do next, given the steps done in this reception."""
+    if not done:
+        return (FIRST_STEP,)
+    return STEPS[done[-1]].then
+
+
+def add_days(start: date, days: int, *, working: bool) -> date:
+    """``start`` + ``days``; working days skip Saturdays and Sundays only (the box has
+    no holiday calendar: central's clock is the authority, this is the on-screen hint)."""
+    if not working:
+        return start + timedelta(days=days)
+    d, left = start, days
+    while left:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            left -= 1
+    return d
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label: str
+    limit: str  # "7日", "3个月"
+    due: date | None  # None when it starts later (from a reply)
+
+
+def deadlines(cfg: UiConfig, started: datetime) -> list[Deadline]:
+    """The statutory clocks that start with this reception, for the officer and petitioner."""
+    day0 = started.date()
+    unit = "个工作日" if cfg.reply_working_days else "日"
+    return [
+        Deadline(
+            "程序性答复（是否受理、转办）",
+            f"{cfg.reply_days}{unit}",
+            add_days(day0, cfg.reply_days, working=cfg.reply_working_days),
+        ),
+        Deadline(
+            "决定是否受理", f"{cfg.accept_days}日", add_days(day0, cfg.accept_days, working=False)
+        ),
+        Deadline("办理过程或结果答复", f"{cfg.result_months}个月", None),
+        Deadline("受理后办结", f"{cfg.handle_days}日", None),
+        Deadline("不服答复可申请复查", f"收到答复后{cfg.review_request_days}日内", None),
+    ]
