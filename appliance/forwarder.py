@@ -13,6 +13,11 @@ or central never started). Acknowledging it would lose the event, so it stays
 pending and is offered again after ``retry_rejected_s``, one at a time, until central
 is listening again.
 
+Commands: ``resend`` is built in; other commands are served by handlers given as
+``handlers={name: fn}`` or ``register_handler(name, fn)``, ``fn(Command) -> CommandAck``,
+run on the forwarder thread. A handler that raises is answered with a refusal ack (the
+command is not lost: central keeps it unacknowledged and sends it again).
+
 What the box cannot see: a broker that drops a refused publish but still answers
 success (MQTT 3.1.1, or some Mosquitto ACL set-ups). Central's seq-gap detection and
 ``resend`` command are the safety net for that; the refusal then shows up at central.
@@ -25,7 +30,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_COMMAND_BYTES = 16 * 1024
 PRUNE_EVERY_S = 3600.0
+
+CommandHandler = Callable[[Command], CommandAck]
 
 
 @dataclass
@@ -76,6 +83,7 @@ class Forwarder:
         version: str = "",
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        handlers: Mapping[str, CommandHandler] | None = None,
     ) -> None:
         self.outbox, self.transport = outbox, transport
         self.site, self.device = site, device
@@ -94,7 +102,17 @@ class Forwarder:
         self._next_prune = 0.0
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._handlers: dict[str, CommandHandler] = {}
+        for name, fn in (handlers or {}).items():
+            self.register_handler(name, fn)
         outbox.add_listener(self.notify)
+
+    def register_handler(self, name: str, fn: CommandHandler) -> None:
+        """Serve command ``name`` with ``fn(Command) -> CommandAck`` (forwarder thread)."""
+        topics.check_name("command", name)
+        if name == ResendRequest.NAME:
+            raise ValueError("resend is built in and cannot be replaced")
+        self._handlers[name] = fn
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -283,6 +301,10 @@ class Forwarder:
             if cmd_id is not None:
                 self._ack(name, CommandAck(cmd_id=cmd_id, ok=False, detail="malformed command"))
             return
+        handler = self._handlers.get(name)
+        if handler is not None:
+            self._serve(name, cmd, handler)
+            return
         if name != ResendRequest.NAME:
             self.stats.commands_refused += 1
             log.error("unknown command %r (cmd_id %s)", name, cmd.cmd_id)
@@ -308,6 +330,20 @@ class Forwarder:
             )
         log.info("resend %s: %d..%d, %s", cmd.cmd_id, req.from_seq, req.to_seq, detail)
         self._ack(name, CommandAck(cmd_id=cmd.cmd_id, ok=not missing, detail=detail))
+
+    def _serve(self, name: str, cmd: Command, handler: CommandHandler) -> None:
+        try:
+            ack = handler(cmd)
+        except Exception as e:  # a failing handler must not stop the forwarder
+            log.exception("command %r (cmd_id %s) failed", name, cmd.cmd_id)
+            ack = CommandAck(cmd_id=cmd.cmd_id, ok=False, detail=f"failed: {e}"[:200])
+        if ack.cmd_id != cmd.cmd_id:  # a handler bug must not ack another command
+            ack = CommandAck(cmd_id=cmd.cmd_id, ok=False, detail="handler answered another cmd_id")
+        if ack.ok:
+            self.stats.commands_served += 1
+        else:
+            self.stats.commands_refused += 1
+        self._ack(name, ack)
 
     def _ack(self, name: str, ack: CommandAck) -> None:
         topic = topics.command_ack_topic(self.site, self.device, name)

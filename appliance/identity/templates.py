@@ -9,6 +9,13 @@ consent row of a person and returns a ``DeletionNotice`` to send to central and 
 other desks, which apply it with ``apply_deletion`` (idempotent). ``expire`` does the
 same for everyone unused longer than the retention limit.
 
+What this desk did itself (a consent given here, a deletion made here) is also put on
+a small ``unreported`` list in the same transaction, so the event central must get is
+never lost between the store and the outbox: ``appliance.identity.desk`` drains it into
+the outbox (``unreported`` / ``mark_reported``). Copies from other desks
+(``import_person``) and deletions relayed by central (``apply_deletion``) are not
+reported again.
+
 Errors::
 
     TemplateError
@@ -18,13 +25,15 @@ Errors::
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import numpy as np
 from cryptography.exceptions import InvalidTag
@@ -44,6 +53,7 @@ __all__ = [
 ]
 
 Modality = Literal["face", "voice"]
+DeletionKind = Literal["request", "consent_withdrawn", "retention", "other"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent (
@@ -58,7 +68,25 @@ CREATE TABLE IF NOT EXISTS template (
 CREATE TABLE IF NOT EXISTS deletion (
     person_id TEXT NOT NULL, deleted_at INTEGER NOT NULL, officer_id TEXT NOT NULL,
     reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS unreported (
+    kind TEXT NOT NULL, key TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 """
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(fn: Callable[P, R]) -> Callable[P, R]:
+    """One thread at a time: the UI and the forwarder (central's commands) share a store."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 class TemplateError(Exception):
@@ -105,21 +133,68 @@ class TemplateStore:
             raise ValueError("template key must be 32 bytes (AES-256)")
         self._aead = AESGCM(key)
         self._clock = clock
-        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         self._db.close()
 
     # consent ------------------------------------------------------------------------
-    def add_consent(self, rec: ConsentRecord) -> None:
+    @_locked
+    def add_consent(self, rec: ConsentRecord, *, reception_id: str | None = None) -> None:
+        """Store consent given at this desk (and queue its report to central)."""
         if not rec.signature:
             raise ConsentRequired("同意记录未签名 (consent record is not signed)")
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO consent(consent_id, person_id, record_json) VALUES (?, ?, ?)",
+                (rec.consent_id, rec.person_id, rec.model_dump_json()),
+            )
+            self._queue_report("consent", rec.consent_id, {"reception_id": reception_id})
+
+    # reports to central ---------------------------------------------------------------
+    def _queue_report(self, kind: str, key: str, payload: dict[str, Any]) -> None:
         self._db.execute(
-            "INSERT INTO consent(consent_id, person_id, record_json) VALUES (?, ?, ?)",
-            (rec.consent_id, rec.person_id, rec.model_dump_json()),
+            "INSERT OR REPLACE INTO unreported VALUES (?, ?, ?)", (kind, key, json.dumps(payload))
         )
 
+    @_locked
+    def unreported(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(kind, key, payload) still to be put in the outbox, oldest first."""
+        rows = self._db.execute("SELECT kind, key, payload FROM unreported ORDER BY rowid")
+        return [(k, key, json.loads(p)) for k, key, p in rows.fetchall()]
+
+    @_locked
+    def mark_reported(self, kind: str, key: str) -> None:
+        self._db.execute("DELETE FROM unreported WHERE kind=? AND key=?", (kind, key))
+
+    @_locked
+    def consent(self, consent_id: str) -> ConsentRecord | None:
+        row = self._db.execute(
+            "SELECT record_json FROM consent WHERE consent_id=?", (consent_id,)
+        ).fetchone()
+        return None if row is None else ConsentRecord.model_validate_json(row[0])
+
+    @_locked
+    def get_meta(self, k: str) -> str | None:
+        row = self._db.execute("SELECT v FROM meta WHERE k=?", (k,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_locked
+    def set_meta(self, k: str, v: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
+
+    @_locked
+    def deleted_at(self, person_id: str) -> int | None:
+        """When the person was last deleted here (locally or relayed), if ever."""
+        row = self._db.execute(
+            "SELECT max(deleted_at) FROM deletion WHERE person_id=?", (person_id,)
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    @_locked
     def live_consent(self, person_id: str, scope: str) -> ConsentRecord | None:
         rows = self._db.execute(
             "SELECT record_json FROM consent WHERE person_id = ? AND withdrawn_at IS NULL "
@@ -137,6 +212,7 @@ class TemplateStore:
     def _aad(person_id: str, modality: str, consent_id: str) -> bytes:
         return json.dumps(["zhifang-template-v1", person_id, modality, consent_id]).encode()
 
+    @_locked
     def require_consent(self, person_id: str, modality: Modality) -> ConsentRecord:
         rec = self.live_consent(person_id, modality)
         if rec is None:
@@ -146,6 +222,7 @@ class TemplateStore:
             )
         return rec
 
+    @_locked
     def enrol(self, person_id: str, modality: Modality, embedding: np.ndarray) -> str:
         """Store (or replace) the template; returns the consent id it rests on."""
         rec = self.require_consent(person_id, modality)
@@ -171,6 +248,20 @@ class TemplateStore:
             raise TemplateCorrupt(f"template {person_id}/{modality} does not decrypt") from None
         return np.frombuffer(raw, dtype=np.float32).copy()
 
+    @_locked
+    def seal(self, data: bytes, aad: bytes) -> tuple[bytes, bytes]:
+        """Seal ``data`` under the site's template key (for a transfer in transit)."""
+        nonce = os.urandom(12)
+        return nonce, self._aead.encrypt(nonce, data, aad)
+
+    @_locked
+    def unseal(self, nonce: bytes, ct: bytes, aad: bytes) -> bytes:
+        try:
+            return self._aead.decrypt(nonce, ct, aad)
+        except (InvalidTag, ValueError):
+            raise TemplateCorrupt("sealed data does not open under this site's key") from None
+
+    @_locked
     def get(self, person_id: str, modality: Modality) -> np.ndarray | None:
         row = self._db.execute(
             "SELECT consent_id, nonce, ciphertext FROM template WHERE person_id=? AND modality=?",
@@ -178,6 +269,7 @@ class TemplateStore:
         ).fetchone()
         return None if row is None else self._open(person_id, modality, *row)
 
+    @_locked
     def gallery(self, modality: Modality) -> Gallery:
         """1:N gallery: only people whose live consent covers ``identify_1n``."""
         rows = self._db.execute(
@@ -196,6 +288,7 @@ class TemplateStore:
         return Gallery(ids, np.stack(vecs) if vecs else np.zeros((0, dim), np.float32))
 
     # sharing between desks of a site -----------------------------------------------
+    @_locked
     def export_person(self, person_id: str) -> PersonTransfer:
         consents = [
             ConsentRecord.model_validate_json(raw)
@@ -217,6 +310,7 @@ class TemplateStore:
             ],
         )
 
+    @_locked
     def import_person(self, t: PersonTransfer) -> None:
         """Take a transfer from another desk: all or nothing, and never a person deleted
         here after the consent was given (a stale transfer must not undo a deletion)."""
@@ -263,12 +357,14 @@ class TemplateStore:
                 )
 
     # retention ----------------------------------------------------------------------
+    @_locked
     def mark_used(self, person_id: str) -> None:
         """A successful verification: restarts the person's retention period."""
         self._db.execute(
             "UPDATE template SET last_used_at=? WHERE person_id=?", (self._clock(), person_id)
         )
 
+    @_locked
     def expire(self, *, idle_ms: int, officer_id: str = "system") -> list[DeletionNotice]:
         """Delete everyone whose templates went unused for ``idle_ms`` (retention limit);
         the notices go to central and the other desks like any deletion."""
@@ -281,27 +377,43 @@ class TemplateStore:
             ).fetchall()
         ]
         return [
-            self.delete_person(p, officer_id=officer_id, reason="保存期限届满 (retention limit)")
+            self.delete_person(
+                p, officer_id=officer_id, reason="保存期限届满 (retention limit)", kind="retention"
+            )
             for p in people
         ]
 
     # deletion -----------------------------------------------------------------------
-    def delete_person(self, person_id: str, *, officer_id: str, reason: str) -> DeletionNotice:
+    def delete_person(
+        self, person_id: str, *, officer_id: str, reason: str, kind: DeletionKind = "request"
+    ) -> DeletionNotice:
+        """A deletion made at this desk: applied, and queued for central (same
+        transaction), which passes it on to the other desks."""
         notice = DeletionNotice(person_id, self._clock(), officer_id, reason)
-        self.apply_deletion(notice)
+        report = {"deleted_at": notice.deleted_at, "officer_id": officer_id, "kind": kind}
+        self.apply_deletion(notice, report=report | {"reason": reason})
         return notice
 
-    def apply_deletion(self, notice: DeletionNotice) -> None:
-        """Delete every template and consent of the person, in one transaction."""
+    def apply_deletion(
+        self, notice: DeletionNotice, *, report: dict[str, Any] | None = None
+    ) -> bool:
+        """Delete every template and consent of the person, in one transaction.
+        Idempotent; returns whether anything was held before."""
         with self._db:
             self._db.execute("BEGIN")
+            held = self.holds_anything_of(notice.person_id)
             self._db.execute("DELETE FROM template WHERE person_id=?", (notice.person_id,))
             self._db.execute("DELETE FROM consent WHERE person_id=?", (notice.person_id,))
             self._db.execute(
                 "INSERT INTO deletion VALUES (?, ?, ?, ?)",
                 (notice.person_id, notice.deleted_at, notice.officer_id, notice.reason),
             )
+            if report is not None:
+                key = f"{notice.person_id}@{notice.deleted_at}"
+                self._queue_report("deletion", key, report | {"person_id": notice.person_id})
+        return held
 
+    @_locked
     def holds_anything_of(self, person_id: str) -> bool:
         for table in ("template", "consent"):
             q = f"SELECT 1 FROM {table} WHERE person_id=? LIMIT 1"
