@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -25,6 +26,9 @@ from .recording.recorder import Recorder
 from .recording.spool import Spool
 from .session import Reception
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from .identity.desk import DeskIdentity
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +90,7 @@ class Box:
             alarm=lambda msg: log.error("recording spool alarm: %s", msg),
         )
         self.recorder = Recorder(self.spool, key=self.key, device=config.device)
+        self.identity = self._desk_identity(config)
         self._uploader_stop = threading.Event()
         self._uploader: threading.Thread | None = None
         self._started = False
@@ -93,6 +98,40 @@ class Box:
     @property
     def public_key_b64(self) -> str:
         return keys.public_key_b64(self.key)
+
+    def _desk_identity(self, config: BoxConfig) -> DeskIdentity | None:
+        """Biometrics at this desk: only with the site's template key (see config)."""
+        if config.template_key_path is None:
+            return None
+        from .identity.desk import DeskIdentity  # numpy, OpenCV: only where biometrics run
+        from .identity.templates import TemplateStore
+
+        key_file = config.template_key_path
+        mode = key_file.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise PermissionError(f"{key_file} is readable by others (mode {mode:o}); use 0600")
+        store = TemplateStore(config.templates_file, key=key_file.read_bytes(), clock=_now_ms)
+        relay = None
+        if config.central_url:
+            import httpx
+
+            from .identity.relay import HttpTemplateRelay
+
+            relay = HttpTemplateRelay(
+                httpx.Client(base_url=config.central_url, timeout=30),
+                device=config.device,
+                key=self.key,
+            )
+        ident = DeskIdentity(
+            store=store,
+            outbox=self.outbox,
+            device_key=self.key,
+            site=config.site,
+            clock_ms=_now_ms,
+            relay=relay,
+        )
+        ident.install(self.forwarder)  # serves biometric_delete; reports what a crash left
+        return ident
 
     def start(self) -> Box:
         self.forwarder.start()

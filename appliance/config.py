@@ -113,6 +113,15 @@ class BoxConfig(_Model):
     recording: RecordingConfig = Field(
         default_factory=RecordingConfig, description="recording spool and upload"
     )
+    template_key_path: Path | None = Field(
+        default=None,
+        description="the site's 32-byte biometric template key (AES-256-GCM, mode 0600, the "
+        "same at every desk of the site, never sent to central); without it this desk "
+        "offers identification by ID number or phone only",
+    )
+    template_retention_days: int = Field(
+        default=1095, ge=1, le=36500, description="delete templates unused this long"
+    )
 
     @field_validator("site")
     @classmethod
@@ -127,6 +136,10 @@ class BoxConfig(_Model):
     @property
     def key_file(self) -> Path:
         return self.key_path or self.data_dir / "device.key"
+
+    @property
+    def templates_file(self) -> Path:
+        return self.data_dir / "templates.sqlite3"
 
     @property
     def spool_dir(self) -> Path:
@@ -182,7 +195,7 @@ def _resolve(cfg: BoxConfig, base: Path) -> BoxConfig:
         return None if p is None or p.is_absolute() else base / p
 
     updates: dict[str, Any] = {}
-    for name in ("data_dir", "key_path", "pinmap_path"):
+    for name in ("data_dir", "key_path", "pinmap_path", "template_key_path"):
         fixed = fix(getattr(cfg, name))
         if fixed is not None:
             updates[name] = fixed

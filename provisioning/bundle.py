@@ -1,6 +1,7 @@
 """A box's config bundle: everything the box needs, in one folder.
 
     box.toml     the appliance config (site, device, broker, TLS paths relative to it)
+    template.key the site's biometric template key (0600; same at every desk of the site)
     ui.toml      the touchscreen's settings ([ui]: central's URL for dossier look-ups)
     ca.pem       the site CA (checks the broker's certificate)
     tls.pem      the box's client certificate; tls.key its key (0600)
@@ -27,7 +28,14 @@ def box_toml(site: Site, name: str, *, data_dir: str = DEFAULT_DATA_DIR) -> str:
     return (
         f"# 智访 box {name} at site {cfg.name}: written by `zhifang provision bundle`\n"
         + toml_table(
-            {"site": cfg.name, "device": name, "data_dir": data_dir, "key_path": "device.key"}
+            {
+                "site": cfg.name,
+                "device": name,
+                "data_dir": data_dir,
+                "key_path": "device.key",
+                "central_url": cfg.central_url,
+                "template_key_path": "template.key",
+            }
         )
         + "\n[mqtt]\n"
         + toml_table({"host": cfg.broker_hosts[0], "port": cfg.broker_port})
@@ -50,6 +58,8 @@ def write_bundle(site: Site, name: str, out: Path, *, data_dir: str = DEFAULT_DA
     pki.write_atomic(out / "tls.pem", paths.cert.read_bytes(), mode=0o644)
     pki.write_atomic(out / "tls.key", paths.tls_key.read_bytes(), mode=0o600)
     pki.write_atomic(out / "device.key", paths.signing_key.read_bytes(), mode=0o600)
+    key = site.ensure_template_key().read_bytes()
+    pki.write_atomic(out / "template.key", key, mode=0o600)
     ui = "# 智访 touchscreen settings (appliance/ui/config.py)\n[ui]\n"
     ui += toml_table({"central_url": site.config.central_url})
     pki.write_atomic(out / "ui.toml", ui.encode(), mode=0o644)

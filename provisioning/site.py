@@ -170,6 +170,7 @@ class Site:
         pki.write_key(site.ingest_key, i_key)
         pki.write_cert(site.ingest_cert, i_cert)
         site.write_ingest_env()
+        site.ensure_template_key()
         site._save_revoked(RevocationList())
         site.refresh_crl()
         # site.toml last: its presence means the folder is complete
@@ -177,6 +178,17 @@ class Site:
         text += toml_table(config.model_dump())
         pki.write_atomic(root / "site.toml", text.encode(), mode=0o644)
         return site
+
+    @property
+    def template_key(self) -> Path:
+        """The site's biometric template key: 32 random bytes, the same at every desk,
+        never given to central (which relays templates only as ciphertext)."""
+        return self.root / "site" / "template.key"
+
+    def ensure_template_key(self) -> Path:
+        if not self.template_key.exists():
+            pki.write_atomic(self.template_key, os.urandom(32), mode=0o600)
+        return self.template_key
 
     def write_ingest_env(self) -> Path:
         """central/ingest.env: the ZHIFANG_MQTT_* lines for central's EnvironmentFile."""
