@@ -189,6 +189,14 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
 
         return act(do, "/reception", "/reception")
 
+    @app.post("/reception/biometrics/delete")
+    def biometrics_delete(reason: Annotated[str, Form()] = "request") -> Response:
+        def do() -> None:
+            desk.delete_biometrics(reason=reason)
+            desk.flash = "已删除当事人的人脸/声纹数据（本机立即删除，其他窗口随后删除）"
+
+        return act(do, "/reception", "/reception")
+
     @app.get("/reception/dossier", response_class=HTMLResponse)
     def dossier(request: Request) -> Response:
         return render(request, "dossier.html", ident=desk.identified)

@@ -62,6 +62,7 @@ def build_desk(box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any
         device_key=box.key,
         link=link,
         recorder=recorder,
+        identity=box.identity,
     )
 
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
@@ -36,6 +36,9 @@ from ..officers import OfficerDirectory, SignInError
 from ..session import EventSink, Reception, ReceptionError
 from ..simulate import id_number_checksum_ok
 from .config import UiConfig
+
+if TYPE_CHECKING:
+    from ..identity.desk import DeskIdentity
 from .hooks import Biometrics, NoBiometrics, Recorder, RecordingStatus
 from .steps import STEPS, StepInputError, clean_fields, deadlines, next_steps
 
@@ -90,6 +93,7 @@ class Desk:
         link: Callable[[], LinkStatus],
         recorder: Recorder,
         biometrics: Biometrics | None = None,
+        identity: DeskIdentity | None = None,
         clock_ms: Callable[[], int] = _now_ms,
         monotonic: Callable[[], float] = time.monotonic,
         recheck_s: float = RECHECK_CENTRAL_S,
@@ -98,6 +102,8 @@ class Desk:
         self.central, self.cache, self.cfg = central, cache, cfg
         self.device_key, self.link, self.recorder = device_key, link, recorder
         self.biometrics: Biometrics = biometrics or NoBiometrics()
+        # consent records and deletions as events (None: no template key at this desk)
+        self.identity = identity
         self._clock_ms, self._monotonic = clock_ms, monotonic
         self.recheck_s = recheck_s
         self._lock = threading.RLock()
@@ -249,19 +255,44 @@ class Desk:
                 raise DeskError("请至少选择人脸或声纹中的一项，或选择不使用")
             ident = self.identified
             person_id = (ident.person_id if ident else None) or f"reception:{r.reception_id}"
-            rec = record(
-                person_id=person_id,
-                text=DEFAULT_TEXT,
-                scopes=scopes,
-                officer_id=self.officer_id or "",
-                now_ms=self._clock_ms(),
-                device_key=self.device_key,
-            )
+            if self.identity is not None:  # stored, then sent as a consent.recorded event
+                rec = self.identity.give_consent(
+                    person_id=person_id,
+                    scopes=scopes,
+                    officer_id=self.officer_id or "",
+                    reception_id=r.reception_id,
+                    text=DEFAULT_TEXT,
+                )
+            else:
+                rec = record(
+                    person_id=person_id,
+                    text=DEFAULT_TEXT,
+                    scopes=scopes,
+                    officer_id=self.officer_id or "",
+                    now_ms=self._clock_ms(),
+                    device_key=self.device_key,
+                )
             self.cache.put_consent(
                 rec.consent_id, json.dumps(rec.payload() | {"sig": rec.signature})
             )
             self.consent_id, self.consent_scopes = rec.consent_id, tuple(scopes)
             return rec.consent_id
+
+    def delete_biometrics(self, *, reason: str = "request") -> None:
+        """The petitioner asks for their face/voice data to be deleted (or withdraws
+        consent): deleted here at once, then at central and every desk of the site."""
+        with self._lock:
+            self._open()
+            ident = self.identified
+            if ident is None or ident.person_id is None:
+                raise DeskError("请先用身份证号或手机号找到当事人的档案")
+            if self.identity is None:
+                raise DeskError("本机未启用人脸/声纹，没有可删除的生物特征数据")
+            kind: Any = reason if reason in ("request", "consent_withdrawn") else "request"
+            self.identity.delete_person(
+                ident.person_id, officer_id=self.officer_id or "", reason=kind
+            )
+            self.consent_id, self.consent_scopes = None, ()
 
     def verify_biometric(self) -> str:
         """Face/voice check against the claimed person; only with consent on record."""

@@ -147,3 +147,38 @@ def test_petitioner_pages_render(client: TestClient) -> None:
         assert r.status_code == 200 and "<svg" in r.text
     assert "7天内" in client.get("/show/deadlines").text
     assert client.get("/show/nope").status_code == 404
+
+
+def test_consent_and_deletion_become_events_when_the_desk_has_the_site_key(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from appliance.identity.desk import DeskIdentity
+    from appliance.identity.templates import TemplateStore
+
+    rig = make_rig(tmp_path)
+    store = TemplateStore(tmp_path / "templates.sqlite3", key=os.urandom(32), clock=lambda: 1)
+    rig.desk.identity = DeskIdentity(
+        store=store, outbox=rig.box.outbox, device_key=rig.box.key, site="minhou",
+        clock_ms=lambda: 1_790_000_000_000,
+    )  # fmt: skip
+    try:
+        with TestClient(create_app(rig.desk)) as client:
+            sign_in_and_start(client)
+            client.post("/reception/identify", data={"id_number": LISI_ID})
+            client.post("/reception/consent", data={"decision": "accept", "face": "1"})
+            types = [t for t, _ in rig.events()]
+            assert "consent.recorded" in types
+            consent = next(b for t, b in rig.events() if t == "consent.recorded")
+            assert consent["person_id"] == "p-lisi" and consent["scopes"] == ["face"]
+            assert consent["officer_id"] == OFFICER
+
+            r = client.post("/reception/biometrics/delete", data={"reason": "request"})
+            assert "已删除当事人的人脸/声纹数据" in r.text
+            deleted = [b for t, b in rig.events() if t == "biometric.deleted"]
+            assert deleted and deleted[0]["person_id"] == "p-lisi"
+            assert deleted[0]["reason"] == "request"
+            assert not store.holds_anything_of("p-lisi")
+    finally:
+        rig.close()
