@@ -1,0 +1,253 @@
+"""``/api/hearings``: registry, scheduling, .ics, draws, outcome; the dossier's view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from central.deps import ActorDep, SessionDep
+from central.evidence.log import EvidenceLog
+
+from . import service
+from .ics import invitation
+from .models import ParticipantRow, RegistryPerson
+
+Text200 = Annotated[str, Field(max_length=200)]
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, description="姓名")
+    category: str = Field(
+        description="npc_deputy / cppcc_member / lawyer / legal_aid / community_rep / other"
+    )
+    organisation: Text200 = Field(default="", description="单位")
+    region: str = Field(default="", max_length=100, description="地区")
+    contact: Text200 = Field(default="", description="电话或邮箱")
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(
+        min_length=3, max_length=200, description="person:<id> / matter:<id> / org:<单位>"
+    )
+    note: str = Field(default="", max_length=500, description="说明")
+
+
+class HearingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    matter_id: str = Field(min_length=1, max_length=36, description="事项编号")
+    title: str = Field(min_length=1, max_length=200, description="听证名称")
+    mode: Literal["in_person", "online"] = Field(description="现场 / 网上")
+    starts_at: datetime = Field(description="开始时间（带时区）")
+    ends_at: datetime = Field(description="结束时间（带时区）")
+    location: Text200 = Field(default="", description="现场听证地点")
+    meeting_url: str = Field(default="", max_length=500, description="网上听证会议链接（如钉钉）")
+
+
+class BeaconIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(min_length=1, max_length=100, description="e.g. drand:quicknet")
+    round: int = Field(ge=1, description="a round not yet published at commit time")
+
+
+class DrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quotas: dict[str, Annotated[int, Field(ge=1, le=20)]] = Field(description="类别 → 人数")
+    seed_sha256: str | None = Field(default=None, description="SHA-256 (hex) of the secret seed")
+    beacon: BeaconIn | None = Field(default=None, description="公共信标轮次")
+    recent_days: int = Field(default=180, ge=0, le=3650, description="近期已参加听证者回避的天数")
+    conflict_subjects: list[Text200] = Field(
+        default=[], description="额外的回避对象，如 org:某单位"
+    )
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seed: str | None = Field(default=None, max_length=128, description="种子（十六进制）")
+    beacon_value: str | None = Field(default=None, max_length=256, description="信标该轮的值")
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record: str = Field(min_length=1, max_length=20000, description="听证记录")
+    outcome: str = Field(min_length=1, max_length=4000, description="听证结论")
+    petitioner_accepts: bool | None = Field(description="信访人是否接受")
+    attended: list[str] = Field(default=[], description="到场听证员的名册编号")
+    others: list[tuple[Literal["petitioner", "organ", "witness", "other"], Text200]] = Field(
+        default=[], description="其他参加人 (角色, 姓名)"
+    )
+
+
+def _log(request: Request) -> EvidenceLog:
+    log: EvidenceLog = request.app.state.evidence.log
+    return log
+
+
+def _run(fn: Any, *a: Any, **kw: Any) -> Any:
+    try:
+        return fn(*a, **kw)
+    except service.HearingError as e:
+        raise HTTPException(e.status, str(e)) from e
+
+
+router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
+public = APIRouter(prefix="/api/hearings", tags=["hearings"])  # anyone may check a draw
+
+
+@router.post("/registry", status_code=201)
+def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
+    p = _run(service.add_person, session, **body.model_dump())
+    session.commit()
+    return {"id": p.id, "name": p.name, "category": p.category}
+
+
+@router.get("/registry")
+def registry(session: SessionDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": p.id,
+            "name": p.name,
+            "category": p.category,
+            "category_zh": service.CATEGORIES[p.category],
+            "organisation": p.organisation,
+            "region": p.region,
+            "active": p.active,
+        }
+        for p in session.scalars(
+            select(RegistryPerson).order_by(RegistryPerson.category, RegistryPerson.name)
+        )
+    ]
+
+
+@router.post("/registry/{person_id}/conflicts", status_code=201)
+def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
+    c = _run(
+        service.add_conflict, session, person_id=person_id, subject=body.subject, note=body.note
+    )
+    session.commit()
+    return {"id": c.id, "subject": c.subject}
+
+
+@router.post("", status_code=201)
+def schedule(body: HearingIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    for t in (body.starts_at, body.ends_at):
+        if t.tzinfo is None:
+            raise HTTPException(422, "时间须带时区，如 2026-12-01T09:00:00+08:00")
+    h = _run(service.schedule, session, actor=actor, **body.model_dump())
+    session.commit()
+    return {"id": h.id, "status": h.status}
+
+
+@router.get("/{hearing_id}/invite.ics")
+def ics(hearing_id: str, session: SessionDep) -> Response:
+    h = _run(service.get_hearing, session, hearing_id)
+    rows = session.execute(
+        select(RegistryPerson.name, RegistryPerson.contact)
+        .join(ParticipantRow, ParticipantRow.registry_id == RegistryPerson.id)
+        .where(ParticipantRow.hearing_id == h.id)
+    ).all()
+    people = [(n, c) for n, c in rows if "@" in c]
+    return Response(
+        invitation(h, attendees=people),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="hearing-{h.id}.ics"'},
+    )
+
+
+@router.post("/{hearing_id}/draws", status_code=201)
+def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep) -> dict[str, Any]:
+    row = _run(
+        service.commit_draw,
+        session,
+        _log(request),
+        hearing_id=hearing_id,
+        quotas=body.quotas,
+        seed_sha256=body.seed_sha256,
+        beacon=body.beacon.model_dump() if body.beacon else None,
+        recent_days=body.recent_days,
+        extra_subjects=body.conflict_subjects,
+    )
+    session.commit()
+    return {
+        "id": row.id,
+        "commitment": row.commitment,
+        "leaf_index": row.leaf_index,
+        "commit_record": row.commit_record,
+    }
+
+
+@router.post("/draws/{draw_id}/reveal")
+def reveal(draw_id: str, body: RevealIn, session: SessionDep) -> dict[str, Any]:
+    row = _run(
+        service.reveal_draw,
+        session,
+        draw_id=draw_id,
+        seed=body.seed,
+        beacon_value=body.beacon_value,
+    )
+    session.commit()
+    return {"id": row.id, "selected": row.selected}
+
+
+@public.get("/draws/{draw_id}/record")
+def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
+    """The published record for ``zhifang hearings verify-draw``."""
+    out: dict[str, Any] = _run(service.published, session, _log(request), draw_id)
+    return out
+
+
+@router.post("/{hearing_id}/outcome")
+def outcome(hearing_id: str, body: OutcomeIn, session: SessionDep) -> dict[str, Any]:
+    h = _run(
+        service.record_outcome,
+        session,
+        hearing_id=hearing_id,
+        record=body.record,
+        outcome=body.outcome,
+        petitioner_accepts=body.petitioner_accepts,
+        others=body.others,
+        attended=body.attended,
+    )
+    session.commit()
+    return {"id": h.id, "status": h.status}
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=500, description="取消理由")
+
+
+@router.post("/{hearing_id}/cancel")
+def cancel(hearing_id: str, body: CancelIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=actor)
+    session.commit()
+    return {"id": h.id, "status": h.status}
+
+
+@router.get("/by-matter/{matter_id}")
+def for_matter(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    return service.dossier_rows(session, matter_id)
+
+
+def make_console_router() -> APIRouter:
+    """``/console/hearings/panel?matter_id=…``: the fragment the matter page shows."""
+    from pathlib import Path
+
+    from fastapi.responses import HTMLResponse
+    from fastapi.templating import Jinja2Templates
+
+    templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
+    console = APIRouter(include_in_schema=False)
+
+    @console.get("/console/hearings/panel", response_class=HTMLResponse)
+    def panel(request: Request, session: SessionDep, matter_id: str) -> HTMLResponse:
+        ctx = {"hearings": service.dossier_rows(session, matter_id)}
+        return templates.TemplateResponse(request, "hearings/_dossier.html", ctx)
+
+    return console

@@ -1,0 +1,46 @@
+"""``zhifang hearings verify-draw FILE`` (and ``new-seed``)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("hearings", help="公开听证：随机抽取听证员的核验")
+    s = p.add_subparsers(dest="hearings_cmd", required=True)
+    v = s.add_parser("verify-draw", help="重放一次抽取，核对公布的结果（一致则返回 0）")
+    v.add_argument("file", type=Path, help="GET /api/hearings/draws/{id}/record 的 JSON")
+    v.set_defaults(func=cmd_verify)
+    n = s.add_parser("new-seed", help="生成一个种子：先公布其哈希，抽取时再公布种子")
+    n.set_defaults(func=cmd_new_seed)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from central.hearings.draw import verify
+
+    try:
+        published = json.loads(args.file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        print(f"无法读取 {args.file}：{e}", file=sys.stderr)
+        return 2
+    problems = verify(published)
+    if problems:
+        for p in problems:
+            print(f"不符：{p}", file=sys.stderr)
+        return 1
+    sel = published["result"]["selected"]
+    print(f"核验通过：承诺 {published['commitment']}，抽中 {len(sel)} 人：{', '.join(sel)}")
+    return 0
+
+
+def cmd_new_seed(args: argparse.Namespace) -> int:
+    seed = secrets.token_bytes(32)
+    print(f"seed        {seed.hex()}   （保密，抽取时公布）")
+    print(f"seed_sha256 {hashlib.sha256(seed).hexdigest()}   （现在公布，作为承诺）")
+    return 0

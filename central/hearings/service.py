@@ -1,0 +1,358 @@
+"""Registry, scheduling, draws (commit → reveal) and the hearing record."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from central.db import utcnow
+from central.evidence.log import Entry, EvidenceLog
+from central.workflow.models import MatterPersonRow, MatterRow
+from protocol.canonical import canonical_json
+
+from . import draw as d
+from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
+
+CATEGORIES = {
+    "npc_deputy": "人大代表",
+    "cppcc_member": "政协委员",
+    "lawyer": "律师",
+    "legal_aid": "法律援助工作者",
+    "community_rep": "社区代表",
+    "other": "其他听证员",
+}
+
+
+class HearingError(ValueError):
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def add_person(
+    session: Session,
+    *,
+    name: str,
+    category: str,
+    organisation: str = "",
+    region: str = "",
+    contact: str = "",
+) -> RegistryPerson:
+    if category not in CATEGORIES:
+        raise HearingError(f"未知类别 {category}，可选：{'、'.join(CATEGORIES)}")
+    p = RegistryPerson(
+        id=str(uuid.uuid4()),
+        name=name,
+        category=category,
+        organisation=organisation,
+        region=region,
+        contact=contact,
+        active=True,
+        created_at=utcnow(),
+    )
+    session.add(p)
+    session.flush()
+    return p
+
+
+def add_conflict(session: Session, *, person_id: str, subject: str, note: str = "") -> ConflictRow:
+    if session.get(RegistryPerson, person_id) is None:
+        raise HearingError(f"名册中没有 {person_id}", status=404)
+    if ":" not in subject:
+        raise HearingError(
+            "利害关系应写成 person:<编号>、matter:<编号>、org:<单位> 或 region:<地区>"
+        )
+    row = ConflictRow(person_id=person_id, subject=subject, note=note)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def schedule(
+    session: Session,
+    *,
+    matter_id: str,
+    title: str,
+    mode: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str = "",
+    meeting_url: str = "",
+    actor: str,
+) -> HearingRow:
+    if session.get(MatterRow, matter_id) is None:
+        raise HearingError(f"事项不存在：{matter_id}", status=404)
+    if ends_at <= starts_at:
+        raise HearingError("结束时间应晚于开始时间")
+    if mode == "online" and not meeting_url.startswith("https://"):
+        raise HearingError("网上听证需要 https:// 开头的会议链接")
+    if mode == "in_person" and not location:
+        raise HearingError("现场听证需要地点")
+    h = HearingRow(
+        id=str(uuid.uuid4()),
+        matter_id=matter_id,
+        title=title,
+        mode=mode,
+        location=location,
+        meeting_url=meeting_url,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status="scheduled",
+        created_by=actor,
+        created_at=utcnow(),
+        record="",
+        outcome="",
+    )
+    session.add(h)
+    session.flush()
+    return h
+
+
+def get_hearing(session: Session, hearing_id: str) -> HearingRow:
+    h = session.get(HearingRow, hearing_id)
+    if h is None:
+        raise HearingError(f"听证不存在：{hearing_id}", status=404)
+    return h
+
+
+def matter_subjects(session: Session, matter_id: str) -> set[str]:
+    """What a hearing officer must have no stake in: the matter and its petitioners."""
+    people = session.scalars(
+        select(MatterPersonRow.person_id).where(MatterPersonRow.matter_id == matter_id)
+    )
+    return {f"matter:{matter_id}", *(f"person:{p}" for p in people)}
+
+
+def eligible(
+    session: Session, h: HearingRow, *, subjects: Iterable[str], recent_days: int
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(candidates id → category, excluded id → reason) for hearing ``h``."""
+    subjects = set(subjects)
+    conflicts: dict[str, str] = {}
+    for pid, subj in session.execute(select(ConflictRow.person_id, ConflictRow.subject)):
+        if subj in subjects:
+            conflicts.setdefault(pid, f"利害关系 {subj}")
+    since = h.starts_at - timedelta(days=recent_days)
+    recent = set(
+        session.scalars(
+            select(ParticipantRow.registry_id)
+            .join(HearingRow, HearingRow.id == ParticipantRow.hearing_id)
+            .where(
+                ParticipantRow.role == "officer",
+                HearingRow.id != h.id,
+                HearingRow.status != "cancelled",
+                HearingRow.starts_at >= since,
+                HearingRow.starts_at <= h.starts_at,
+            )
+        )
+    )
+    cands, excluded = {}, {}
+    for p in session.scalars(select(RegistryPerson)):
+        if not p.active:
+            excluded[p.id] = "已停用"
+        elif p.id in conflicts:
+            excluded[p.id] = conflicts[p.id]
+        elif p.id in recent:
+            excluded[p.id] = f"{recent_days} 日内已参加听证"
+        else:
+            cands[p.id] = p.category
+    return cands, excluded
+
+
+def commit_draw(
+    session: Session,
+    log: EvidenceLog,
+    *,
+    hearing_id: str,
+    quotas: Mapping[str, int],
+    seed_sha256: str | None,
+    beacon: Mapping[str, Any] | None,
+    recent_days: int = 180,
+    extra_subjects: Iterable[str] = (),
+) -> DrawRow:
+    """Fix the candidates, rules and randomness source; record the commitment as a leaf
+    of the evidence log (same transaction)."""
+    h = get_hearing(session, hearing_id)
+    if h.status != "scheduled":
+        raise HearingError(f"听证状态为 {h.status}，不能抽取", status=409)
+    _no_revealed_draw(session, h.id)
+    for cat in quotas:
+        if cat not in CATEGORIES:
+            raise HearingError(f"未知类别 {cat}")
+    subjects = matter_subjects(session, h.matter_id) | set(extra_subjects)
+    cands, excluded = eligible(session, h, subjects=subjects, recent_days=recent_days)
+    now = utcnow()
+    try:
+        record = d.commit_record(
+            hearing_id=h.id,
+            matter_id=h.matter_id,
+            candidates=cands,
+            excluded=excluded,
+            quotas=quotas,
+            seed_sha256=seed_sha256,
+            beacon=beacon,
+            committed_at=now.isoformat(timespec="seconds"),
+            rules={"recent_days": recent_days, "conflict_subjects": sorted(subjects)},
+        )
+    except d.DrawError as e:
+        raise HearingError(str(e)) from e
+    data = canonical_json(record)
+    digest = hashlib.sha256(data).hexdigest()
+    [leaf] = log.append(session, [Entry(data=data, manifest_hash=digest)])
+    row = DrawRow(
+        id=str(uuid.uuid4()),
+        hearing_id=h.id,
+        commitment=digest,
+        commit_record=record,
+        leaf_index=leaf,
+        status="committed",
+        committed_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _no_revealed_draw(session: Session, hearing_id: str) -> None:
+    """One hearing, one result: once a draw is revealed, no other is made or revealed
+    (every commit stays in the evidence log, so a discarded draw is visible)."""
+    done = session.scalar(
+        select(DrawRow.id).where(DrawRow.hearing_id == hearing_id, DrawRow.status == "revealed")
+    )
+    if done is not None:
+        raise HearingError(f"该听证已有公布的抽取结果（{done}）", status=409)
+
+
+def cancel(session: Session, *, hearing_id: str, reason: str, actor: str) -> HearingRow:
+    h = get_hearing(session, hearing_id)
+    if h.status != "scheduled":
+        raise HearingError(f"听证状态为 {h.status}，不能取消", status=409)
+    h.status = "cancelled"
+    h.record = f"{actor} 取消：{reason}"
+    session.flush()
+    return h
+
+
+def reveal_draw(
+    session: Session, *, draw_id: str, seed: str | None, beacon_value: str | None
+) -> DrawRow:
+    row = session.get(DrawRow, draw_id, with_for_update=True)
+    if row is None:
+        raise HearingError(f"抽取不存在：{draw_id}", status=404)
+    if row.status != "committed":
+        raise HearingError("该次抽取已公布结果", status=409)
+    _no_revealed_draw(session, row.hearing_id)
+    try:
+        result = d.select(row.commit_record, seed, beacon_value)
+    except d.DrawError as e:
+        raise HearingError(str(e)) from e
+    row.seed, row.beacon_value, row.selected = seed, beacon_value, result["selected"]
+    row.status, row.revealed_at = "revealed", utcnow()
+    names = dict(
+        session.execute(
+            select(RegistryPerson.id, RegistryPerson.name).where(
+                RegistryPerson.id.in_(result["selected"])
+            )
+        ).all()
+    )
+    for seat, pid in enumerate(result["selected"], start=1):
+        session.add(
+            ParticipantRow(
+                hearing_id=row.hearing_id,
+                role="officer",
+                name=names[pid],
+                registry_id=pid,
+                seat=seat,
+            )
+        )
+    session.flush()
+    return row
+
+
+def published(session: Session, log: EvidenceLog, draw_id: str) -> dict[str, Any]:
+    """The record anyone may check with ``zhifang hearings verify-draw``."""
+    row = session.get(DrawRow, draw_id)
+    if row is None:
+        raise HearingError(f"抽取不存在：{draw_id}", status=404)
+    if row.status != "revealed":
+        raise HearingError("结果尚未公布", status=409)
+    result = d.select(row.commit_record, row.seed, row.beacon_value)
+    out: dict[str, Any] = {
+        "commit": row.commit_record,
+        "commitment": row.commitment,
+        "reveal": {"seed": row.seed, "beacon_value": row.beacon_value},
+        "result": result,
+    }
+    if row.leaf_index is not None:
+        size = log.size(session)
+        out["evidence"] = {
+            "origin": log.origin,
+            "leaf_index": row.leaf_index,
+            "tree_size": size,
+            "root": log.root(session, size).hex(),
+            "proof": [p.hex() for p in log.inclusion_proof(session, row.leaf_index, size)],
+        }
+    return out
+
+
+def record_outcome(
+    session: Session,
+    *,
+    hearing_id: str,
+    record: str,
+    outcome: str,
+    petitioner_accepts: bool | None,
+    others: Iterable[tuple[str, str]] = (),
+    attended: Iterable[str] = (),
+) -> HearingRow:
+    """听证记录, 结论 and whether the petitioner accepts it; ``others`` adds (role, name)
+    participants (petitioner, organs, witnesses); ``attended`` lists registry ids present."""
+    h = get_hearing(session, hearing_id)
+    if h.status == "cancelled":
+        raise HearingError("听证已取消", status=409)
+    h.record, h.outcome, h.petitioner_accepts = record, outcome, petitioner_accepts
+    h.status, h.held_at = "held", utcnow()
+    present = set(attended)
+    for p in session.scalars(
+        select(ParticipantRow).where(
+            ParticipantRow.hearing_id == h.id, ParticipantRow.role == "officer"
+        )
+    ):
+        p.attended = p.registry_id in present
+    for role, name in others:
+        session.add(ParticipantRow(hearing_id=h.id, role=role, name=name, attended=True))
+    session.flush()
+    return h
+
+
+def dossier_rows(session: Session, matter_id: str) -> list[dict[str, Any]]:
+    """What the dossier timeline shows for a matter's hearings."""
+    out = []
+    for h in session.scalars(
+        select(HearingRow).where(HearingRow.matter_id == matter_id).order_by(HearingRow.starts_at)
+    ):
+        parts = session.execute(
+            select(ParticipantRow.role, ParticipantRow.name, ParticipantRow.attended)
+            .where(ParticipantRow.hearing_id == h.id)
+            .order_by(ParticipantRow.role, ParticipantRow.seat)
+        ).all()
+        out.append(
+            {
+                "id": h.id,
+                "title": h.title,
+                "mode": h.mode,
+                "starts_at": h.starts_at.isoformat(),
+                "status": h.status,
+                "outcome": h.outcome,
+                "record": h.record,
+                "petitioner_accepts": h.petitioner_accepts,
+                "participants": [{"role": r, "name": n, "attended": a} for r, n, a in parts],
+            }
+        )
+    return out

@@ -1,0 +1,140 @@
+"""``/api/organ/*`` (other organs, by token) and ``/api/sharing/*`` (our admins, auditor)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from central.deps import ActorDep, SessionDep
+
+from . import service
+from .deps import OrganDep
+
+
+class OrganIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=2, max_length=64, description="编号，如 police-minhou")
+    name: str = Field(min_length=1, max_length=200, description="单位名称")
+    kind: str = Field(description="police / xfj / township / other")
+    fields: list[str] = Field(description=f"可见字段，取自 {', '.join(service.FIELDS)}")
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(default="", max_length=200, description="用途说明")
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organ_id: str = Field(min_length=2, max_length=64, description="共享给哪个单位")
+    reason: str = Field(min_length=2, max_length=500, description="共享理由")
+
+
+class ContributionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["info", "warning"] = Field(description="补充信息 / 预警")
+    body: str = Field(min_length=1, max_length=8000, description="内容")
+    level: Literal["low", "medium", "high"] | None = Field(default=None, description="预警等级")
+
+
+def _run(fn: Any, *a: Any, **kw: Any) -> Any:
+    try:
+        return fn(*a, **kw)
+    except service.SharingError as e:
+        raise HTTPException(e.status, str(e)) from e
+
+
+organ = APIRouter(prefix="/api/organ", tags=["organ"])
+
+
+@organ.get("/matters")
+def my_matters(caller: OrganDep, session: SessionDep) -> list[dict[str, Any]]:
+    return service.shared_matters(session, caller.organ)
+
+
+@organ.get("/matters/{matter_id}")
+def my_matter(matter_id: str, caller: OrganDep, session: SessionDep) -> dict[str, Any]:
+    out: dict[str, Any] = _run(service.view, session, caller.organ, matter_id)
+    return out
+
+
+@organ.post("/matters/{matter_id}/contributions", status_code=201)
+def contribute(
+    matter_id: str, body: ContributionIn, caller: OrganDep, session: SessionDep
+) -> dict[str, Any]:
+    row = _run(
+        service.contribute,
+        session,
+        caller.organ,
+        caller.token,
+        matter_id=matter_id,
+        kind=body.kind,
+        body=body.body,
+        level=body.level,
+        purpose=caller.purpose,
+    )
+    session.commit()
+    return {"id": row.id, "organ": row.organ_id, "kind": row.kind}
+
+
+admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
+
+
+@admin.post("/organs", status_code=201)
+def create_organ(body: OrganIn, session: SessionDep) -> dict[str, Any]:
+    o = _run(service.create_organ, session, **body.model_dump())
+    session.commit()
+    return {"id": o.id, "fields": o.fields}
+
+
+@admin.post("/organs/{organ_id}/tokens", status_code=201)
+def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    row, token = _run(service.issue_token, session, organ_id=organ_id, label=body.label)
+    service.audit.record(
+        session,
+        actor=actor,
+        action="sharing.token.issue",
+        target=f"organ:{organ_id}",
+        reason=body.label,
+    )
+    session.commit()
+    return {"id": row.id, "token": token, "note": "令牌只显示这一次，请妥善交付"}
+
+
+@admin.post("/tokens/{token_id}/revoke")
+def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+    _run(service.revoke_token, session, token_id)
+    service.audit.record(
+        session, actor=actor, action="sharing.token.revoke", target=f"token:{token_id}"
+    )
+    session.commit()
+    return {"id": token_id, "status": "revoked"}
+
+
+@admin.post("/matters/{matter_id}/shares", status_code=201)
+def share(matter_id: str, body: ShareIn, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+    _run(
+        service.share,
+        session,
+        matter_id=matter_id,
+        organ_id=body.organ_id,
+        by=actor,
+        reason=body.reason,
+    )
+    session.commit()
+    return {"matter_id": matter_id, "organ_id": body.organ_id}
+
+
+@admin.get("/matters/{matter_id}/contributions")
+def matter_contributions(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    return service.contributions(session, matter_id)
+
+
+@admin.get("/audit")
+def audit_trail(
+    session: SessionDep, organ: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
+    """For the auditor: every organ request (allowed or refused) and every share."""
+    return service.audit_trail(session, organ_id=organ, limit=limit)

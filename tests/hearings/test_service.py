@@ -1,0 +1,161 @@
+"""A hearing from registry to dossier, over HTTP, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from central.db import utcnow
+from central.hearings import cli
+from central.hearings.api import make_console_router, public, router
+from central.settings import Settings
+from central.workflow import service as wf
+from central.workflow.states import Action, Command
+from tests.legal.appkit import make_app
+
+SEED = "ab" * 32
+SEED_SHA = hashlib.sha256(bytes.fromhex(SEED)).hexdigest()
+
+
+def new_matter(sessions: sessionmaker[Session], mid: str) -> str:
+    with sessions() as s:
+        cmd = Command(action=Action.register, actor="officer-1", at=utcnow())
+        wf.open_matter(
+            s, command=cmd, officer_id="officer-1", summary="不服判决申请监督", matter_id=mid
+        )
+    return mid
+
+
+def verify_cli(path: Path) -> int:
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["hearings", "verify-draw", str(path)])
+    return int(args.func(args))
+
+
+@pytest.fixture
+def client(settings: Settings, engine: Engine) -> TestClient:
+    return TestClient(make_app(settings, engine, router, public, make_console_router()))
+
+
+def test_hearing_draw_outcome_and_dossier(
+    client: TestClient, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    c = client
+    mid = new_matter(sessions, "m-1")
+    ids: dict[str, list[str]] = {}
+    for cat, n in (("lawyer", 4), ("npc_deputy", 3), ("community_rep", 3)):
+        for i in range(n):
+            r = c.post(
+                "/api/hearings/registry",
+                json={"name": f"{cat}{i}", "category": cat, "contact": f"{cat}{i}@example.org"},
+            )
+            assert r.status_code == 201
+            ids.setdefault(cat, []).append(r.json()["id"])
+    assert (
+        c.post("/api/hearings/registry", json={"name": "x", "category": "king"}).status_code == 422
+    )
+    # lawyer 0 represented the petitioner's opponent; lawyer 1 has a stake in this matter
+    c.post(
+        f"/api/hearings/registry/{ids['lawyer'][0]}/conflicts", json={"subject": "org:某建设公司"}
+    )
+    c.post(
+        f"/api/hearings/registry/{ids['lawyer'][1]}/conflicts", json={"subject": f"matter:{mid}"}
+    )
+    start = utcnow() + timedelta(days=7)
+    body = {
+        "matter_id": mid,
+        "title": "张某申请监督案",
+        "mode": "online",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "meeting_url": "https://meeting.dingtalk.example/j/123",
+    }
+    assert c.post("/api/hearings", json=body | {"meeting_url": "http://x"}).status_code == 422
+    hid = c.post("/api/hearings", json=body).json()["id"]
+    draw = {
+        "quotas": {"lawyer": 2, "npc_deputy": 1},
+        "seed_sha256": SEED_SHA,
+        "conflict_subjects": ["org:某建设公司"],
+    }
+    assert (
+        c.post(f"/api/hearings/{hid}/draws", json=draw | {"quotas": {"lawyer": 3}}).status_code
+        == 422
+    )
+    r = c.post(f"/api/hearings/{hid}/draws", json=draw)
+    assert r.status_code == 201, r.text
+    committed = r.json()
+    assert committed["leaf_index"] is not None
+    excluded = {e["id"] for e in committed["commit_record"]["excluded"]}
+    assert excluded == {ids["lawyer"][0], ids["lawyer"][1]}
+    # a wrong seed is refused and changes nothing
+    bad = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": "cd" * 32})
+    assert bad.status_code == 422 and "不符" in bad.json()["detail"]
+    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).json()
+    assert set(ok["selected"][:2]) == {ids["lawyer"][2], ids["lawyer"][3]}
+    assert (
+        c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).status_code
+        == 409
+    )
+    again = c.post(f"/api/hearings/{hid}/draws", json=draw)  # one result per hearing
+    assert again.status_code == 409 and "已有公布的抽取结果" in again.json()["detail"]
+
+    pub = c.get(f"/api/hearings/draws/{committed['id']}/record").json()
+    f = tmp_path / "draw.json"
+    f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
+    assert verify_cli(f) == 0
+    pub["commit"]["candidates"].pop()
+    f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
+    assert verify_cli(f) == 1
+    f.write_text("{", encoding="utf-8")
+    assert verify_cli(f) == 2
+
+    ics = c.get(f"/api/hearings/{hid}/invite.ics")
+    assert ics.headers["content-type"].startswith("text/calendar")
+    text = ics.text
+    assert "BEGIN:VEVENT" in text and "URL:https://meeting.dingtalk.example/j/123" in text
+    assert text.count("ATTENDEE") == 3 and all(len(x.encode()) <= 75 for x in text.split("\r\n"))
+
+    out = {
+        "record": "听证员发表意见……",
+        "outcome": "维持原处理意见",
+        "petitioner_accepts": True,
+        "attended": ok["selected"][:2],
+        "others": [["petitioner", "张某"]],
+    }
+    assert c.post(f"/api/hearings/{hid}/outcome", json=out).status_code == 200
+    [row] = c.get(f"/api/hearings/by-matter/{mid}").json()
+    assert row["status"] == "held" and row["petitioner_accepts"] is True
+    roles = [(p["role"], p["attended"]) for p in row["participants"]]
+    assert roles.count(("officer", True)) == 2 and ("officer", False) in roles
+    assert ("petitioner", True) in roles
+    html = c.get("/console/hearings/panel", params={"matter_id": mid}).text
+    assert "维持原处理意见" in html and "<strong>接受</strong>" in html and "（未到）" in html
+
+    # recent service: those who just sat are excluded from the next hearing's draw
+    hid2 = c.post(
+        "/api/hearings",
+        json=body
+        | {
+            "starts_at": (start + timedelta(days=1)).isoformat(),
+            "ends_at": (start + timedelta(days=1, hours=1)).isoformat(),
+        },
+    ).json()["id"]
+    r2 = c.post(
+        f"/api/hearings/{hid2}/draws", json={"quotas": {"npc_deputy": 1}, "seed_sha256": SEED_SHA}
+    ).json()
+    reasons = {e["id"]: e["reason"] for e in r2["commit_record"]["excluded"]}
+    assert all("日内已参加听证" in reasons[x] for x in ok["selected"])
+    assert (
+        c.post(f"/api/hearings/{hid2}/cancel", json={"reason": "信访人撤回申请"}).json()["status"]
+        == "cancelled"
+    )
+    assert c.post(f"/api/hearings/{hid2}/draws", json=draw).status_code == 409
