@@ -16,6 +16,8 @@ import sys
 COMMAND_GROUPS = [
     "central.cli",
     "central.evidence.cli",
+    "central.legal.cli",
+    "central.hearings.cli",
     "appliance.cli",
     "appliance.identity.cli",
     "provisioning.cli",
