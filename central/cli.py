@@ -38,6 +38,12 @@ def register(sub: Any) -> None:
 
     csub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_migrate)
 
+    from .accounts.cli import register as register_users
+    from .alerts.cli import register as register_alerts
+
+    register_users(csub)
+    register_alerts(csub)
+
     dev = csub.add_parser("device", help="register, list and revoke boxes")
     dsub = dev.add_subparsers(dest="device_command", required=True)
     add = dsub.add_parser("add", help="register a box")
@@ -143,6 +149,11 @@ def _serve(args: argparse.Namespace) -> int:
         worker = threading.Thread(target=ingest, name="ingest", daemon=True)
         worker.start()
     app = create_app(settings, engine=engine)
+    from .alerts.scanner import start_alert_scanner
+    from .awareness.scheduler import start_awareness_jobs
+
+    start_alert_scanner(app.state, stop)  # due-soon and overdue matters
+    start_awareness_jobs(app.state, stop)  # early warning hourly, the monthly report
     print(f"智访 central: {settings.public_url}/console/", flush=True)
     try:
         uvicorn.run(

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.db import Base, UTCDateTime, utcnow
@@ -23,6 +23,7 @@ def new_id() -> str:
 
 class Person(Base):
     __tablename__ = "person"
+    __table_args__ = (Index("ix_person_name_search", "name"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200))
@@ -35,10 +36,22 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     township: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    name_pinyin: Mapped[str | None] = mapped_column(
+        String(400), index=True, comment="toneless pinyin of the name, for search"
+    )
+    merged_into: Mapped[str | None] = mapped_column(
+        String(36), index=True, comment="set when merged into another person (reversible)"
+    )
 
 
 class Reception(Base):
     __tablename__ = "reception"
+    __table_args__ = (
+        # the dossier timeline: one person's receptions, newest first
+        Index("ix_reception_person_started", "person_id", "started_at"),
+        # 领导接访 counts for a period (KPIs) without scanning every reception
+        Index("ix_reception_kind_started", "kind", "started_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, comment="reception_id")
     device: Mapped[str] = mapped_column(ForeignKey("device.id"), index=True)
@@ -77,3 +90,29 @@ class ReceptionStep(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     reception: Mapped[Reception] = relationship(lazy="raise", back_populates="steps")
+
+
+class PersonMerge(Base):
+    """An audited merge of a duplicate into the surviving dossier, with what moved, so
+    it can be undone exactly."""
+
+    __tablename__ = "person_merge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    survivor_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    merged_id: Mapped[str] = mapped_column(ForeignKey("person.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSONType, comment="rows moved, for undo")
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(200))
+    undo_reason: Mapped[str | None] = mapped_column(Text)
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _fill_pinyin(_mapper: Any, _conn: Any, target: Person) -> None:
+    from central.dossier.search import pinyin_key
+
+    target.name_pinyin = pinyin_key(target.name)

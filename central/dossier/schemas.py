@@ -54,3 +54,41 @@ class PersonPublic(BaseModel):
 class Timeline(BaseModel):
     person: PersonPublic
     receptions: list[ReceptionDetail] = Field(description="newest first")
+
+
+class PersonHit(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    phone: str | None
+    township: str | None
+    has_id_number: bool = Field(description="an ID number is on file (shown only in the dossier)")
+
+
+class MergeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    duplicate_id: str = Field(min_length=1, max_length=36, description="the record merged away")
+    reason: str = Field(min_length=1, max_length=2000, description="why they are the same person")
+
+
+class MergeUndo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=2000, description="why the merge is undone")
+
+
+class MergePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    survivor_id: str
+    merged_id: str
+    actor: str
+    at: datetime
+    reason: str
+    undone_at: datetime | None
+
+
+class Candidate(BaseModel):
+    id: str
+    name: str
+    score: int = Field(description="permille")
+    reasons: list[str]

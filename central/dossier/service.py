@@ -32,12 +32,17 @@ def _detail(r: Reception, person: Person | None) -> ReceptionDetail:
     )
 
 
-def recent_receptions(session: Session, *, limit: int = 50) -> list[ReceptionSummary]:
+def recent_receptions(
+    session: Session, *, limit: int = 50, site: str | None = None
+) -> list[ReceptionSummary]:
+    """Newest first; ``site`` limits them to one organisation's boxes."""
+    stmt = select(Reception, Person).outerjoin(Person, Person.id == Reception.person_id)
+    if site is not None:
+        from central.devices.models import Device
+
+        stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
     rows = session.execute(
-        select(Reception, Person)
-        .outerjoin(Person, Person.id == Reception.person_id)
-        .order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc())
-        .limit(limit)
+        stmt.order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc()).limit(limit)
     ).all()
     return [_summary(r, p) for r, p in rows]
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import from_ms, utcnow
 from central.devices.models import Device
+from central.identity.service import handle_ack_message
 from protocol import keys, topics
 from protocol.envelope import Envelope, decode
 from protocol.errors import ProtocolError
@@ -42,6 +43,7 @@ from protocol.messages import Body, DeviceStatus
 from . import sequence
 from .models import Event, Quarantine
 from .projection import IdKeys, Projector
+from .publisher import CommandPublisher
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +101,11 @@ class Ingestor:
         *,
         id_keys: IdKeys,
         clock: Callable[[], datetime] = utcnow,
+        publisher: CommandPublisher | None = None,
     ) -> None:
         self._sessions = sessions
         self._id_keys = id_keys
+        self._publisher = publisher  # commands that events cause (biometric_delete)
         self._clock = clock
         self._keys_cache: dict[str, keys.Ed25519PublicKey] = {}
         self._lock = threading.Lock()
@@ -188,6 +192,10 @@ class Ingestor:
                 t = topics.parse_topic(item.topic)
                 if t.stream == topics.STATUS:
                     statuses[i] = t
+                    continue
+                if t.stream == topics.CMD and t.ack:  # a box answering a command
+                    handle_ack_message(s, item.topic, item.payload)
+                    state.outcomes[i] = Outcome.IGNORED
                     continue
                 if t.stream != topics.EVENT:
                     raise ProtocolError(f"not an event topic: {item.topic}", reason="bad_topic")
@@ -302,7 +310,7 @@ class Ingestor:
         if not rows:
             return
         s.execute(insert(Event), rows)
-        Projector(s, keys=self._id_keys).apply_all(new)
+        Projector(s, keys=self._id_keys, publisher=self._publisher).apply_all(new)
         now = self._clock()
         by_device: dict[str, list[int]] = {}
         for env, _ in new:

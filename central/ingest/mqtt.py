@@ -177,6 +177,7 @@ class MqttIngestClient:
             [
                 (topics.shared(self._settings.ingest_group, topics.ALL_EVENTS), opts),
                 (topics.ALL_STATUS, opts),  # not shared: retained statuses reach every worker
+                (topics.shared(self._settings.ingest_group, topics.ALL_COMMAND_ACKS), opts),
             ]
         )
         if result != mqtt.MQTT_ERR_SUCCESS:

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from central.db import from_ms
+from central.db import from_ms, utcnow
 from central.dossier import crypto
 from central.dossier.models import Person, Reception, ReceptionStep, new_id
+from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
+from central.ingest.publisher import CommandPublisher
 from protocol.envelope import Envelope
 from protocol.messages import (
     Body,
@@ -45,17 +47,27 @@ def _reception_id(body: Body) -> str:
 class Projector:
     """Applies one batch of accepted events. Create one per transaction."""
 
-    def __init__(self, session: Session, *, keys: IdKeys) -> None:
+    def __init__(
+        self, session: Session, *, keys: IdKeys, publisher: CommandPublisher | None = None
+    ) -> None:
         self._s = session
         self._keys = keys
+        self._publisher = publisher  # commands that events cause (the ingestor passes it)
         self._receptions: dict[str, Reception] = {}
         self._persons_by_hash: dict[str, Person] = {}
         self._steps: list[dict[str, Any]] = []
         self._persons_by_contact: dict[tuple[str, str], Person] = {}
         self._prefetched = False  # set once apply_all has loaded the batch's persons
+        self._statements: dict[str, list[str]] = {}  # what was said, per reception touched
+        self._matter_steps: list[tuple[WorkflowStepDone, str]] = []
 
     def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
         events = list(events)
+        # consent and biometric deletions belong to a person, not to a reception
+        for env, body in events:
+            if body.TYPE in IDENTITY_EVENT_TYPES:
+                apply_identity_event(self._s, env, body, publisher=self._publisher)
+        events = [(e, b) for e, b in events if b.TYPE not in IDENTITY_EVENT_TYPES]
         ids = {_reception_id(body) for _, body in events}
         if ids:
             for r in self._s.scalars(select(Reception).where(Reception.id.in_(ids))):
@@ -68,6 +80,48 @@ class Projector:
         if self._steps:
             # steps are insert-only: one executemany instead of an ORM object each
             self._s.execute(insert(ReceptionStep), self._steps)
+        self._assess_risk()
+        if self._matter_steps:
+            from central.workflow.config import WorkflowConfig
+            from central.workflow.wire import project_steps
+
+            items = [(b, rid, self._receptions[rid].person_id) for b, rid in self._matter_steps]
+            project_steps(self._s, items, config=WorkflowConfig())
+
+    def _assess_risk(self) -> None:
+        """Risk rules over what this batch said; a high-risk reception still in progress
+        alerts the on-duty leader at once (same transaction: no alert without its event)."""
+        from central.alerts.service import raise_high_risk
+        from central.devices.models import Device
+        from central.workflow.risk import Level, RiskFacts, assess
+
+        sites: dict[str, str] = {}
+        for rid, said in self._statements.items():
+            r = self._receptions[rid]
+            stated = Level[r.risk_level] if r.risk_level in ("low", "medium", "high") else None
+            a = assess(
+                RiskFacts(
+                    statements=tuple(said),
+                    stated_level=stated,
+                    stated_reason=r.risk_reason or "",
+                    visitors=r.visitors or 1,
+                    group_visit=r.kind == "group",
+                )
+            )
+            if a.level > Level.low and a.level.value + 1 > RISK_ORDER.get(r.risk_level or "", 0):
+                r.risk_level, r.risk_reason = a.level.wire, a.reason[:200]
+            if r.risk_level == "high" and r.ended_at is None:
+                if r.device not in sites:
+                    sites[r.device] = (
+                        self._s.scalar(select(Device.site).where(Device.id == r.device)) or ""
+                    )
+                raise_high_risk(
+                    self._s,
+                    reception_id=r.id,
+                    org=sites[r.device] or None,
+                    reason=r.risk_reason or "",
+                    now=utcnow(),
+                )
 
     def _reception(self, env: Envelope, reception_id: str) -> Reception:
         r = self._receptions.get(reception_id)
@@ -80,6 +134,7 @@ class Projector:
     def apply(self, env: Envelope, body: Body) -> None:
         r = self._reception(env, _reception_id(body))
         r.events = (r.events or 0) + 1
+        said = self._statements.setdefault(r.id, [])
         officer = getattr(body, "officer_id", None)
         if officer and not r.officer_id:
             r.officer_id = officer
@@ -110,6 +165,9 @@ class Projector:
                     }
                 )
                 self._risk(r, body.risk)
+                said.extend([body.note, *body.fields.values()])
+                if body.matter_ref:
+                    self._matter_steps.append((body, r.id))
             case RatingGiven():
                 at = from_ms(body.at)
                 if r.rated_at is None or at < r.rated_at:  # the first rating binds

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from central.database import make_engine, make_session_factory
+from central.identity import service as identity_service
 from central.settings import Settings
 
 from .ingestor import Ingestor, IngestStats
@@ -42,11 +43,12 @@ def run_ingest(
     own_engine = engine is None
     engine = engine if engine is not None else make_engine(settings, write_immediate=True)
     sessions = make_session_factory(engine)
+    client = MqttIngestClient(settings)
     ingestor = Ingestor(
         sessions,
         id_keys=IdKeys(hash_key=settings.id_hash_key_bytes, enc_key=settings.id_enc_key_bytes),
+        publisher=client,
     )
-    client = MqttIngestClient(settings)
     chaser = GapChaser(
         sessions,
         client,
@@ -71,6 +73,8 @@ def run_ingest(
                 next_gap_check = time.monotonic() + GAP_CHECK_EVERY_S
                 try:
                     chaser.check()
+                    with sessions.begin() as s:  # biometric deletions not yet acknowledged
+                        identity_service.redeliver_unacked(s, client)
                 except (DBAPIError, ConnectionError) as e:
                     log.warning("gap check failed, will retry: %s", e)
     finally:

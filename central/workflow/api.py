@@ -119,6 +119,30 @@ def _public(
     )
 
 
+def step_command(body: StepCreate, *, actor: str, now: datetime) -> Command:
+    """The machine command for a validated step (the API and the console share it)."""
+    return Command(
+        action=Action(body.action),
+        actor=actor,
+        at=now,
+        reason=body.reason,
+        documents=tuple(body.documents),
+        target_organ=body.target_organ,
+        extension_days=body.extension_days,
+        approved_by=body.approved_by,
+        notice_document=body.notice_document,
+        pause_kind=body.pause_kind,
+        waived=body.waived,
+    )
+
+
+def matter_view(
+    session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime
+) -> MatterPublic:
+    """The matter as the API shows it (clock, next allowed steps, history)."""
+    return _view(session, matter_id, cfg, now)
+
+
 def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) -> MatterPublic:
     try:
         row, m = service.load(session, matter_id)
@@ -167,19 +191,7 @@ def take_step(
     cfg: ConfigDep,
     now: NowDep,
 ) -> MatterPublic:
-    cmd = Command(
-        action=Action(body.action),
-        actor=actor,
-        at=now,
-        reason=body.reason,
-        documents=tuple(body.documents),
-        target_organ=body.target_organ,
-        extension_days=body.extension_days,
-        approved_by=body.approved_by,
-        notice_document=body.notice_document,
-        pause_kind=body.pause_kind,
-        waived=body.waived,
-    )
+    cmd = step_command(body, actor=actor, now=now)
     try:
         service.apply_step(session, matter_id=matter_id, command=cmd, config=cfg)
     except WorkflowError as e:

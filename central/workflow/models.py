@@ -117,3 +117,29 @@ class MatterVisitRow(Base):
     )
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     linked_by: Mapped[str] = mapped_column(String(200))
+
+
+class SupervisionRow(Base):
+    """A leader joining supervision (督办) of a high-risk reception or a matter."""
+
+    __tablename__ = "supervision"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reception_id: Mapped[str | None] = mapped_column(ForeignKey("reception.id"), index=True)
+    matter_id: Mapped[str | None] = mapped_column(ForeignKey("matter.id"), index=True)
+    leader: Mapped[str] = mapped_column(String(200))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReviewRow(Base):
+    """The leader's review of a 不满意 reception: findings and accountability notes."""
+
+    __tablename__ = "leader_review"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reception_id: Mapped[str] = mapped_column(ForeignKey("reception.id"), unique=True)
+    leader: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    findings: Mapped[str] = mapped_column(Text, comment="what the leader found")
+    accountability: Mapped[str] = mapped_column(Text, default="", comment="问责 notes")

@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from central.audit import service as audit
 from central.db import utcnow
 from central.dossier.models import Person, Reception
 
@@ -35,7 +36,7 @@ from .models import (
     PauseRow,
     TransitionRow,
 )
-from .risk import RiskFacts
+from .risk import RiskFacts, assess
 from .states import Action, Command, Matter, PauseKind, Status, Transition
 
 # Stored history was checked by the rules of its day; a later rule change must not
@@ -132,49 +133,88 @@ def open_matter(
     matter_id: str | None = None,
 ) -> Matter:
     """登记: create the matter with its first transition and its persons."""
-    mid = matter_id or str(uuid.uuid4())
-    people = list(dict.fromkeys(person_ids))
     try:
-        m = register(mid, command)
-        _check_refs(session, people, reception_id)
-        now = utcnow()
-        session.add(
-            MatterRow(
-                id=mid,
-                status=m.status.value,
-                summary=summary,
-                person_id=people[0] if people else None,
-                reception_id=reception_id,
-                officer_id=officer_id,
-                leader_id=leader_id,
-                registered_at=command.at,
-                updated_at=now,
-                version=1,
-                supervisions=0,
-                paused=False,
-            )
+        m = open_matter_uncommitted(
+            session,
+            command=command,
+            officer_id=officer_id,
+            summary=summary,
+            person_ids=person_ids,
+            reception_id=reception_id,
+            leader_id=leader_id,
+            matter_id=matter_id,
         )
-        session.flush()  # the matter row first: the rows below refer to it
-        session.add(_to_row(mid, m.history[0], now))
-        for i, pid in enumerate(people):
-            role = "petitioner" if len(people) == 1 else ("representative" if i == 0 else "member")
-            session.add(MatterPersonRow(matter_id=mid, person_id=pid, role=role))
-        if reception_id:
-            session.add(
-                MatterVisitRow(
-                    matter_id=mid,
-                    reception_id=reception_id,
-                    linked_at=command.at,
-                    linked_by=command.actor,
-                )
-            )
         session.commit()
     except IntegrityError as e:
         session.rollback()
-        raise ConcurrentUpdate(f"无法登记事项（编号重复或关联记录刚被改动）：{mid}") from e
+        raise ConcurrentUpdate(
+            f"无法登记事项（编号重复或关联记录刚被改动）：{m_id(matter_id)}"
+        ) from e
     except BaseException:
         session.rollback()
         raise
+    return m
+
+
+def m_id(matter_id: str | None) -> str:
+    return matter_id or "（新事项）"
+
+
+def open_matter_uncommitted(
+    session: Session,
+    *,
+    command: Command,
+    officer_id: str,
+    summary: str,
+    person_ids: Iterable[str] = (),
+    reception_id: str | None = None,
+    leader_id: str | None = None,
+    matter_id: str | None = None,
+) -> Matter:
+    """``open_matter`` inside the caller's transaction (ingest): flushes, never commits."""
+    mid = matter_id or str(uuid.uuid4())
+    people = list(dict.fromkeys(person_ids))
+    m = register(mid, command)
+    _check_refs(session, people, reception_id)
+    now = utcnow()
+    session.add(
+        MatterRow(
+            id=mid,
+            status=m.status.value,
+            summary=summary,
+            person_id=people[0] if people else None,
+            reception_id=reception_id,
+            officer_id=officer_id,
+            leader_id=leader_id,
+            registered_at=command.at,
+            updated_at=now,
+            version=1,
+            supervisions=0,
+            paused=False,
+        )
+    )
+    session.flush()  # the matter row first: the rows below refer to it
+    session.add(_to_row(mid, m.history[0], now))
+    for i, pid in enumerate(people):
+        role = "petitioner" if len(people) == 1 else ("representative" if i == 0 else "member")
+        session.add(MatterPersonRow(matter_id=mid, person_id=pid, role=role))
+    if reception_id:
+        session.add(
+            MatterVisitRow(
+                matter_id=mid,
+                reception_id=reception_id,
+                linked_at=command.at,
+                linked_by=command.actor,
+            )
+        )
+    audit.record(
+        session,
+        actor=command.actor,
+        action="matter.register",
+        target=f"matter:{mid}",
+        reason=command.reason or summary[:200],
+    )
+    session.flush()
     return m
 
 
@@ -192,30 +232,7 @@ def apply_step(
 ) -> Matter:
     """Apply one step; on any refusal or failure nothing is written."""
     try:
-        row, m = load(session, matter_id, lock=True)
-        new = apply(m, command, config.policy)
-        t = new.history[-1]
-        now = utcnow()
-        session.add(_to_row(matter_id, t, now))
-        _project(session, matter_id, new, t)
-        done = cast(
-            CursorResult[Any],
-            session.execute(
-                update(MatterRow)
-                .where(MatterRow.id == matter_id, MatterRow.version == row.version)
-                .values(
-                    status=new.status.value,
-                    version=len(new.history),
-                    updated_at=now,
-                    supervisions=new.supervisions,
-                    paused=new.paused is not None,
-                    reply_at=new.reply_at,
-                )
-                .execution_options(synchronize_session=False)
-            ),
-        )
-        if done.rowcount != 1:
-            raise ConcurrentUpdate(f"事项 {matter_id} 已被他人更新，请刷新后重试")
+        new = apply_step_uncommitted(session, matter_id=matter_id, command=command, config=config)
         session.commit()
     except IntegrityError as e:
         session.rollback()
@@ -225,6 +242,61 @@ def apply_step(
         raise
     session.expire_all()
     return new
+
+
+def apply_step_uncommitted(
+    session: Session, *, matter_id: str, command: Command, config: WorkflowConfig
+) -> Matter:
+    """``apply_step`` inside the caller's transaction (ingest): flushes, never commits.
+
+    Also records the change in the audit log and stores the matter's risk level.
+    """
+    row, m = load(session, matter_id, lock=True)
+    new = apply(m, command, config.policy)
+    t = new.history[-1]
+    now = utcnow()
+    session.add(_to_row(matter_id, t, now))
+    _project(session, matter_id, new, t)
+    done = cast(
+        CursorResult[Any],
+        session.execute(
+            update(MatterRow)
+            .where(MatterRow.id == matter_id, MatterRow.version == row.version)
+            .values(
+                status=new.status.value,
+                version=len(new.history),
+                updated_at=now,
+                supervisions=new.supervisions,
+                paused=new.paused is not None,
+                reply_at=new.reply_at,
+            )
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if done.rowcount != 1:
+        raise ConcurrentUpdate(f"事项 {matter_id} 已被他人更新，请刷新后重试")
+    audit.record(
+        session,
+        actor=command.actor,
+        action=f"matter.{command.action.value}",
+        target=f"matter:{matter_id}",
+        reason=command.reason,
+    )
+    store_risk(session, new, config, command.at)
+    session.flush()
+    session.expire(row)  # updated in SQL above: the next load in this transaction re-reads it
+    return new
+
+
+def store_risk(session: Session, m: Matter, config: WorkflowConfig, now: datetime) -> None:
+    """Persist the matter's risk level and reasons (what the console lists and sorts by)."""
+    a = assess(risk_facts(session, m, config, now), config.risk)
+    session.execute(
+        update(MatterRow)
+        .where(MatterRow.id == m.id)
+        .values(risk_level=a.level.wire, risk_reason=a.reason[:200])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> None:
@@ -277,6 +349,13 @@ def link_visit(
                 MatterVisitRow(
                     matter_id=matter_id, reception_id=reception_id, linked_at=at, linked_by=actor
                 )
+            )
+            audit.record(
+                session,
+                actor=actor,
+                action="matter.visit.link",
+                target=f"matter:{matter_id}",
+                reason=f"关联来访 reception:{reception_id}",
             )
         session.commit()
     except IntegrityError as e:

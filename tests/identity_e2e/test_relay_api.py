@@ -28,7 +28,6 @@ from central.app import create_app
 from central.audit.models import AuditLog
 from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
-from central.identity.api import router
 from central.identity.models import TransferRow
 from central.ingest.ingestor import Ingestor
 from central.settings import Settings
@@ -40,8 +39,7 @@ SITE_KEY = bytes(range(32))
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    app = create_app(settings, engine=engine)
-    app.include_router(router)
+    app = create_app(settings, engine=engine)  # mounts /api/identity
     with TestClient(app) as c:
         yield c
 

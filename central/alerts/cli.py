@@ -1,0 +1,43 @@
+"""``zhifang central alerts scan``: one pass of the alert scanner (for cron)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("alerts", help="期限预警：扫描即将到期与超期事项")
+    asub = p.add_subparsers(dest="alerts_command", required=True)
+    scan = asub.add_parser("scan", help="raise due-soon/overdue alerts once (cron)")
+    scan.add_argument("--no-mqtt", action="store_true", help="store alerts only, send nothing")
+    scan.set_defaults(func=_scan)
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from central.cli import _settings
+    from central.database import make_engine, make_session_factory
+
+    from . import service
+    from .mqtt import MqttCommandPublisher
+
+    settings = _settings()
+    sessions = make_session_factory(make_engine(settings))
+    publisher = None
+    if not args.no_mqtt:
+        publisher = MqttCommandPublisher(settings, client_id=f"{settings.ingest_client_id}-alerts")
+        try:
+            publisher.start()
+        except OSError as e:
+            print(f"无法连接 MQTT（告警仍会保存，稍后发送）：{e}", file=sys.stderr)
+            publisher = None
+    try:
+        with sessions() as s:
+            fresh = service.scan(s, publisher=publisher)
+    finally:
+        if publisher is not None:
+            publisher.flush()
+            publisher.stop()
+    print(f"新告警 {len(fresh)} 条")
+    return 0

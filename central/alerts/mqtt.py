@@ -1,0 +1,50 @@
+"""A small MQTT v5 publisher for commands to boxes (QoS 1), for ``alerts scan`` and
+``serve`` when ingest's client is not at hand. Implements ``CommandPublisher``."""
+
+from __future__ import annotations
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from central.settings import Settings
+
+
+class MqttCommandPublisher:
+    def __init__(self, settings: Settings, *, client_id: str) -> None:
+        c = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=MQTTProtocolVersion.MQTTv5,
+        )
+        if settings.mqtt_tls_ca is not None:
+            c.tls_set(
+                ca_certs=str(settings.mqtt_tls_ca),
+                certfile=str(settings.mqtt_tls_cert) if settings.mqtt_tls_cert else None,
+                keyfile=str(settings.mqtt_tls_key) if settings.mqtt_tls_key else None,
+            )
+        if settings.mqtt_username is not None:
+            pw = settings.mqtt_password.get_secret_value() if settings.mqtt_password else None
+            c.username_pw_set(settings.mqtt_username, pw)
+        self._client = c
+        self._settings = settings
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        self._client.connect(self._settings.mqtt_host, self._settings.mqtt_port, keepalive=30)
+        self._client.loop_start()
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        info = self._client.publish(topic, payload, qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise ConnectionError(f"cannot publish to {topic}: {mqtt.error_string(info.rc)}")
+
+    def flush(self, timeout_s: float = 10.0) -> None:
+        """Wait for queued messages to be acknowledged (before exiting a CLI run)."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while self._client.want_write() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()

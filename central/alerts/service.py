@@ -1,0 +1,208 @@
+"""Raising, storing and sending alerts.
+
+``scan`` turns the workflow's due-soon/overdue clocks (``workflow.service.open_alerts``)
+into stored rows, one per recipient, each sent once: the officer first, their leader
+when the site's escalation rule says so. ``raise_high_risk`` alerts the on-duty
+leader(s) of a high-risk reception still in progress (called by ingest, inside its
+transaction). Rows addressed to an officer with a desk box are also sent to the box
+as an ``alert`` command; one that could not be sent is retried by the next scan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from central.accounts.models import Account
+from central.db import utcnow
+from central.ingest.publisher import CommandPublisher
+from protocol import topics
+from protocol.ids import uuid7
+from protocol.messages import Command
+
+from .models import AlertRow
+
+log = logging.getLogger(__name__)
+COMMAND = "alert"
+LEVEL = {
+    "due_soon": "warning",
+    "overdue": "danger",
+    "record_problem": "danger",
+    "high_risk": "danger",
+}
+
+
+def _leaders_on_duty(session: Session, org: str | None) -> list[str]:
+    """On-duty leaders of ``org`` (or of every org); all its leaders if none is on duty."""
+    base = select(Account.username).where(Account.role == "leader", Account.active.is_(True))
+    if org is not None:
+        base = base.where(or_(Account.org == org, Account.org == "*"))
+    on_duty = list(
+        session.scalars(base.where(Account.on_duty.is_(True)).order_by(Account.username))
+    )
+    return on_duty or list(session.scalars(base.order_by(Account.username)))
+
+
+def _new_rows(session: Session, rows: Iterable[AlertRow]) -> list[AlertRow]:
+    """Add the rows whose key is not stored yet (dedupe by key, one query)."""
+    rows = list({r.key: r for r in rows}.values())
+    if not rows:
+        return []
+    known = set(
+        session.scalars(select(AlertRow.key).where(AlertRow.key.in_([r.key for r in rows])))
+    )
+    fresh = [r for r in rows if r.key not in known]
+    session.add_all(fresh)
+    return fresh
+
+
+def scan(
+    session: Session,
+    *,
+    config: object | None = None,
+    now: datetime | None = None,
+    publisher: CommandPublisher | None = None,
+) -> list[AlertRow]:
+    """One pass: store new clock alerts, send what is unsent. Commits. Returns new rows."""
+    from central.workflow import service as wf
+    from central.workflow.alerts import Recipient
+    from central.workflow.config import WorkflowConfig
+    from central.workflow.errors import WorkflowError
+
+    cfg = config if isinstance(config, WorkflowConfig) else WorkflowConfig()
+    now = now or utcnow()
+    from central.workflow.models import MatterRow
+
+    accounts = {a.username: a for a in session.scalars(select(Account))}
+    open_rows = select(MatterRow.id, MatterRow.summary).where(MatterRow.status != "archived")
+    summaries = dict(session.execute(open_rows).all())
+    rows: list[AlertRow] = []
+    overdue: set[str] = set()
+    for item in wf.open_alerts(session, config=cfg, now=now):
+        a = item.alert
+        kind = "record_problem" if a.clock is None else a.state.value
+        if kind == "overdue":
+            overdue.add(a.matter_id)
+        who: list[tuple[str, str]] = []
+        for r in a.recipients:
+            if r is Recipient.officer:
+                who.append((item.officer_id, "officer"))
+            else:
+                officer = accounts.get(item.officer_id)
+                leader = item.leader_id or (officer.leader if officer else None)
+                leaders = (
+                    [leader]
+                    if leader
+                    else _leaders_on_duty(session, officer.org if officer else None)
+                )
+                who += [(name, "leader") for name in leaders]
+        title = (summaries.get(a.matter_id) or a.matter_id[:8])[:24]
+        for name, role in who:
+            rows.append(
+                AlertRow(
+                    key=f"{a.key}:{name}"[:300],
+                    kind=kind,
+                    level=LEVEL[kind],
+                    recipient=name,
+                    recipient_role=role,
+                    matter_id=a.matter_id,
+                    message=f"事项「{title}」{a.message}",
+                    created_at=now,
+                )
+            )
+    fresh = _new_rows(session, rows)
+    for mid in overdue:  # an overdue clock changes the matter's risk: keep it stored
+        try:
+            _, m = wf.load(session, mid)
+            wf.store_risk(session, m, cfg, now)
+        except WorkflowError as e:
+            log.warning("risk of matter %s not refreshed: %s", mid, e)
+    session.commit()
+    if publisher is not None:
+        send_pending(session, publisher=publisher, now=now)
+    return fresh
+
+
+def raise_high_risk(
+    session: Session, *, reception_id: str, org: str | None, reason: str, now: datetime
+) -> list[AlertRow]:
+    """Alert the on-duty leader(s) at once; inside the caller's transaction."""
+    rows = [
+        AlertRow(
+            key=f"high_risk:{reception_id}:{name}",
+            kind="high_risk",
+            level="danger",
+            recipient=name,
+            recipient_role="leader",
+            reception_id=reception_id,
+            message=f"高风险接访进行中：{reason}",
+            created_at=now,
+        )
+        for name in _leaders_on_duty(session, org)
+    ]
+    return _new_rows(session, rows)
+
+
+def command_payload(row: AlertRow, *, now: datetime) -> bytes:
+    cmd = Command(
+        cmd_id=str(uuid7()),
+        issued_at=int(now.timestamp() * 1000),
+        body={
+            "alert_id": row.id,
+            "kind": row.kind,
+            "level": row.level,
+            "matter_id": row.matter_id,
+            "reception_id": row.reception_id,
+            "message": row.message,
+        },
+    )
+    return json.dumps(
+        cmd.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def send_pending(
+    session: Session, *, publisher: CommandPublisher, now: datetime | None = None
+) -> int:
+    """Send unsent officer alerts to their desk boxes. Commits. Returns how many were sent."""
+    from central.devices.models import Device
+
+    now = now or utcnow()
+    pending = session.execute(
+        select(AlertRow, Account.device, Device.site)
+        .join(Account, Account.username == AlertRow.recipient)
+        .join(Device, Device.id == Account.device)
+        .where(AlertRow.sent_at.is_(None), AlertRow.recipient_role == "officer")
+        .order_by(AlertRow.id)
+    ).all()
+    sent = 0
+    for row, device, site in pending:
+        try:
+            publisher.publish(
+                topics.command_topic(site, str(device), COMMAND), command_payload(row, now=now)
+            )
+        except Exception as e:  # any transport failure: keep it pending, retry next scan
+            row.send_error = str(e)[:300]
+            continue
+        row.sent_at, row.send_error = now, None
+        sent += 1
+    session.commit()
+    return sent
+
+
+def for_account(
+    session: Session, *, username: str, after_id: int = 0, limit: int = 50
+) -> list[AlertRow]:
+    return list(
+        session.scalars(
+            select(AlertRow)
+            .where(AlertRow.recipient == username, AlertRow.id > after_id)
+            .order_by(AlertRow.id.desc() if after_id == 0 else AlertRow.id)
+            .limit(limit)
+        )
+    )

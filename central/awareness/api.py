@@ -1,0 +1,164 @@
+"""``/api/awareness``: the JSON behind every chart, the lists, profiles, alerts, reports.
+
+Thin views: parse, call the service, return. The lead mounts ``router``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from central.deps import ActorDep, SessionDep, SettingsDep
+from central.workflow.api import ConfigDep, NowDep
+
+from . import charts, kpis, lists, service, warnings
+from .deps import CtxDep, DimsDep, ProfileDep
+
+router = APIRouter(prefix="/api/awareness", tags=["awareness"])
+
+
+def _bad(e: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e))
+
+
+@router.get("/charts")
+def chart_names() -> list[str]:
+    return list(charts.CHARTS)
+
+
+@router.get("/charts/{name}", response_model=charts.ChartPublic)
+def chart(name: str, ctx: CtxDep) -> charts.ChartPublic:
+    if name not in charts.CHARTS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"没有名为 {name} 的图表")
+    return charts.build(name, ctx)
+
+
+@router.get("/kpis")
+def kpi(ctx: CtxDep) -> dict[str, Any]:
+    return kpis.kpis(ctx.session, f=ctx.f, tz=ctx.tz, config=ctx.config).as_dict()
+
+
+@router.get("/receptions")
+def receptions(
+    ctx: CtxDep,
+    dims: DimsDep,
+    visits: Annotated[int | None, Query(ge=1, le=5)] = None,
+    limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    try:
+        page = lists.reception_list(
+            ctx.session, f=ctx.f, tz=ctx.tz, dims=dims, visits=visits, limit=limit, offset=offset
+        )
+    except ValueError as e:
+        raise _bad(e) from e
+    return {"total": page.total, "items": [asdict(x) for x in page.items]}
+
+
+@router.get("/matters")
+def matters(
+    ctx: CtxDep,
+    dims: DimsDep,
+    clock: Annotated[str | None, Query(max_length=40)] = None,
+    state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    try:
+        page = service.matter_page(
+            ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset
+        )
+    except ValueError as e:
+        raise _bad(e) from e
+    return {"total": page.total, "items": [asdict(x) for x in page.items]}
+
+
+@router.get("/persons/{person_id}/profile")
+def person_profile(p: ProfileDep) -> dict[str, Any]:
+    out = asdict(p)
+    out["person"] = p.person.model_dump(mode="json")
+    return out
+
+
+class TagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(min_length=1, max_length=64, description="信访事项类别")
+    organ: str | None = Field(default=None, max_length=200, description="承办/转办机关")
+
+
+@router.put("/matters/{matter_id}/tag")
+def tag_matter(matter_id: str, body: TagIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    try:
+        row = service.tag_matter(
+            session, matter_id=matter_id, category=body.category, organ=body.organ, actor=actor
+        )
+    except LookupError as e:
+        session.rollback()
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
+    session.commit()
+    return {"matter_id": row.matter_id, "category": row.category, "organ": row.organ}
+
+
+@router.get("/alerts")
+def alerts(
+    session: SessionDep,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    return [
+        service.alert_public(a) for a in warnings.recent_alerts(session, limit=limit, kind=kind)
+    ]
+
+
+@router.post("/alerts/run")
+def run_alerts(session: SessionDep, config: ConfigDep, now: NowDep) -> list[dict[str, Any]]:
+    raised = warnings.run_all(session, now=now, config=config)
+    session.commit()
+    return [service.alert_public(a) for a in raised]
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+
+
+@router.post("/reports", status_code=status.HTTP_201_CREATED)
+def make_report(
+    body: ReportIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    config: ConfigDep,
+    now: NowDep,
+    actor: ActorDep,
+) -> dict[str, Any]:
+    from . import reports
+
+    row = reports.generate_and_record(
+        session,
+        month=body.month,
+        out_dir=settings.data_dir / "reports",
+        config=config,
+        now=now,
+        trigger="manual",
+        actor=actor,
+    )
+    session.commit()
+    return service.report_public(row)
+
+
+@router.get("/reports")
+def report_list(session: SessionDep) -> list[dict[str, Any]]:
+    return [service.report_public(r) for r in service.reports(session)]
+
+
+@router.get("/reports/{report_id}/{fmt}")
+def report_file(report_id: int, fmt: str, session: SessionDep) -> FileResponse:
+    try:
+        path, media, name = service.report_file(session, report_id=report_id, fmt=fmt)
+    except LookupError as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
+    return FileResponse(path, media_type=media, filename=name)

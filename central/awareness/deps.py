@@ -1,0 +1,108 @@
+"""Dependencies shared by the awareness API and console pages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request, status
+from pydantic import ValidationError
+
+from central.deps import ActorDep, SessionDep, SettingsDep
+from central.dossier.service import NotFound
+from central.workflow.api import ConfigDep, NowDep
+
+from .charts import Ctx
+from .filters import Filters
+from .kpis import ClockCache
+from .profile import Profile, person_profile
+
+DEFAULT_DAYS = 30
+
+
+def get_filters(
+    config: ConfigDep,
+    now: NowDep,
+    start: Annotated[date | None, Query(description="first local date")] = None,
+    end: Annotated[date | None, Query(description="last local date (inclusive)")] = None,
+    township: Annotated[str | None, Query(max_length=200)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+) -> Filters:
+    """The period defaults to the last 30 days up to today (local)."""
+    today = now.astimezone(config.rules.tz).date()
+    end = end or today
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        return Filters(start=start, end=end, township=township or None, category=category or None)
+    except ValidationError as e:
+        msg = "; ".join(str(x["msg"]).removeprefix("Value error, ") for x in e.errors())
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=msg) from e
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+
+def get_ctx(
+    request: Request, session: SessionDep, f: FiltersDep, config: ConfigDep, now: NowDep
+) -> Ctx:
+    cache = getattr(request.app.state, "awareness_clock_cache", None)
+    if cache is None:
+        cache = request.app.state.awareness_clock_cache = ClockCache()
+    return Ctx(session=session, f=f, tz=config.rules.tz, config=config, now=now, clock_cache=cache)
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+
+
+def drill_dims(
+    officer: str | None = None,
+    kind: str | None = None,
+    rating: str | None = None,
+    organ: str | None = None,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    id_: Annotated[str | None, Query(alias="id")] = None,
+) -> dict[str, str]:
+    """The clicked key(s) of a chart (township and category come with the filters)."""
+    pairs = {
+        "officer": officer,
+        "kind": kind,
+        "rating": rating,
+        "organ": organ,
+        "status": status_,
+        "id": id_,
+    }
+    return {k: v for k, v in pairs.items() if v}
+
+
+DimsDep = Annotated[dict[str, str], Depends(drill_dims)]
+
+
+def read_profile(
+    person_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    config: ConfigDep,
+    now: NowDep,
+    actor: ActorDep,
+    reason: Annotated[str, Query(max_length=500)] = "",
+) -> Profile:
+    """人员画像 of the path's person (the read is audited and committed); 404 if unknown."""
+    try:
+        p = person_profile(
+            session,
+            person_id=person_id,
+            actor=actor,
+            reason=reason or "人员画像查阅",
+            client=request.client.host if request.client else None,
+            enc_key=settings.id_enc_key_bytes,
+            config=config,
+            now=now,
+        )
+    except NotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
+    session.commit()
+    return p
+
+
+ProfileDep = Annotated[Profile, Depends(read_profile)]

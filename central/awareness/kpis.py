@@ -1,0 +1,256 @@
+"""The KPIs the seed reports, and the overdue / due-soon picture, from data.
+
+KPIs (over the filtered period), with the definitions of the workflow's KPI page
+(``central/console/kpi.py``) so both show the same numbers, plus region/category
+filters: receptions and persons; leader receptions (batches and persons); matters
+registered, closed (办结 = written reply) and archived; same-day-or-next-day and
+on-time procedural reply rates (受理/不予受理/转办; denominator: matters registered);
+average days from registration to the first written reply; satisfaction rate
+((满意 + 基本满意) / rated).
+Clocks come from the workflow's own clock rules (``workflow.service.open_alerts``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from central.dossier.models import Reception
+from central.workflow.clocks import ClockState, due_date
+from central.workflow.config import WorkflowConfig
+from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.service import Addressed, open_alerts
+
+from .filters import Filters, bucket_key
+from .queries import Series, in_scope_matter_ids, matter_scope, reception_scope
+
+DECISIONS = ("accept", "decline", "transfer")
+CLOSING = ("reply", "archive")
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    receptions: int
+    persons: int
+    leader_batches: int
+    leader_persons: int
+    rated: int
+    satisfied: int
+    basically_satisfied: int
+    dissatisfied: int
+    matters_registered: int
+    matters_closed: int  # 办结: with a written reply (答复), as the workflow KPIs count it
+    matters_archived: int
+    decided: int
+    decided_within_1_day: int
+    decided_on_time: int
+    avg_days_to_completion: float | None  # registration → first written reply
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        good = self.satisfied + self.basically_satisfied
+        return good / self.rated if self.rated else None
+
+    @property
+    def reply_1d_rate(self) -> float | None:
+        n = self.matters_registered
+        return self.decided_within_1_day / n if n else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        n = self.matters_registered
+        return self.decided_on_time / n if n else None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d |= {
+            "satisfaction_rate": self.satisfaction_rate,
+            "reply_1d_rate": self.reply_1d_rate,
+            "on_time_rate": self.on_time_rate,
+        }
+        return d
+
+
+KPI_ZH: dict[str, str] = {
+    "receptions": "接访人次",
+    "persons": "来访人数",
+    "leader_batches": "领导接访批次",
+    "leader_persons": "领导接访人数",
+    "matters_registered": "登记事项",
+    "matters_closed": "办结（已书面答复）",
+    "matters_archived": "立卷归档",
+    "reply_1d_rate": "当日/次日程序性回复率",
+    "on_time_rate": "按期程序性回复率",
+    "avg_days_to_completion": "平均办结天数",
+    "satisfaction_rate": "满意率",
+    "dissatisfied": "不满意",
+}
+
+
+def _days_between(session: Session, later: Any, earlier: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def kpis(
+    session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig | None = None
+) -> Kpis:
+    leader = Reception.kind == "leader"
+    joined = f.category is not None  # the matter join may repeat a reception
+    r: Any = session.execute(
+        reception_scope(
+            select(
+                func.count(Reception.id.distinct()) if joined else func.count(),
+                func.count(Reception.person_id.distinct()),
+                func.sum(case((leader, 1), else_=0)),
+                func.sum(case((leader, func.coalesce(Reception.visitors, 1)), else_=0)),
+                func.count(Reception.rating),
+                func.sum(case((Reception.rating == "satisfied", 1), else_=0)),
+                func.sum(case((Reception.rating == "basically_satisfied", 1), else_=0)),
+                func.sum(case((Reception.rating == "dissatisfied", 1), else_=0)),
+            ),
+            f=f,
+            tz=tz,
+        )
+    ).one()
+    m = _matter_kpis(session, f=f, tz=tz, config=config or WorkflowConfig())
+    return Kpis(
+        receptions=int(r[0] or 0),
+        persons=int(r[1] or 0),
+        leader_batches=int(r[2] or 0),
+        leader_persons=int(r[3] or 0),
+        rated=int(r[4] or 0),
+        satisfied=int(r[5] or 0),
+        basically_satisfied=int(r[6] or 0),
+        dissatisfied=int(r[7] or 0),
+        **m,
+    )
+
+
+def _matter_kpis(
+    session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig
+) -> dict[str, Any]:
+    """One GROUP BY (registration day × decision day) in SQL; the due dates in Python,
+    once per registration day (the rule's calendar is not in the database)."""
+    scoped = matter_scope(select(MatterRow.id, MatterRow.registered_at), f=f, tz=tz).subquery()
+    t = TransitionRow
+    per = (
+        select(
+            t.matter_id.label("mid"),
+            func.min(case((t.action.in_(DECISIONS), t.at))).label("decided"),
+            func.min(case((t.action == "reply", t.at))).label("replied"),
+            func.min(case((t.action == "archive", t.at))).label("archived"),
+        )
+        .where(t.matter_id.in_(select(scoped.c.id)), t.action.in_((*DECISIONS, *CLOSING)))
+        .group_by(t.matter_id)
+        .subquery()
+    )
+    reg_day = bucket_key(session, scoped.c.registered_at, "day", tz)
+    dec_day = bucket_key(session, per.c.decided, "day", tz)
+    span = _days_between(session, per.c.replied, scoped.c.registered_at)
+    rows = session.execute(
+        select(
+            reg_day,
+            dec_day,
+            func.count(),
+            func.count(per.c.replied),
+            func.count(per.c.archived),
+            func.sum(span),
+        )
+        .select_from(scoped.outerjoin(per, per.c.mid == scoped.c.id))
+        .group_by(reg_day, dec_day)
+    ).all()
+
+    @cache
+    def due(day: str) -> date:
+        return due_date(date.fromisoformat(day), config.rules.procedural_reply, config.calendar)
+
+    out = dict.fromkeys(
+        ("matters_registered", "matters_closed", "matters_archived", "decided",
+         "decided_within_1_day", "decided_on_time"), 0,
+    )  # fmt: skip
+    total_days = 0.0
+    for reg, dec, n, replied, archived, days in rows:
+        out["matters_registered"] += n
+        out["matters_closed"] += replied
+        out["matters_archived"] += archived
+        total_days += float(days or 0)
+        if dec is not None:
+            out["decided"] += n
+            gap = (date.fromisoformat(dec) - date.fromisoformat(reg)).days
+            out["decided_within_1_day"] += n if gap <= 1 else 0
+            out["decided_on_time"] += n if date.fromisoformat(dec) <= due(reg) else 0
+    closed = out["matters_closed"]
+    avg = round(total_days / closed, 1) if closed else None
+    return {**out, "avg_days_to_completion": avg}
+
+
+class ClockCache:
+    """The last clock scan, reused while nothing it depends on has changed.
+
+    Scanning every open matter's clocks takes about a second with a few thousand open
+    matters; the result only changes when a matter changes (``matter.updated_at``,
+    the number of open matters) or the local date does, which one cheap query checks.
+    One per app (``app.state``); a lock keeps two requests from scanning at once.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._alerts: list[Addressed] = []
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, *, config: WorkflowConfig, now: datetime) -> list[Addressed]:
+        is_open = MatterRow.status != "archived"
+        count, latest = session.execute(
+            select(func.count(), func.max(MatterRow.updated_at)).where(is_open)
+        ).one()
+        key = (now.astimezone(config.rules.tz).date(), count, latest, id(config))
+        with self._lock:
+            if key != self._key:
+                self._alerts = open_alerts(session, config=config, now=now)
+                self._key = key
+            return self._alerts
+
+
+def clock_alerts(
+    session: Session,
+    *,
+    f: Filters,
+    tz: ZoneInfo,
+    config: WorkflowConfig,
+    now: datetime,
+    cache: ClockCache | None = None,
+) -> list[Addressed]:
+    """Due-soon and overdue clocks of open matters in the region/category (any period)."""
+    ids = in_scope_matter_ids(session, f=f, tz=tz)
+    if cache is not None:
+        found = cache.get(session, config=config, now=now)
+    else:
+        found = open_alerts(session, config=config, now=now)
+    return [a for a in found if ids is None or a.alert.matter_id in ids]
+
+
+def clock_summary(alerts: list[Addressed], config: WorkflowConfig) -> Series:
+    """Per clock: how many overdue and due soon (keys are clock kinds)."""
+    over: Counter[str] = Counter()
+    soon: Counter[str] = Counter()
+    for a in alerts:
+        kind = a.alert.clock.value if a.alert.clock else "record"
+        (over if a.alert.state is ClockState.overdue else soon)[kind] += 1
+    kinds = sorted(over.keys() | soon.keys(), key=lambda k: (-(over[k] + soon[k]), k))
+    labels = [_clock_label(k, config) for k in kinds]
+    return Series(labels, kinds, [over[k] for k in kinds], {"due_soon": [soon[k] for k in kinds]})
+
+
+def _clock_label(kind: str, config: WorkflowConfig) -> str:
+    rule = getattr(config.rules, kind, None)
+    return str(getattr(rule, "label", "") or ("办理记录异常" if kind == "record" else kind))

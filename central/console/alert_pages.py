@@ -1,0 +1,170 @@
+"""Alerts (list, mark read, server-sent event stream), KPIs and the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from sqlalchemy import select, update
+
+from central.accounts.web import AnyAccount, Auditor
+from central.alerts import service as alerts
+from central.alerts.models import AlertRow
+from central.audit.models import AuditLog
+from central.db import utcnow
+from central.deps import SessionDep
+
+from . import kpi
+from .dossier_pages import back, site_scope
+from .templating import LOCAL, render
+
+router = APIRouter()
+STREAM_POLL_S = 1.0
+STREAM_MAX_S = 300.0  # the browser reconnects (EventSource) and resumes by Last-Event-ID
+
+
+def _href(a: AlertRow) -> str:
+    if a.matter_id:
+        return f"/console/matters/{a.matter_id}"
+    if a.reception_id:
+        return "/console/leader/supervision"
+    return "/console/alerts"
+
+
+def _event(a: AlertRow) -> str:
+    data = {"id": a.id, "kind": a.kind, "level": a.level, "message": a.message, "href": _href(a)}
+    return f"id: {a.id}\nevent: alert\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alert_list(
+    request: Request, session: SessionDep, acc: AnyAccount, msg: str = ""
+) -> HTMLResponse:
+    rows = alerts.for_account(session, username=acc.username, limit=200)
+    return render(
+        request,
+        "alerts.html",
+        {"alerts": rows, "href": _href, "msg": msg},
+        session=session,
+        acc=acc,
+    )
+
+
+@router.post("/alerts/read")
+def mark_read(session: SessionDep, acc: AnyAccount) -> RedirectResponse:
+    session.execute(
+        update(AlertRow)
+        .where(AlertRow.recipient == acc.username, AlertRow.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    session.commit()
+    return back("/console/alerts", "已全部标为已读")
+
+
+@router.get("/alerts/stream")
+async def stream(
+    request: Request,
+    acc: AnyAccount,
+    once: bool = False,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Server-sent events: each new alert for the logged-in account, at once.
+
+    Without ``Last-Event-ID`` the stream starts with the unread alerts.
+    ``once=1`` sends what is there and ends (for scripts and tests).
+    """
+    sessions = request.app.state.sessions
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+
+    def fetch(after_id: int | None) -> list[AlertRow]:
+        with sessions() as s:
+            q = select(AlertRow).where(AlertRow.recipient == acc.username)
+            if after_id is None:
+                q = q.where(AlertRow.read_at.is_(None))
+            else:
+                q = q.where(AlertRow.id > after_id)
+            return list(s.scalars(q.order_by(AlertRow.id).limit(100)))
+
+    async def events() -> AsyncIterator[str]:
+        last = after
+        yield "retry: 3000\n\n"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while True:
+            rows = await asyncio.to_thread(fetch, last)
+            for a in rows:
+                yield _event(a)
+            if rows:
+                last = rows[-1].id
+            elif last is None:
+                last = 0 if once else await asyncio.to_thread(_max_id, sessions)
+            if once or loop.time() - started > STREAM_MAX_S or await request.is_disconnected():
+                return
+            await asyncio.sleep(STREAM_POLL_S)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
+
+
+def _max_id(sessions) -> int:
+    from sqlalchemy import func
+
+    with sessions() as s:
+        return int(s.scalar(select(func.coalesce(func.max(AlertRow.id), 0))) or 0)
+
+
+def _period(since: str, until: str) -> tuple[date, date]:
+    today = datetime.now(LOCAL).date()
+    try:
+        a = date.fromisoformat(since) if since else date(today.year, 1, 1)
+        b = date.fromisoformat(until) if until else today
+    except ValueError:
+        a, b = date(today.year, 1, 1), today
+    return a, b
+
+
+@router.get("/kpi", response_class=HTMLResponse)
+def kpi_page(
+    request: Request,
+    session: SessionDep,
+    acc: AnyAccount,
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+) -> HTMLResponse:
+    a, b = _period(since, until)
+    start = datetime(a.year, a.month, a.day, tzinfo=LOCAL).astimezone(UTC)
+    end = (datetime(b.year, b.month, b.day, tzinfo=LOCAL) + timedelta(days=1)).astimezone(UTC)
+    k = kpi.compute(
+        session,
+        since=start,
+        until=end,
+        site=site_scope(acc),
+        config=getattr(request.app.state, "workflow_config", None),
+    )
+    return render(request, "kpi.html", {"k": k, "since": a, "until": b}, session=session, acc=acc)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(
+    request: Request,
+    session: SessionDep,
+    acc: Auditor,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    target: Annotated[str, Query(max_length=200)] = "",
+    before: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    q = select(AuditLog)
+    if actor:
+        q = q.where(AuditLog.actor == actor)
+    if target:
+        q = q.where(AuditLog.target == target)
+    if before:
+        q = q.where(AuditLog.id < before)
+    rows = list(session.scalars(q.order_by(AuditLog.id.desc()).limit(200)))
+    ctx = {"rows": rows, "actor": actor, "target": target}
+    return render(request, "audit.html", ctx, session=session, acc=acc)

@@ -1,0 +1,211 @@
+"""Console pages of the dossier: home, search, a person's dossier, a reception."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+
+from central.accounts.service import Current
+from central.accounts.web import Viewer, Worker
+from central.db import utcnow
+from central.deps import SessionDep, SettingsDep
+from central.dossier import people
+from central.dossier import service as dossier
+from central.dossier.full import full_dossier
+from central.dossier.merge import MergeRefused, merge_persons, undo_merge
+from central.dossier.models import Person, PersonMerge
+
+from .templating import render
+
+router = APIRouter()
+
+
+def site_scope(acc: Current | None) -> str | None:
+    """The site an account's lists are limited to (None: every site)."""
+    if acc is None or acc.org == "*" or acc.role == "admin":
+        return None
+    return acc.org
+
+
+def back(path: str, msg: str, *, error: bool = False) -> RedirectResponse:
+    key = "error" if error else "msg"
+    return RedirectResponse(f"{path}?{key}={quote(msg)}", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    session: SessionDep,
+    acc: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> HTMLResponse:
+    receptions = dossier.recent_receptions(session, limit=limit, site=site_scope(acc))
+    return render(request, "receptions.html", {"receptions": receptions}, session=session, acc=acc)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    acc: Worker,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    hits = []
+    if q.strip():
+        hits = people.search(
+            session,
+            q=q,
+            hash_key=settings.id_hash_key_bytes,
+            limit=50,
+            actor=acc.username,
+            client=_client(request),
+        )
+        session.commit()
+    return render(request, "search.html", {"q": q, "hits": hits}, session=session, acc=acc)
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person(
+    person_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    acc: Viewer,
+    reason: str = "",
+    msg: str = "",
+    error: str = "",
+    dups_wanted: Annotated[bool, Query(alias="dups")] = False,
+) -> HTMLResponse:
+    p = session.get(Person, person_id)
+    if p is not None and p.merged_into:
+        return RedirectResponse(
+            f"/console/persons/{p.merged_into}?msg={quote('该档案已并入此档案')}",
+            status_code=status.HTTP_303_SEE_OTHER,
+        )  # type: ignore[return-value]
+    actor = acc.username if acc else f"client:{_client(request)}"
+    try:
+        d = full_dossier(
+            session,
+            person_id=person_id,
+            actor=actor,
+            reason=reason or "控制台查阅",
+            client=_client(request),
+            enc_key=settings.id_enc_key_bytes,
+            evidence=getattr(request.app.state, "evidence", None),
+        )
+    except dossier.NotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    session.commit()
+    open_matters = [m for m in d.matters if m.open]
+    dups = []
+    if acc is not None and dups_wanted:  # on request: scoring names is not free
+        dups = people.duplicates(session, person_id=person_id, hash_key=settings.id_hash_key_bytes)
+    ctx = {
+        "t": d,
+        "open_matters": open_matters,
+        "dups": dups,
+        "dups_wanted": dups_wanted,
+        "msg": msg,
+        "error": error,
+    }
+    return render(request, "person.html", ctx, session=session, acc=acc)
+
+
+@router.post("/persons/{person_id}/merge")
+def merge(
+    person_id: str,
+    session: SessionDep,
+    acc: Worker,
+    duplicate_id: Annotated[str, Form(max_length=36)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    path = f"/console/persons/{person_id}"
+    try:
+        merge_persons(
+            session,
+            survivor_id=person_id,
+            merged_id=duplicate_id,
+            actor=acc.username,
+            reason=reason,
+        )
+        session.commit()
+    except MergeRefused as e:
+        session.rollback()
+        return back(path, str(e), error=True)
+    return back(path, "已合并重复档案（可撤销）")
+
+
+@router.post("/merges/{merge_id}/undo")
+def undo(
+    merge_id: int,
+    session: SessionDep,
+    acc: Worker,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    row = session.get(PersonMerge, merge_id)
+    path = f"/console/persons/{row.survivor_id}" if row else "/console/search"
+    try:
+        undo_merge(session, merge_id=merge_id, actor=acc.username, reason=reason)
+        session.commit()
+    except MergeRefused as e:
+        session.rollback()
+        return back(path, str(e), error=True)
+    return back(path, "已撤销合并")
+
+
+@router.post("/receptions/{reception_id}/link")
+def link(
+    reception_id: str,
+    session: SessionDep,
+    acc: Worker,
+    matter_id: Annotated[str, Form(max_length=36)],
+    person_id: Annotated[str, Form(max_length=36)] = "",
+) -> RedirectResponse:
+    from central.workflow import service as wf
+    from central.workflow.errors import WorkflowError
+
+    path = f"/console/persons/{person_id}" if person_id else f"/console/receptions/{reception_id}"
+    try:
+        wf.link_visit(
+            session, matter_id=matter_id, reception_id=reception_id, actor=acc.username, at=utcnow()
+        )
+    except WorkflowError as e:
+        return back(path, str(e), error=True)
+    return back(path, "已将本次来访关联到事项，无需重复陈述")
+
+
+@router.get("/receptions/{reception_id}", response_class=HTMLResponse)
+def reception(
+    reception_id: str, request: Request, session: SessionDep, acc: Worker
+) -> HTMLResponse:
+    from central.audit import service as audit
+    from central.evidence.service import reception_status
+    from central.workflow.models import ReviewRow
+
+    try:
+        r = dossier.get_reception(session, reception_id=reception_id)
+    except dossier.NotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    audit.record(
+        session,
+        actor=acc.username,
+        action="reception.read",
+        target=f"reception:{reception_id}",
+        reason="控制台查阅",
+        client=_client(request),
+    )
+    session.commit()
+    ev = getattr(request.app.state, "evidence", None)
+    rec = reception_status(session, ev, reception_id) if ev is not None else None
+    review = session.scalar(select(ReviewRow).where(ReviewRow.reception_id == reception_id))
+    ctx = {"r": r, "rec": rec, "review": review}
+    return render(request, "reception.html", ctx, session=session, acc=acc)

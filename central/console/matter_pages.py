@@ -1,0 +1,101 @@
+"""The matter page: its clocks, its next allowed steps as buttons, its history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from central.accounts.web import Worker
+from central.db import utcnow
+from central.deps import SessionDep
+from central.workflow.api import ConfigDep, matter_view, step_command
+from central.workflow.schemas import StepCreate
+
+from .dossier_pages import back
+from .templating import render
+
+router = APIRouter()
+
+# What each step's form asks for, beyond the reason (the machine says what is required).
+EXTRA_FIELDS = {
+    "transfer": ("target_organ",),
+    "extend": ("extension_days", "approved_by", "notice_document"),
+    "pause": ("pause_kind",),
+    "archive": ("waived",),
+}
+
+
+@router.get("/matters/{matter_id}", response_class=HTMLResponse)
+def matter(
+    matter_id: str,
+    request: Request,
+    session: SessionDep,
+    acc: Worker,
+    cfg: ConfigDep,
+    msg: str = "",
+    error: str = "",
+) -> HTMLResponse:
+    from central.audit import service as audit
+
+    m = matter_view(session, matter_id, cfg, utcnow())
+    audit.record(
+        session,
+        actor=acc.username,
+        action="matter.read",
+        target=f"matter:{matter_id}",
+        reason="控制台查阅",
+        client=request.client.host if request.client else None,
+    )
+    session.commit()
+    ctx = {"m": m, "extra": EXTRA_FIELDS, "msg": msg, "error": error}
+    return render(request, "matter.html", ctx, session=session, acc=acc)
+
+
+def _form_step(form: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"action": form.get("action", ""), "reason": form.get("reason", "")}
+    docs = [d.strip() for d in str(form.get("documents", "")).split(",") if d.strip()]
+    data["documents"] = docs
+    for key in ("target_organ", "approved_by", "notice_document", "pause_kind"):
+        if form.get(key):
+            data[key] = form.get(key)
+    if form.get("extension_days"):
+        data["extension_days"] = form.get("extension_days")
+    data["waived"] = form.get("waived") in ("1", "on", "true")
+    return data
+
+
+@router.post("/matters/{matter_id}/steps")
+async def step(
+    matter_id: str, request: Request, session: SessionDep, acc: Worker, cfg: ConfigDep
+) -> Response:
+    from central.workflow import service as wf
+    from central.workflow.errors import IllegalTransition, WorkflowError
+    from central.workflow.states import ACTION_ZH
+
+    path = f"/console/matters/{matter_id}"
+    form = await request.form()
+    try:
+        body = StepCreate.model_validate(_form_step(form))
+    except ValidationError as e:
+        first = e.errors()[0]
+        return back(
+            path, f"填写有误：{'.'.join(map(str, first['loc']))} {first['msg']}", error=True
+        )
+    try:
+        wf.apply_step(
+            session,
+            matter_id=matter_id,
+            command=step_command(body, actor=acc.username, now=utcnow()),
+            config=cfg,
+        )
+    except IllegalTransition as e:
+        allowed = "、".join(ACTION_ZH[a] for a in e.allowed)
+        return back(path, f"{e}（现在可以：{allowed}）", error=True)
+    except wf.MatterNotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    except WorkflowError as e:
+        return back(path, str(e), error=True)
+    return back(path, f"已完成：{ACTION_ZH[body.action]}")  # type: ignore[index]

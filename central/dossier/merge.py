@@ -1,0 +1,180 @@
+"""Merging a duplicate dossier into the surviving one, audited and reversible.
+
+Everything that moves is listed in ``person_merge.moved`` so ``undo_merge`` puts
+exactly those rows back. Two records with different ID numbers are never merged
+(they are different persons, whatever the names say).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from central.audit import service as audit
+from central.db import utcnow
+
+from .models import Person, PersonMerge, Reception
+
+
+class MergeRefused(ValueError):
+    """The merge (or its undo) cannot be done; the message says why."""
+
+
+def _tables() -> tuple[Any, Any]:
+    from central.workflow.models import MatterPersonRow, MatterRow
+
+    return MatterRow, MatterPersonRow
+
+
+def merge_persons(
+    session: Session, *, survivor_id: str, merged_id: str, actor: str, reason: str
+) -> PersonMerge:
+    """Move ``merged_id``'s receptions and matters to ``survivor_id``. Caller commits."""
+    if not reason.strip():
+        raise MergeRefused("合并须说明理由")
+    if survivor_id == merged_id:
+        raise MergeRefused("不能与自身合并")
+    survivor, merged = session.get(Person, survivor_id), session.get(Person, merged_id)
+    if survivor is None or merged is None:
+        raise MergeRefused("当事人不存在")
+    if survivor.merged_into or merged.merged_into:
+        raise MergeRefused("其中一份档案已被合并，请先撤销或选择合并后的档案")
+    a, b = survivor.id_number_hash, merged.id_number_hash
+    if a and b and a != b:
+        raise MergeRefused("两份档案的身份证号不同，不是同一人，不能合并")
+    MatterRow, MatterPersonRow = _tables()
+    receptions = list(session.scalars(select(Reception.id).where(Reception.person_id == merged_id)))
+    matters = list(session.scalars(select(MatterRow.id).where(MatterRow.person_id == merged_id)))
+    on_survivor = set(
+        session.scalars(
+            select(MatterPersonRow.matter_id).where(MatterPersonRow.person_id == survivor_id)
+        )
+    )
+    links = session.execute(
+        select(MatterPersonRow.matter_id, MatterPersonRow.role).where(
+            MatterPersonRow.person_id == merged_id
+        )
+    ).all()
+    moved: dict[str, Any] = {
+        "receptions": receptions,
+        "matters": matters,
+        "matter_person": [[m, r] for m, r in links if m not in on_survivor],
+        "matter_person_dropped": [[m, r] for m, r in links if m in on_survivor],
+        "id_number": False,
+        "phone": None,
+        "township": None,
+    }
+    if receptions:
+        session.execute(
+            update(Reception).where(Reception.person_id == merged_id).values(person_id=survivor_id)
+        )
+    if matters:
+        session.execute(
+            update(MatterRow).where(MatterRow.person_id == merged_id).values(person_id=survivor_id)
+        )
+    for m, _ in moved["matter_person_dropped"]:
+        session.execute(
+            delete(MatterPersonRow).where(
+                MatterPersonRow.matter_id == m, MatterPersonRow.person_id == merged_id
+            )
+        )
+    if moved["matter_person"]:
+        session.execute(
+            update(MatterPersonRow)
+            .where(MatterPersonRow.person_id == merged_id)
+            .values(person_id=survivor_id)
+        )
+    if merged.id_number_hash and not survivor.id_number_hash:
+        h, enc = merged.id_number_hash, merged.id_number_enc
+        merged.id_number_hash, merged.id_number_enc = None, None
+        session.flush()  # the hash is unique: free it before the survivor takes it
+        survivor.id_number_hash, survivor.id_number_enc = h, enc
+        moved["id_number"] = True
+    if merged.phone and not survivor.phone:
+        survivor.phone = moved["phone"] = merged.phone
+    if merged.township and not survivor.township:
+        survivor.township = moved["township"] = merged.township
+    merged.merged_into = survivor_id
+    row = PersonMerge(
+        survivor_id=survivor_id,
+        merged_id=merged_id,
+        actor=actor,
+        at=utcnow(),
+        reason=reason.strip(),
+        moved=moved,
+    )
+    session.add(row)
+    audit.record(
+        session,
+        actor=actor,
+        action="person.merge",
+        target=f"person:{merged_id}",
+        reason=f"并入 person:{survivor_id}；{reason.strip()}",
+    )
+    session.flush()
+    return row
+
+
+def undo_merge(session: Session, *, merge_id: int, actor: str, reason: str) -> PersonMerge:
+    """Put back exactly what ``merge_persons`` moved. Caller commits."""
+    if not reason.strip():
+        raise MergeRefused("撤销合并须说明理由")
+    row = session.get(PersonMerge, merge_id)
+    if row is None:
+        raise MergeRefused(f"合并记录不存在：{merge_id}")
+    if row.undone_at is not None:
+        raise MergeRefused("该合并已撤销")
+    survivor, merged = session.get(Person, row.survivor_id), session.get(Person, row.merged_id)
+    assert survivor is not None and merged is not None  # foreign keys
+    if survivor.merged_into:
+        raise MergeRefused("保留的档案此后又被合并，请先撤销那次合并")
+    MatterRow, MatterPersonRow = _tables()
+    mv = row.moved
+    if mv["receptions"]:
+        session.execute(
+            update(Reception)
+            .where(Reception.id.in_(mv["receptions"]), Reception.person_id == row.survivor_id)
+            .values(person_id=row.merged_id)
+        )
+    if mv["matters"]:
+        session.execute(
+            update(MatterRow)
+            .where(MatterRow.id.in_(mv["matters"]), MatterRow.person_id == row.survivor_id)
+            .values(person_id=row.merged_id)
+        )
+    for m, _ in mv["matter_person"]:
+        session.execute(
+            update(MatterPersonRow)
+            .where(MatterPersonRow.matter_id == m, MatterPersonRow.person_id == row.survivor_id)
+            .values(person_id=row.merged_id)
+        )
+    if mv["matter_person_dropped"]:
+        session.execute(
+            insert(MatterPersonRow),
+            [
+                {"matter_id": m, "person_id": row.merged_id, "role": r}
+                for m, r in mv["matter_person_dropped"]
+            ],
+        )
+    if mv["id_number"]:
+        h, enc = survivor.id_number_hash, survivor.id_number_enc
+        survivor.id_number_hash, survivor.id_number_enc = None, None
+        session.flush()
+        merged.id_number_hash, merged.id_number_enc = h, enc
+    if mv["phone"] and survivor.phone == mv["phone"]:
+        survivor.phone = None
+    if mv["township"] and survivor.township == mv["township"]:
+        survivor.township = None
+    merged.merged_into = None
+    row.undone_at, row.undone_by, row.undo_reason = utcnow(), actor, reason.strip()
+    audit.record(
+        session,
+        actor=actor,
+        action="person.merge.undo",
+        target=f"person:{row.merged_id}",
+        reason=f"撤销并入 person:{row.survivor_id}；{reason.strip()}",
+    )
+    session.flush()
+    return row

@@ -1,0 +1,106 @@
+"""Person look-ups for officers: audited search, duplicate candidates, 领导接访 counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from central.audit import service as audit
+
+from . import matching
+from .models import Person, Reception
+from .schemas import Candidate, PersonHit
+from .search import classify, pinyin_key, search_persons
+from .service import NotFound
+
+KIND_ZH = {"id_number": "身份证号", "phone": "电话", "pinyin": "拼音", "name": "姓名"}
+
+
+def search(
+    session: Session, *, q: str, hash_key: bytes, limit: int, actor: str, client: str | None
+) -> list[PersonHit]:
+    """Search, audited. An ID number is never written to the log in clear."""
+    query = classify(q)
+    found = search_persons(session, q=q, hash_key=hash_key, limit=limit)
+    shown = "（已隐去）" if query and query.kind == "id_number" else q.strip()[:50]
+    audit.record(
+        session,
+        actor=actor,
+        action="person.search",
+        target=f"search:{query.kind if query else 'empty'}",
+        reason=f"按{KIND_ZH.get(query.kind, '') if query else ''}检索：{shown}，{len(found)} 条",
+        client=client,
+    )
+    return [
+        PersonHit(
+            id=p.id,
+            name=p.name,
+            phone=p.phone,
+            township=p.township,
+            has_id_number=p.id_number_hash is not None,
+        )
+        for p in found
+    ]
+
+
+def _record(p: Person) -> matching.PersonRecord:
+    return matching.PersonRecord(
+        id=p.id,
+        name=p.name,
+        id_hash=p.id_number_hash,
+        phones=(matching.normalise_phone(p.phone),) if p.phone else (),
+        township=p.township,
+    )
+
+
+def duplicates(session: Session, *, person_id: str, hash_key: bytes) -> list[Candidate]:
+    """Records that may be the same person (same phone, same or homophone name)."""
+    p = session.get(Person, person_id)
+    if p is None:
+        raise NotFound(f"没有编号为 {person_id} 的当事人")
+    conds = [Person.name == p.name, Person.name_pinyin == pinyin_key(p.name)]
+    if p.phone:
+        conds.append(Person.phone == p.phone)
+    if p.id_number_hash:
+        conds.append(Person.id_number_hash == p.id_number_hash)
+    known = session.scalars(
+        select(Person)
+        .where(or_(*conds), Person.merged_into.is_(None), Person.id != p.id)
+        .limit(200)
+    ).all()
+    hits = matching.candidates(_record(p), [_record(k) for k in known])
+    return [
+        Candidate(id=k.id, name=k.name, score=m.score, reasons=list(m.reasons)) for k, m in hits
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderReceptions:
+    batches: int  # 批次: leader receptions held
+    persons: int  # 人次: visitors received in them
+
+
+def leader_receptions(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    site: str | None = None,
+) -> LeaderReceptions:
+    """领导接访, counted in batches and persons (a batch of n visitors counts n persons)."""
+    stmt = select(
+        func.count(), func.coalesce(func.sum(func.coalesce(Reception.visitors, 1)), 0)
+    ).where(Reception.kind == "leader")
+    if since is not None:
+        stmt = stmt.where(Reception.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(Reception.started_at < until)
+    if site is not None:
+        from central.devices.models import Device
+
+        stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
+    batches, persons = session.execute(stmt).one()
+    return LeaderReceptions(int(batches), int(persons))

@@ -1,0 +1,35 @@
+"""``zhifang awareness report|warn`` as the lead wires them (``register(sub)``)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from central.awareness.cli import register
+from tests.awareness.seed import Seeded
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zhifang")
+    register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def test_report_and_warn_from_the_command_line(
+    db_url: str, seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+):
+    monkeypatch.setenv("ZHIFANG_ENVIRONMENT", "development")
+    monkeypatch.setenv("ZHIFANG_DATABASE_URL", db_url)
+    monkeypatch.setenv("ZHIFANG_DATA_DIR", str(tmp_path))
+    out = tmp_path / "out"
+    args = _parser().parse_args(["awareness", "report", "--month", "2026-11", "--out", str(out)])
+    assert args.func(args) == 0
+    files = sorted(p.suffix for p in (out / "2026-11").iterdir())
+    assert files == [".pdf", ".xlsx"]
+    bad = _parser().parse_args(["awareness", "report", "--month", "2026/11", "--out", str(out)])
+    assert bad.func(bad) == 2 and "YYYY-MM" in capsys.readouterr().err
+    warn = _parser().parse_args(["awareness", "warn"])
+    assert warn.func(warn) == 0
+    assert "group_matter" in capsys.readouterr().out

@@ -1,0 +1,148 @@
+"""The console in a real browser (Debian chromium + Playwright): an officer logs in,
+finds the repeat visitor the desk box just registered, links the visit to their open
+matter; a leader logs in and sees the overdue alert (also pushed over SSE)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from central.accounts.web import install
+from central.alerts import service as alerts
+from central.app import create_app
+from central.database import make_engine, make_session_factory, migrate
+from central.db import utcnow
+from central.ingest.ingestor import Ingestor
+from central.ingest.projection import IdKeys
+from central.settings import Settings
+from central.workflow import service as wf
+from central.workflow.models import MatterVisitRow
+from central.workflow.states import Action, Command
+from tests.accounts.helpers import PASSWORD, add_user
+from tests.central.helpers import Box
+from tests.dossier.helpers import add_person
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ID_NUMBER = "35012119800101123X"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Settings, sessionmaker[Session]]]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (make test installs it)")
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    import uvicorn
+
+    settings = Settings(
+        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
+    )
+    engine = make_engine(settings)
+    migrate(engine)
+    app = create_app(settings, engine=engine)
+    install(app)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", settings, make_session_factory(engine)
+    srv.should_exit = True
+    t.join(timeout=10)
+    engine.dispose()
+
+
+def test_officer_links_a_repeat_visit_and_leader_sees_the_overdue_alert(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, settings, sessions = server
+    box = Box(name="desk-1", site="minhou")
+    from central.devices import service as devices
+    from central.devices.schemas import DeviceCreate
+
+    with sessions.begin() as s:
+        devices.register(
+            s, data=DeviceCreate(name=box.name, site=box.site, public_key=box.public_key)
+        )
+    add_user(sessions, "lin", "leader", display_name="林副检察长", on_duty=True)
+    add_user(sessions, "zhang", "officer", display_name="张检察官", leader="lin", device="desk-1")
+    pid = add_person(sessions, settings, "张三", id_number=ID_NUMBER, phone="13800000000")
+    with sessions() as s:  # the first visit, 20 days ago: a matter that is now overdue
+        m = wf.open_matter(
+            s,
+            command=Command(
+                action=Action.register,
+                actor="zhang",
+                at=utcnow() - timedelta(days=20),
+                reason="登记",
+            ),
+            officer_id="zhang",
+            summary="要求答复土地征收补偿",
+            person_ids=[pid],
+        )
+    # today the petitioner is back: the desk box registers the visit (ID number → same dossier)
+    ing = Ingestor(sessions, id_keys=IdKeys(settings.id_hash_key_bytes, settings.id_enc_key_bytes))
+    ing.process(box.reception(id_number=ID_NUMBER))
+    with sessions() as s:
+        alerts.scan(s)  # what the background scanner does every minute
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.goto(f"{base}/console/search")
+        page.fill("#username", "zhang")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.fill("input[name=q]", ID_NUMBER)
+        page.click("form.card button[type=submit]")
+        page.click(f"a[href='/console/persons/{pid}'] >> nth=0")
+        page.wait_for_selector("text=本次来访未关联事项")
+        page.select_option("select[name=matter_id]", m.id)
+        page.click("text=关联到此事项")
+        page.wait_for_selector("text=已将本次来访关联到事项")
+        page.screenshot(path=str(SHOTS / "officer-dossier.png"), full_page=False)
+        page.goto(f"{base}/console/matters/{m.id}")
+        page.wait_for_selector("text=程序性回复")
+        assert page.locator("form input[name=action]").count() >= 2  # next steps as buttons
+        page.screenshot(path=str(SHOTS / "officer-matter.png"), full_page=False)
+        page.click("text=退出")
+
+        page.fill("#username", "lin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#toast .flash")  # pushed over server-sent events
+        page.goto(f"{base}/console/alerts")
+        page.wait_for_selector("text=已超期")
+        page.screenshot(path=str(SHOTS / "leader-alerts.png"), full_page=False)
+        page.goto(f"{base}/console/kpi?since=2026-01-01")
+        page.wait_for_selector("text=满意率")
+        page.screenshot(path=str(SHOTS / "leader-kpi.png"), full_page=False)
+        browser.close()
+    with sessions() as s:
+        from sqlalchemy import select
+
+        linked = s.scalars(select(MatterVisitRow).where(MatterVisitRow.matter_id == m.id)).all()
+        assert len(linked) == 1 and linked[0].linked_by == "zhang"
