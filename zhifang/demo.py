@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -155,6 +156,24 @@ def _run(args: argparse.Namespace) -> int:
             central,
         )
 
+        # a console account for whoever runs the demo; its password is kept (0600) with
+        # the demo's data, so a second run of the same demo prints the same login
+        pw_file = data / "console-login.txt"
+        if pw_file.exists():
+            password = pw_file.read_text().strip()
+        else:
+            password = secrets.token_urlsafe(9)
+            user = subprocess.run(
+                _zhifang("central", "user", "add", "demo-leader", "--role", "leader",
+                         "--org", "*", "--display-name", "演示领导", "--on-duty"),
+                env=env, input=password + "\n", capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if user.returncode != 0:
+                raise DemoError(f"making the console account failed: {user.stdout}{user.stderr}")
+            fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(password + "\n")
+
         config = box_dir / "box.toml"
         config.write_text(
             f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir.as_posix()}"\n'
@@ -245,7 +264,7 @@ def _run(args: argparse.Namespace) -> int:
         if problems:
             raise DemoError("; ".join(problems) + f" ({summary})")
         print(summary)
-        print(f"zhifang demo: console at {url}/console/")
+        print(f"zhifang demo: console at {url}/console/ (login demo-leader / {password})")
         if args.once:
             return 0
         print("zhifang demo: running; press Ctrl-C to stop")

@@ -42,9 +42,11 @@ def _read_password() -> str:
 
 def _sessions() -> Any:
     from central.cli import _settings
-    from central.database import make_engine, make_session_factory
+    from central.database import make_engine, make_session_factory, migrate
 
-    return make_session_factory(make_engine(_settings()))
+    engine = make_engine(_settings())
+    migrate(engine)  # an account may be the first thing made on a new server
+    return make_session_factory(engine)
 
 
 def _add(args: argparse.Namespace) -> int:
