@@ -15,7 +15,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.deps import SessionDep
+from central.accounts.web import viewer
+from central.audit import service as audit
+from central.deps import ActorDep, SessionDep
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES
 
@@ -166,12 +168,25 @@ def reception(reception_id: str, session: SessionDep, svc: ServiceDep) -> dict[s
 MEDIA_TYPES = {"wav": "audio/wav", "y4m": "video/x-yuv4mpeg", "h264": "video/h264"}
 
 
-@router.get("/blobs/{sha256}")
-def blob(sha256: str, svc: ServiceDep, container: str = "bin") -> FileResponse:
-    """A stored segment by content hash, for playback in the console."""
+@router.get("/blobs/{sha256}", dependencies=[Depends(viewer())])
+def blob(
+    sha256: str,
+    svc: ServiceDep,
+    session: SessionDep,
+    actor: ActorDep,
+    container: str = "bin",
+    reception: str | None = None,
+) -> FileResponse:
+    """A stored segment by content hash, for playback in the console: staff only, and
+    every playback is in the audit log (a recording is part of the person's dossier)."""
     if not re.fullmatch(r"[0-9a-f]{64}", sha256):
         raise HTTPException(422, detail={"reason": "bad_hash", "message": "not a SHA-256"})
     path = svc.blobs.path(sha256)
     if not path.exists():
         raise HTTPException(404, detail={"reason": "not_found", "message": "no such segment"})
+    audit.record(
+        session, actor=actor, action="recording.play", target=f"segment:{sha256}",
+        reason=f"reception {reception}" if reception else "",
+    )  # fmt: skip
+    session.commit()
     return FileResponse(path, media_type=MEDIA_TYPES.get(container, "application/octet-stream"))

@@ -229,6 +229,13 @@ def test_console_sees_the_verification_state_and_can_play_a_segment(sessions, tm
         r = http.get(f"/api/evidence/blobs/{audio['sha256']}", params={"container": "wav"})
         assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
         assert r.content[:4] == b"RIFF"
+        from sqlalchemy import select
+
+        from central.audit.models import AuditLog
+
+        with sessions() as s:  # a playback is a dossier read: it is in the audit log
+            played = s.scalars(select(AuditLog).where(AuditLog.action == "recording.play"))
+            assert [a.target for a in played] == [f"segment:{audio['sha256']}"]
         assert http.get("/api/evidence/blobs/xyz").status_code == 422
         assert http.get(f"/api/evidence/blobs/{'0' * 64}").status_code == 404
         none = http.get("/api/evidence/receptions/00000000-0000-0000-0000-000000000000").json()
