@@ -226,6 +226,15 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
     def show_index(request: Request) -> Response:
         return render(request, "show_index.html", pages=pages(desk.cfg))
 
+    @app.get("/show/laws", response_class=HTMLResponse)
+    def show_laws(request: Request, q: str = "") -> Response:
+        laws = getattr(app.state, "laws", None)
+        hits = laws.search(q) if laws is not None and q.strip() else []
+        return render(
+            request, "show_laws.html", q=q[:100], hits=hits,
+            have_laws=bool(laws is not None and laws.articles),
+        )  # fmt: skip
+
     @app.get("/show/{slug}", response_class=HTMLResponse)
     def show(request: Request, slug: str, idle: int = 0) -> Response:
         all_pages = pages(desk.cfg)

@@ -110,8 +110,28 @@ def cmd_ui(args: argparse.Namespace) -> int:
         from firmware_glue import watchdog
 
         app = create_app(desk, watchdog=watchdog.from_environment())  # Type=notify unit
+        app.state.laws = _law_library(config.data_dir, central_url)
         uvicorn.run(app, host=ui_cfg.host, port=ui_cfg.port, log_level="warning")
     finally:
         panel.close()
         box.stop()
     return 0
+
+
+def _law_library(data_dir: Path, central_url: str | None) -> Any:
+    """The laws for the petitioner's pages: the cached copy now, central's newer one
+    in the background (the kiosk must not wait for the network to start)."""
+    import threading
+
+    import httpx
+
+    from .laws import LawLibrary
+
+    def fetch() -> dict[str, Any]:
+        r = httpx.get(f"{central_url}/api/legal/bundle", timeout=30)
+        r.raise_for_status()
+        return dict(r.json())
+
+    library = LawLibrary(data_dir / "legal.json", fetch=fetch if central_url else None)
+    threading.Thread(target=library.refresh, name="laws", daemon=True).start()
+    return library
