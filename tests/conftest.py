@@ -1,4 +1,9 @@
-"""Every test here runs on SQLite and on PostgreSQL, against the real app."""
+"""Fixtures every test package may use: central on SQLite and on PostgreSQL.
+
+A package's own conftest.py may override any of them (e.g. ``settings`` with an
+ingest group of its own). PostgreSQL runs get a fresh schema per test, named after
+the package (see ``tests/databases.py``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.accounts.web import install
 from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.settings import Settings
@@ -23,7 +27,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'central.db'}"
     else:
-        yield from pg_schema_url(prefix="zf_console")
+        yield from pg_schema_url(prefix=f"zf_{request.path.parent.name}")
 
 
 @pytest.fixture
@@ -46,9 +50,7 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 
 @pytest.fixture
 def app(settings: Settings, engine: Engine) -> FastAPI:
-    a = create_app(settings, engine=engine)
-    install(a)  # the lead adds this line to create_app
-    return a
+    return create_app(settings, engine=engine)
 
 
 @pytest.fixture
