@@ -91,3 +91,9 @@ def render(
     return templates().TemplateResponse(
         request, name, {"acc": acc, "alert_count": count, **ctx}, status_code=status_code
     )
+
+
+def header_context(request: Any) -> dict[str, Any]:
+    """For other packages' Jinja2Templates (``context_processors=[header_context]``):
+    the signed-in account for base.html's header, as the staff dependency found it."""
+    return {"acc": getattr(request.state, "account", None), "alert_count": 0}

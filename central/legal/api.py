@@ -10,6 +10,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from central.console.templating import header_context
 from central.deps import SessionDep
 from central.similar.bm25 import tokens
 from central.workflow.models import MatterRow
@@ -51,7 +52,7 @@ def make_router() -> APIRouter:
 def make_routers() -> tuple[APIRouter, APIRouter]:
     """``/api/legal/*`` (JSON), ``/legal/*`` (plain pages for the petitioner's screen),
     ``/console/legal`` (page) and ``/console/legal/panel`` (fragment beside a matter)."""
-    templates = Jinja2Templates(directory=[TEMPLATES, CONSOLE])
+    templates = Jinja2Templates(directory=[TEMPLATES, CONSOLE], context_processors=[header_context])
     templates.env.globals["mark"] = mark
     router = APIRouter()  # public: the box and the petitioner's pages
     console = APIRouter()  # for logged-in staff
