@@ -268,6 +268,11 @@ def _run(args: argparse.Namespace) -> int:
         if args.once:
             return 0
         print("zhifang demo: running; press Ctrl-C to stop")
+
+        def interrupted(*_: object) -> None:  # SIGTERM (kill, a service manager) = Ctrl-C
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupted)
         try:
             while central.poll() is None:
                 time.sleep(0.5)
