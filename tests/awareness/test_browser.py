@@ -21,15 +21,6 @@ from tests.awareness.conftest import make_app
 from tests.awareness.seed import seed
 from tests.ui.server import serve
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 Q = "start=2026-11-01&end=2026-11-30"
 
 pytestmark = pytest.mark.browser
@@ -53,19 +44,6 @@ BAR_XY = """([el, index, value]) => {
   const r = el.querySelector('.plot').getBoundingClientRect();
   return [r.left + x, r.top + y];
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="python playwright not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

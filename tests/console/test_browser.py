@@ -26,18 +26,10 @@ from central.workflow import service as wf
 from central.workflow.models import MatterVisitRow
 from central.workflow.states import Action, Command
 from tests.accounts.helpers import PASSWORD, add_user
+from tests.browser import ARGS, CHROMIUM
 from tests.central.helpers import Box
 from tests.dossier.helpers import add_person
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ID_NUMBER = "35012119800101123X"
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
