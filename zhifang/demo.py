@@ -272,12 +272,16 @@ def _run(args: argparse.Namespace) -> int:
         def interrupted(*_: object) -> None:  # SIGTERM (kill, a service manager) = Ctrl-C
             raise KeyboardInterrupt
 
-        signal.signal(signal.SIGTERM, interrupted)
+        for sig in (signal.SIGINT, signal.SIGTERM):  # also where a parent ignored SIGINT
+            signal.signal(sig, interrupted)
         try:
             while central.poll() is None:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             print("\nzhifang demo: stopping")
+            return 0
+        if central.returncode == 0:  # Ctrl-C reached central first: a clean stop
+            print("zhifang demo: central stopped; stopping")
             return 0
         raise DemoError(f"central exited with code {central.returncode}")
     finally:
