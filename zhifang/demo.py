@@ -111,9 +111,14 @@ def _run(args: argparse.Namespace) -> int:
             raise DemoError(f"port {port} is already in use; pass --port 0 for a free one")
         port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    # the demo's site and device names are unique per run so that a shared broker's
-    # retained state from another run never mixes in
-    run_id = f"{int(time.time()) % 100000:05d}"
+    # the demo's site name is its own (a shared broker's retained state from another
+    # demo never mixes in) and kept with its data, so a second run of the same demo
+    # finds its box registered under the same site and key
+    data.mkdir(parents=True, exist_ok=True)
+    id_file = data / "run-id"
+    if not id_file.exists():
+        id_file.write_text(secrets.token_hex(3) + "\n")
+    run_id = id_file.read_text().strip()
     site, device = f"{SITE}-{run_id}", DEVICE
     env = {
         **os.environ,
@@ -199,6 +204,11 @@ def _run(args: argparse.Namespace) -> int:
             raise DemoError(f"registering the box at central failed: {r.status_code} {r.text}")
         print(f"zhifang demo: box {site}/{device} registered (key {public_key[:12]}…)")
 
+        def receptions() -> list[dict[str, Any]]:
+            items = client.get("/api/receptions", params={"device": device}).json()
+            return list(items.get("items", items) if isinstance(items, dict) else items)
+
+        earlier = {x["id"] for x in receptions()}  # a second run of the same demo
         box = subprocess.run(
             _zhifang(
                 "appliance",
@@ -218,9 +228,10 @@ def _run(args: argparse.Namespace) -> int:
             raise DemoError(f"the simulated box exited with code {box.returncode}")
 
         def reception_done() -> dict[str, Any] | None:
-            items = client.get("/api/receptions", params={"device": device}).json()
-            items = items.get("items", items) if isinstance(items, dict) else items
-            done = [x for x in items if x.get("ended_at") and x.get("rating")]
+            done = [
+                x for x in receptions()
+                if x["id"] not in earlier and x.get("ended_at") and x.get("rating")
+            ]  # fmt: skip
             return done[0] if done else None
 
         rec = _wait(
