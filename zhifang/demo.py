@@ -8,6 +8,7 @@ central over HTTP, and checks the outcome through central's HTTP API.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shutil
@@ -139,8 +140,13 @@ def _run(args: argparse.Namespace) -> int:
     env.pop("ZHIFANG_DATABASE_URL", None)
     procs: list[subprocess.Popen[bytes]] = []
 
+    ctrl_c: list[bool] = []  # set when the user stopped us: central got Ctrl-C as well
+
     def stop_all() -> None:
         for p in procs:
+            if ctrl_c:  # a second SIGINT would make uvicorn abort its clean shutdown
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    p.wait(5)
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)
         for p in procs:
@@ -290,6 +296,7 @@ def _run(args: argparse.Namespace) -> int:
                 time.sleep(0.5)
         except KeyboardInterrupt:
             print("\nzhifang demo: stopping")
+            ctrl_c.append(True)
             return 0
         if central.returncode == 0:  # Ctrl-C reached central first: a clean stop
             print("zhifang demo: central stopped; stopping")
