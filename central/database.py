@@ -104,10 +104,29 @@ def migrate(engine: Engine, *, revision: str = "heads") -> None:
     Safe to run from several processes at once (serve and ingest workers all migrate
     on start): the first takes a lock, the others wait and then find nothing to do.
     """
-    from alembic import command
-
     cfg = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
+    if sqlite and engine.url.database and engine.url.database != ":memory:":
+        # processes opening a brand-new SQLite file at once race to switch it to WAL,
+        # and SQLite answers "database is locked" without waiting: a file lock beside
+        # the database puts the migrating processes in a queue
+        import fcntl
+
+        lock_path = Path(engine.url.database).with_name(Path(engine.url.database).name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                _upgrade(engine, cfg, revision, sqlite=True)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        return
+    _upgrade(engine, cfg, revision, sqlite=sqlite)
+
+
+def _upgrade(engine: Engine, cfg: Any, revision: str, *, sqlite: bool) -> None:
+    from alembic import command
+
     # SQLite: the whole migration in one BEGIN IMMEDIATE transaction (the write lock first)
     eng = engine_for_url(engine.url, write_immediate=True, poolclass=NullPool) if sqlite else engine
     try:
