@@ -25,7 +25,6 @@ Errors::
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from appliance.identity.templates import PersonTransfer, TemplateStore
-from protocol.canonical import canonical_json
+from protocol.requests import HDR_DEVICE, HDR_SIG, HDR_TS, request_message
 
 __all__ = [
     "FakeRelayHub",
@@ -55,7 +54,6 @@ __all__ = [
 ]
 
 TRANSFERS_PATH = "/api/identity/transfers"
-HDR_DEVICE, HDR_TS, HDR_SIG = "X-Zhifang-Device", "X-Zhifang-Ts", "X-Zhifang-Sig"
 
 
 class RelayError(Exception):
@@ -122,16 +120,7 @@ def signed_headers(
     key: Ed25519PrivateKey, *, device: str, method: str, path: str, body: bytes, ts_ms: int
 ) -> dict[str, str]:
     """Headers proving which device sent this request (central checks the same bytes)."""
-    msg = canonical_json(
-        {
-            "v": "zhifang-req-v1",
-            "device": device,
-            "method": method.upper(),
-            "path": path,
-            "ts": ts_ms,
-            "body_sha256": hashlib.sha256(body).hexdigest(),
-        }
-    )
+    msg = request_message(device, method, path, ts_ms, body)
     return {HDR_DEVICE: device, HDR_TS: str(ts_ms), HDR_SIG: key.sign(msg).hex()}
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from central.audit import service as audit
 from central.deps import ActorDep, SessionDep
+from protocol.requests import HDR_DEVICE, HDR_SIG, HDR_TS
 
 from . import relay, service
 
@@ -124,9 +125,9 @@ def list_pending(
 
 # --- the boxes: template relay (signed requests) --------------------------------------
 
-_Dev = Annotated[str | None, Header(alias="X-Zhifang-Device")]
-_Ts = Annotated[str | None, Header(alias="X-Zhifang-Ts")]
-_Sig = Annotated[str | None, Header(alias="X-Zhifang-Sig")]
+_Dev = Annotated[str | None, Header(alias=HDR_DEVICE)]
+_Ts = Annotated[str | None, Header(alias=HDR_TS)]
+_Sig = Annotated[str | None, Header(alias=HDR_SIG)]
 
 
 def _caller(

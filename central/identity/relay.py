@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from central.db import from_ms, utcnow
 from central.devices.models import Device
 from protocol import keys
-from protocol.canonical import canonical_json
+from protocol.requests import request_message
 
 from .models import DeletionRow, TransferRow
 
@@ -62,20 +62,6 @@ class TransferUpload(BaseModel):
 class TransferOut(TransferUpload):
     id: int = Field(description="fetch with after=<last id seen>")
     origin_device: str = Field(description="desk that uploaded it")
-
-
-def request_message(device: str, method: str, path: str, ts_ms: int, body: bytes) -> bytes:
-    """The bytes a desk signs (the box's ``appliance.identity.relay.signed_headers``)."""
-    return canonical_json(
-        {
-            "v": "zhifang-req-v1",
-            "device": device,
-            "method": method.upper(),
-            "path": path,
-            "ts": ts_ms,
-            "body_sha256": hashlib.sha256(body).hexdigest(),
-        }
-    )
 
 
 @dataclass(frozen=True)
