@@ -7,14 +7,14 @@ Keyword hits are a prompt for the officer and the leader to look, not a verdict.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from . import sitefile
 
 
 class RiskRulesError(ValueError):
@@ -84,22 +84,12 @@ DEFAULT_RISK_RULES = RiskRules()
 
 
 def parse_risk_rules(text: str, *, fmt: Literal["toml", "json"]) -> RiskRules:
-    try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
-        return RiskRules.model_validate(data)
-    except (ValidationError, tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
-        raise RiskRulesError(f"风险规则文件有误：{e}") from e
+    return sitefile.parse(text, fmt=fmt, model=RiskRules, what="风险规则", error=RiskRulesError)
 
 
 def load_risk_rules(path: Path) -> RiskRules:
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("toml", "json"):
-        raise RiskRulesError(f"风险规则文件须为 .toml 或 .json：{path.name}")
-    try:
-        text = path.read_text("utf-8")
-    except OSError as e:
-        raise RiskRulesError(f"无法读取风险规则文件 {path}：{e}") from e
-    return parse_risk_rules(text, fmt="toml" if fmt == "toml" else "json")
+    """Load a site's ``.toml`` or ``.json`` risk rules file."""
+    return sitefile.load(path, model=RiskRules, what="风险规则", error=RiskRulesError)
 
 
 @dataclass(frozen=True, slots=True)

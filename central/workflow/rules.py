@@ -6,13 +6,13 @@ falls back to a default. ``rules.default.toml`` beside this module documents eve
 
 from __future__ import annotations
 
-import json
-import tomllib
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import sitefile
 
 
 class RulesError(ValueError):
@@ -112,20 +112,9 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("rules.default.toml")
 
 
 def parse_rules(text: str, *, fmt: str) -> Rules:
-    try:
-        data = tomllib.loads(text) if fmt == "toml" else json.loads(text)
-        return Rules.model_validate(data)
-    except (ValidationError, tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
-        raise RulesError(f"期限规则文件有误：{e}") from e
+    return sitefile.parse(text, fmt=fmt, model=Rules, what="期限规则", error=RulesError)
 
 
 def load_rules(path: Path) -> Rules:
     """Load a site's ``.toml`` or ``.json`` rules file."""
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt not in ("toml", "json"):
-        raise RulesError(f"期限规则文件须为 .toml 或 .json：{path.name}")
-    try:
-        text = path.read_text("utf-8")
-    except OSError as e:
-        raise RulesError(f"无法读取期限规则文件 {path}：{e}") from e
-    return parse_rules(text, fmt=fmt)
+    return sitefile.load(path, model=Rules, what="期限规则", error=RulesError)
