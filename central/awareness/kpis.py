@@ -23,17 +23,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from central.dossier.models import Reception
 from central.workflow.clocks import ClockState, due_date
 from central.workflow.config import WorkflowConfig
-from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.models import OPEN_STATUSES, MatterRow
 from central.workflow.service import Addressed, open_alerts
 
 from .filters import Filters, bucket_key
+from .models import MatterTime
+from .models import ReceptionFact as F
 from .queries import Series, in_scope_matter_ids, matter_scope, reception_scope
-
-DECISIONS = ("accept", "decline", "transfer")
-CLOSING = ("reply", "archive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,19 +102,18 @@ def _days_between(session: Session, later: Any, earlier: Any) -> Any:
 def kpis(
     session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig | None = None
 ) -> Kpis:
-    leader = Reception.kind == "leader"
-    joined = f.category is not None  # the matter join may repeat a reception
+    leader = F.kind == "leader"
     r: Any = session.execute(
         reception_scope(
             select(
-                func.count(Reception.id.distinct()) if joined else func.count(),
-                func.count(Reception.person_id.distinct()),
+                func.count(),  # one row per reception in scope (see reception_scope)
+                func.count(F.person_id.distinct()),
                 func.sum(case((leader, 1), else_=0)),
-                func.sum(case((leader, func.coalesce(Reception.visitors, 1)), else_=0)),
-                func.count(Reception.rating),
-                func.sum(case((Reception.rating == "satisfied", 1), else_=0)),
-                func.sum(case((Reception.rating == "basically_satisfied", 1), else_=0)),
-                func.sum(case((Reception.rating == "dissatisfied", 1), else_=0)),
+                func.sum(case((leader, func.coalesce(F.visitors, 1)), else_=0)),
+                func.count(F.rating),
+                func.sum(case((F.rating == "satisfied", 1), else_=0)),
+                func.sum(case((F.rating == "basically_satisfied", 1), else_=0)),
+                func.sum(case((F.rating == "dissatisfied", 1), else_=0)),
             ),
             f=f,
             tz=tz,
@@ -139,34 +136,24 @@ def kpis(
 def _matter_kpis(
     session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig
 ) -> dict[str, Any]:
-    """One GROUP BY (registration day × decision day) in SQL; the due dates in Python,
-    once per registration day (the rule's calendar is not in the database)."""
+    """One GROUP BY (registration day × decision day) in SQL, on each matter's first
+    decision / reply / archive times (``MatterTime``, kept by a trigger); the due dates
+    in Python, once per registration day (the rule's calendar is not in the database)."""
     scoped = matter_scope(select(MatterRow.id, MatterRow.registered_at), f=f, tz=tz).subquery()
-    t = TransitionRow
-    per = (
-        select(
-            t.matter_id.label("mid"),
-            func.min(case((t.action.in_(DECISIONS), t.at))).label("decided"),
-            func.min(case((t.action == "reply", t.at))).label("replied"),
-            func.min(case((t.action == "archive", t.at))).label("archived"),
-        )
-        .where(t.matter_id.in_(select(scoped.c.id)), t.action.in_((*DECISIONS, *CLOSING)))
-        .group_by(t.matter_id)
-        .subquery()
-    )
+    t = MatterTime
     reg_day = bucket_key(session, scoped.c.registered_at, "day", tz)
-    dec_day = bucket_key(session, per.c.decided, "day", tz)
-    span = _days_between(session, per.c.replied, scoped.c.registered_at)
+    dec_day = bucket_key(session, t.decided_at, "day", tz)
+    span = _days_between(session, t.replied_at, scoped.c.registered_at)
     rows = session.execute(
         select(
             reg_day,
             dec_day,
             func.count(),
-            func.count(per.c.replied),
-            func.count(per.c.archived),
+            func.count(t.replied_at),
+            func.count(t.archived_at),
             func.sum(span),
         )
-        .select_from(scoped.outerjoin(per, per.c.mid == scoped.c.id))
+        .select_from(scoped.outerjoin(t, t.matter_id == scoped.c.id))
         .group_by(reg_day, dec_day)
     ).all()
 
@@ -209,11 +196,18 @@ class ClockCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, *, config: WorkflowConfig, now: datetime) -> list[Addressed]:
-        is_open = MatterRow.status != "archived"
-        count, latest = session.execute(
-            select(func.count(), func.max(MatterRow.updated_at)).where(is_open)
-        ).one()
-        key = (now.astimezone(config.rules.tz).date(), count, latest, id(config))
+        # per status, so each lookup uses the status index (see open_matter_ids)
+        per = [
+            tuple(
+                session.execute(
+                    select(func.count(), func.max(MatterRow.updated_at)).where(
+                        MatterRow.status == st
+                    )
+                ).one()
+            )
+            for st in OPEN_STATUSES
+        ]
+        key = (now.astimezone(config.rules.tz).date(), tuple(per), id(config))
         with self._lock:
             if key != self._key:
                 self._alerts = open_alerts(session, config=config, now=now)
@@ -231,11 +225,12 @@ def clock_alerts(
     cache: ClockCache | None = None,
 ) -> list[Addressed]:
     """Due-soon and overdue clocks of open matters in the region/category (any period)."""
-    ids = in_scope_matter_ids(session, f=f, tz=tz)
     if cache is not None:
         found = cache.get(session, config=config, now=now)
     else:
         found = open_alerts(session, config=config, now=now)
+    among = sorted({a.alert.matter_id for a in found})
+    ids = in_scope_matter_ids(session, f=f, tz=tz, among=among)
     return [a for a in found if ids is None or a.alert.matter_id in ids]
 
 

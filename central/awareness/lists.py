@@ -15,6 +15,7 @@ from central.workflow.models import MatterRow
 
 from .filters import Filters
 from .models import MatterTagRow
+from .models import ReceptionFact as F
 from .queries import matter_scope, reception_scope, repeat_person_ids, tagged
 
 PAGE_MAX = 500
@@ -71,13 +72,14 @@ def reception_list(
     def scoped(stmt: Any) -> Any:
         out = reception_scope(stmt, f=f, tz=tz, dims=dims)
         if visits:
-            out = out.where(Reception.person_id.in_(repeat_person_ids(f, tz, visits)))
+            out = out.where(F.person_id.in_(repeat_person_ids(f, tz, visits)))
         return out
 
-    total = session.execute(scoped(select(func.count(Reception.id.distinct())))).scalar_one()
+    # one fact row per reception in scope (see queries.reception_scope)
+    total = session.execute(scoped(select(func.count()))).scalar_one()
     ids_q = (
-        scoped(select(Reception.id, Reception.started_at).distinct())
-        .order_by(Reception.started_at.desc(), Reception.id)
+        scoped(select(F.reception_id, F.started_at))
+        .order_by(F.started_at.desc(), F.reception_id)
         .limit(min(limit, PAGE_MAX))
         .offset(offset)
     )

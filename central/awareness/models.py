@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime
@@ -64,6 +64,54 @@ class ReportRow(Base):
     xlsx_path: Mapped[str] = mapped_column(String(500))
     xlsx_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# the period scan of every reception chart reads this index only, in time order
+FACT_COVER = (
+    *("started_at", "weight", "township", "category", "person_id", "officer_id", "kind"),
+    *("rating", "visitors", "reception_id"),
+)
+
+
+class ReceptionFact(Base):
+    """A reception with its township and category already joined, for the dashboard.
+
+    One row per distinct category of the matters registered at the reception (one row,
+    category NULL, when none is tagged); ``weight`` is 1 on exactly one of them, so
+    ``weight = 1`` counts each reception once. Written only by the database triggers
+    of migration ``0011_awareness_facts`` (and ``facts.rebuild``): read-only here.
+    """
+
+    __tablename__ = "awareness_reception_fact"
+    __table_args__ = (
+        Index("ix_awareness_fact_cover", *FACT_COVER),
+        Index("ix_awareness_fact_reception", "reception_id"),
+        Index("ix_awareness_fact_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    reception_id: Mapped[str] = mapped_column(String(36))
+    category: Mapped[str | None] = mapped_column(String(64))
+    weight: Mapped[int] = mapped_column(SmallInteger, comment="1 on one row per reception")
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    township: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    officer_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    rating: Mapped[str | None] = mapped_column(String(32))
+    visitors: Mapped[int | None] = mapped_column(Integer)
+
+
+class MatterTime(Base):
+    """A matter's first decision (受理/不予受理/转办), written reply and archive times,
+    kept by a trigger on ``matter_transition`` (migration ``0011``): read-only here."""
+
+    __tablename__ = "awareness_matter_time"
+
+    matter_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # Dashboard GROUP BY columns on other domains' tables. The reception index covers

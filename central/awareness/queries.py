@@ -1,10 +1,12 @@
 """Dashboard queries: one GROUP BY per chart, on indexed columns, over the filtered scope.
 
-Receptions are placed in time by ``started_at`` and in a township by their person;
-matters by ``registered_at``, the petitioner's township, and their tag (category and
-organ, ``awareness_matter_tag``). A reception's category is that of the matter
-registered at it. Every function takes the session and keyword-only arguments and
-returns plain data; the API and console only translate.
+Receptions are read from ``awareness_reception_fact`` (``models.ReceptionFact``): each
+reception with its petitioner's township and the categories of the matters registered
+at it already joined, kept by database triggers. ``weight = 1`` picks one row per
+reception; a chart or filter on category reads one row per (reception, category).
+Matters are placed by ``registered_at``, the petitioner's township, and their tag
+(category and organ, ``awareness_matter_tag``). Every function takes the session and
+keyword-only arguments and returns plain data; the API and console only translate.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Integer, Select, func, select
 from sqlalchemy.orm import Session
 
-from central.dossier.models import Person, Reception
+from central.dossier.models import Person
 from central.workflow.models import MatterRow
 
 from .filters import Filters, bucket_key, bucket_labels
-from .models import MatterTagRow
+from .models import MatterTagRow, ReceptionFact
+
+F = ReceptionFact
 
 S = TypeVar("S", bound=Select)
 
@@ -30,11 +34,11 @@ ReceptionDim = Literal["township", "category", "officer", "kind", "rating"]
 MatterDim = Literal["township", "category", "organ", "officer", "status"]
 
 RECEPTION_DIMS: dict[str, Any] = {
-    "township": Person.township,
-    "category": MatterTagRow.category,
-    "officer": Reception.officer_id,
-    "kind": Reception.kind,
-    "rating": Reception.rating,
+    "township": F.township,
+    "category": F.category,
+    "officer": F.officer_id,
+    "kind": F.kind,
+    "rating": F.rating,
 }
 MATTER_DIMS: dict[str, Any] = {
     "township": Person.township,
@@ -68,21 +72,17 @@ def reception_scope(
     dims: dict[str, str] | None = None,
     need: frozenset[str] = frozenset(),
 ) -> S:
-    """Restrict ``stmt`` (selecting from reception) to the filters and drill-down keys."""
+    """Restrict ``stmt`` (selecting from ``ReceptionFact``) to the filters and drill-down
+    keys: one row per reception, or per (reception, category) when category is used."""
     dims = {**(dims or {})}
     if f.township:
         dims["township"] = f.township
     if f.category:
         dims["category"] = f.category
-    used = need | dims.keys()
     lo, hi = f.utc_range(tz)
-    stmt = stmt.select_from(Reception).where(Reception.started_at >= lo, Reception.started_at < hi)
-    if "township" in used:
-        stmt = stmt.join(Person, Person.id == Reception.person_id, isouter=True)
-    if "category" in used:
-        stmt = stmt.join(MatterRow, MatterRow.reception_id == Reception.id, isouter=True).join(
-            MatterTagRow, MatterTagRow.matter_id == MatterRow.id, isouter=True
-        )
+    stmt = stmt.select_from(F).where(F.started_at >= lo, F.started_at < hi)
+    if "category" not in need | dims.keys():
+        stmt = stmt.where(F.weight == 1)
     for name, value in dims.items():
         if name not in RECEPTION_DIMS:
             raise ValueError(f"未知的接访筛选维度：{name}")
@@ -132,7 +132,7 @@ def _series(rows: list[Any], *, top: int | None = None) -> Series:
 
 
 def receptions_over_time(session: Session, *, f: Filters, tz: ZoneInfo) -> Series:
-    key = bucket_key(session, Reception.started_at, f.bucket, tz).label("k")
+    key = bucket_key(session, F.started_at, f.bucket, tz).label("k")
     stmt = reception_scope(select(key, func.count()), f=f, tz=tz).group_by(key)
     counts: dict[str, int] = dict(session.execute(stmt).all())
     labels = bucket_labels(f)
@@ -157,13 +157,11 @@ def matters_over_time(session: Session, *, f: Filters, tz: ZoneInfo) -> Series:
 def receptions_by(
     session: Session, *, f: Filters, tz: ZoneInfo, dim: ReceptionDim, top: int = 20
 ) -> Series:
+    """Receptions per value of ``dim``. By category, a reception with matters of two
+    categories counts once in each bar (never twice in one)."""
     col = RECEPTION_DIMS[dim]
-    # a reception with two matters of different categories counts once per category,
-    # but never twice in one bar: distinct ids only where the matter join can repeat it
-    joined = dim == "category" or f.category is not None
-    n = func.count(Reception.id.distinct()) if joined else func.count()
-    stmt = reception_scope(select(col, n), f=f, tz=tz, need=frozenset({dim})).group_by(col)
-    return _series(list(session.execute(stmt).all()), top=top)
+    stmt = reception_scope(select(col, func.count()), f=f, tz=tz, need=frozenset({dim}))
+    return _series(list(session.execute(stmt.group_by(col)).all()), top=top)
 
 
 def matters_by(
@@ -179,10 +177,9 @@ def satisfaction(session: Session, *, f: Filters, tz: ZoneInfo) -> Series:
 
 
 def _visits_per_person(f: Filters, tz: ZoneInfo) -> Any:
-    stmt = select(Reception.person_id.label("pid"), func.count().label("n")).where(
-        Reception.person_id.is_not(None)
-    )
-    return reception_scope(stmt, f=f, tz=tz).group_by(Reception.person_id).subquery()
+    stmt = select(F.person_id.label("pid"), func.count().label("n"))
+    stmt = reception_scope(stmt.where(F.person_id.is_not(None)), f=f, tz=tz)
+    return stmt.group_by(F.person_id).subquery()
 
 
 def repeat_distribution(session: Session, *, f: Filters, tz: ZoneInfo) -> Series:
@@ -229,9 +226,17 @@ def tagged(session: Session, *, matter_ids: list[str]) -> dict[str, MatterTagRow
     return {r.matter_id: r for r in rows}
 
 
-def in_scope_matter_ids(session: Session, *, f: Filters, tz: ZoneInfo) -> set[str] | None:
-    """Matter ids in the region/category filters (registered any time); None: unfiltered."""
+def in_scope_matter_ids(
+    session: Session, *, f: Filters, tz: ZoneInfo, among: list[str]
+) -> set[str] | None:
+    """Which of ``among`` are in the region/category filters (registered any time);
+    None: unfiltered. Asks about the given ids only (a few thousand open matters),
+    not every matter of the township."""
     dims = {k: v for k, v in (("township", f.township), ("category", f.category)) if v}
     if not dims:
         return None
-    return set(session.scalars(matter_scope(select(MatterRow.id), f=None, tz=tz, dims=dims)))
+    found: set[str] = set()
+    for i in range(0, len(among), 500):  # bounded IN lists
+        stmt = matter_scope(select(MatterRow.id), f=None, tz=tz, dims=dims)
+        found |= set(session.scalars(stmt.where(MatterRow.id.in_(among[i : i + 500]))))
+    return found

@@ -25,6 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from central.db import Base, UTCDateTime
 from central.ingest.models import JSONType
 
+from .states import Status
+
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
@@ -143,3 +145,7 @@ class ReviewRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     findings: Mapped[str] = mapped_column(Text, comment="what the leader found")
     accountability: Mapped[str] = mapped_column(Text, default="", comment="问责 notes")
+
+
+# the statuses of a matter not yet 立卷归档, for indexed equality lookups
+OPEN_STATUSES = tuple(s.value for s in Status if s is not Status.archived)

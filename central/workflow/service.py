@@ -29,6 +29,7 @@ from .errors import WorkflowError
 from .invariants import violations
 from .machine import RECORD_POLICY, apply, register, replay
 from .models import (
+    OPEN_STATUSES,
     ExtensionRow,
     MatterPersonRow,
     MatterRow,
@@ -408,6 +409,19 @@ class Addressed:
     leader_id: str | None
 
 
+def open_matter_ids(session: Session) -> list[str]:
+    """Ids of every matter not yet archived, sorted.
+
+    One indexed lookup per open status: SQLite keeps no histogram of ``status``, so
+    for ``status IN (…open…)`` it estimates most matters and scans all of them (0.7 s
+    at 300,000 matters), while an equality on one status uses the index.
+    """
+    found: list[str] = []
+    for st in OPEN_STATUSES:
+        found += session.scalars(select(MatterRow.id).where(MatterRow.status == st))
+    return sorted(found)
+
+
 def open_alerts(session: Session, *, config: WorkflowConfig, now: datetime) -> list[Addressed]:
     """Due-soon and overdue alerts of every open matter, most overdue first.
 
@@ -415,17 +429,18 @@ def open_alerts(session: Session, *, config: WorkflowConfig, now: datetime) -> l
     being skipped: nothing is missed silently.
     """
     out: list[Addressed] = []
-    is_open = MatterRow.status != Status.archived.value
-    # Two queries for all open matters (not two per matter): rows, then transitions.
-    rows = session.scalars(select(MatterRow).where(is_open).order_by(MatterRow.id)).all()
+    ids = open_matter_ids(session)
+    rows: list[MatterRow] = []
     history: dict[str, list[TransitionRow]] = defaultdict(list)
-    for t in session.scalars(
-        select(TransitionRow)
-        .join(MatterRow, MatterRow.id == TransitionRow.matter_id)
-        .where(is_open)
-        .order_by(TransitionRow.matter_id, TransitionRow.seq)
-    ):
-        history[t.matter_id].append(t)
+    for i in range(0, len(ids), 500):  # by primary key, in bounded IN lists
+        chunk = ids[i : i + 500]
+        rows += session.scalars(select(MatterRow).where(MatterRow.id.in_(chunk)))
+        for t in session.scalars(
+            select(TransitionRow)
+            .where(TransitionRow.matter_id.in_(chunk))
+            .order_by(TransitionRow.matter_id, TransitionRow.seq)
+        ):
+            history[t.matter_id].append(t)
     for row in rows:
         try:
             m = _rebuild(row, history[row.id])
