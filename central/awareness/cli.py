@@ -1,4 +1,5 @@
-"""``zhifang awareness ...``: monthly report and early-warning run from the command line."""
+"""``zhifang awareness ...``: monthly report, early-warning run and the dashboard's derived
+tables, from the command line."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def register(sub: Any) -> None:
     rep.set_defaults(func=_report)
     warn = asub.add_parser("warn", help="run the early-warning rules once and print new alerts")
     warn.set_defaults(func=_warn)
+    fx = asub.add_parser(
+        "facts", help="check the dashboard's derived tables against the data (and rebuild)"
+    )
+    fx.add_argument("--rebuild", action="store_true", help="derive them again if they drifted")
+    fx.set_defaults(func=_facts)
 
 
 def _open() -> tuple[Any, Any]:
@@ -74,3 +80,29 @@ def _warn(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     return 0
+
+
+def _facts(args: argparse.Namespace) -> int:
+    """Exit 0 when clean (or rebuilt clean), 1 when drift remains."""
+    from . import facts
+
+    engine, sessions = _open()
+    try:
+        with sessions() as session:
+            d = facts.drift(session)
+            print(
+                f"接访事实表：多 {d.facts_extra} 行、缺 {d.facts_missing} 行；"
+                f"事项时间表：多 {d.times_extra} 行、缺 {d.times_missing} 行"
+            )
+            if d.clean:
+                print("一致")
+                return 0
+            if not args.rebuild:
+                print("不一致：运行 zhifang awareness facts --rebuild 重建", file=sys.stderr)
+                return 1
+            n_facts, n_times = facts.rebuild(session)
+            session.commit()
+            print(f"已重建：{n_facts} 行接访事实，{n_times} 行事项时间")
+            return 0 if facts.drift(session).clean else 1
+    finally:
+        engine.dispose()

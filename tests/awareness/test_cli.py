@@ -33,3 +33,24 @@ def test_report_and_warn_from_the_command_line(
     warn = _parser().parse_args(["awareness", "warn"])
     assert warn.func(warn) == 0
     assert "group_matter" in capsys.readouterr().out
+
+
+def test_facts_check_and_rebuild(
+    db_url: str, seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sessions, capsys
+):
+    from sqlalchemy import delete
+
+    from central.awareness.models import ReceptionFact
+
+    monkeypatch.setenv("ZHIFANG_ENVIRONMENT", "development")
+    monkeypatch.setenv("ZHIFANG_DATABASE_URL", db_url)
+    monkeypatch.setenv("ZHIFANG_DATA_DIR", str(tmp_path))
+    check = _parser().parse_args(["awareness", "facts"])
+    assert check.func(check) == 0 and "一致" in capsys.readouterr().out
+    with sessions() as s:  # a write that bypassed the triggers (e.g. a partial restore)
+        s.execute(delete(ReceptionFact))
+        s.commit()
+    assert check.func(check) == 1 and "--rebuild" in capsys.readouterr().err
+    fix = _parser().parse_args(["awareness", "facts", "--rebuild"])
+    assert fix.func(fix) == 0 and "已重建" in capsys.readouterr().out
+    assert check.func(check) == 0
