@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000", description="URL users and boxes reach central at"
     )
 
+    sharing_rate_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="organ data-sharing API: requests one token may make per minute "
+        "(an organ's or token's own rate_per_minute overrides it)",
+    )
+    sharing_rate_per_day: int = Field(
+        default=5000,
+        ge=1,
+        description="organ data-sharing API: requests one token may make per calendar day "
+        "(China Standard Time; an organ's or token's own rate_per_day overrides it)",
+    )
+
     secret_key: SecretStr = Field(
         default=SecretStr(PLACEHOLDER_SECRET),
         description="signs sessions and tokens; at least 32 characters",

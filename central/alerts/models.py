@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime
 
-KINDS = ("due_soon", "overdue", "record_problem", "high_risk")
+KINDS = ("due_soon", "overdue", "record_problem", "high_risk", "early_warning")
 
 
 class AlertRow(Base):
@@ -18,7 +18,7 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True, comment="dedupe: sent once")
     kind: Mapped[str] = mapped_column(
-        String(24), comment="due_soon/overdue/record_problem/high_risk"
+        String(24), comment="due_soon/overdue/record_problem/high_risk/early_warning"
     )
     level: Mapped[str] = mapped_column(String(16), comment="info / warning / danger")
     recipient: Mapped[str] = mapped_column(String(64), index=True, comment="account username")
@@ -26,6 +26,9 @@ class AlertRow(Base):
     matter_id: Mapped[str | None] = mapped_column(String(36), index=True)
     reception_id: Mapped[str | None] = mapped_column(String(36), index=True)
     message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(
+        String(500), comment="console URL to open; else the matter's or the supervision page"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, comment="MQTT command queued")
     send_error: Mapped[str | None] = mapped_column(String(300))

@@ -4,8 +4,10 @@
 into stored rows, one per recipient, each sent once: the officer first, their leader
 when the site's escalation rule says so. ``raise_high_risk`` alerts the on-duty
 leader(s) of a high-risk reception still in progress (called by ingest, inside its
-transaction). Rows addressed to an officer with a desk box are also sent to the box
-as an ``alert`` command; one that could not be sent is retried by the next scan.
+transaction); ``raise_early_warnings`` those of each new early warning (called by
+``awareness.warnings.run_all``). Rows addressed to an officer with a desk box are also
+sent to the box as an ``alert`` command; one that could not be sent is retried by the
+next scan.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -27,6 +30,9 @@ from protocol.messages import Command
 
 from .models import AlertRow
 
+if TYPE_CHECKING:
+    from central.awareness.models import AlertRow as EarlyWarning
+
 log = logging.getLogger(__name__)
 COMMAND = "alert"
 LEVEL = {
@@ -34,7 +40,12 @@ LEVEL = {
     "overdue": "danger",
     "record_problem": "danger",
     "high_risk": "danger",
+    "early_warning": "warning",  # the default; each takes its warning's level
 }
+# an early warning's level (awareness: low/medium/high) → an alert's
+WARNING_LEVEL = {"low": "info", "medium": "warning", "high": "danger"}
+# early warnings whose subject is a matter id (the others name a township or category)
+MATTER_WARNINGS = frozenset({"group_matter", "returned_after_archive"})
 
 
 def _leaders_on_duty(session: Session, org: str | None) -> list[str]:
@@ -145,6 +156,49 @@ def raise_high_risk(
         )
         for name in _leaders_on_duty(session, org)
     ]
+    return _new_rows(session, rows)
+
+
+def raise_early_warnings(
+    session: Session, warnings: Iterable[EarlyWarning], *, now: datetime
+) -> list[AlertRow]:
+    """Tell the on-duty leaders of each newly recorded early warning (surge, group
+    matter, return after archive); inside the caller's transaction.
+
+    Pass the new warnings (their ids key the rows, so a warning passed again tells
+    nobody twice). A warning about a matter goes to the leaders of the org of the
+    matter's officer (to every org's if that org has no leader); a township's or
+    category's to the leaders of every org (nothing maps townships or categories to
+    orgs). The alert opens the warning's own page.
+    """
+    from central.awareness.warnings import KIND_ZH
+    from central.workflow.models import MatterRow
+
+    session.flush()  # the warnings' ids
+    rows: list[AlertRow] = []
+    for w in warnings:
+        matter_id = w.subject if w.kind in MATTER_WARNINGS else None
+        org = None
+        if matter_id is not None:
+            org = session.scalar(
+                select(Account.org)
+                .join(MatterRow, MatterRow.officer_id == Account.username)
+                .where(MatterRow.id == matter_id)
+            )
+        rows += [
+            AlertRow(
+                key=f"early_warning:{w.id}:{name}"[:300],
+                kind="early_warning",
+                level=WARNING_LEVEL.get(w.level, "warning"),
+                recipient=name,
+                recipient_role="leader",
+                matter_id=matter_id,
+                message=f"{KIND_ZH.get(w.kind, w.kind)}：{w.message}",
+                link=w.link,
+                created_at=now,
+            )
+            for name in _leaders_on_duty(session, org) or _leaders_on_duty(session, None)
+        ]
     return _new_rows(session, rows)
 
 

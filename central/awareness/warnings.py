@@ -235,6 +235,9 @@ def run_all(
     out += run_group(session, wcfg=wcfg, now=now)
     out += run_returned(session, since=since, config=config, wcfg=wcfg, now=now)
     session.flush()
+    from central.alerts.service import raise_early_warnings
+
+    raise_early_warnings(session, out, now=now)  # tell the on-duty leaders, new ones only
     return out
 
 

@@ -29,6 +29,8 @@ STREAM_MAX_S = 300.0  # the browser reconnects (EventSource) and resumes by Last
 
 
 def _href(a: AlertRow) -> str:
+    if a.link:  # an early warning opens its awareness page
+        return a.link
     if a.matter_id:
         return f"/console/matters/{a.matter_id}"
     if a.reception_id:

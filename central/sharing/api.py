@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from central.deps import ActorDep, SessionDep
 
@@ -24,6 +25,12 @@ class OrganIn(BaseModel):
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: str = Field(default="", max_length=200, description="用途说明")
+
+
+class RateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    per_minute: int | None = Field(default=None, ge=1, description="每分钟上限；空 = 沿用上级")
+    per_day: int | None = Field(default=None, ge=1, description="每天上限；空 = 沿用上级")
 
 
 class ShareIn(BaseModel):
@@ -111,6 +118,35 @@ def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str
     )
     session.commit()
     return {"id": token_id, "status": "revoked"}
+
+
+@admin.put("/organs/{organ_id}/rate")
+def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """The organ's own limits for all its tokens (else the settings' defaults)."""
+    _run(service.set_rate, session, organ_id=organ_id, **body.model_dump())
+    return _rate_set(session, actor, f"organ:{organ_id}", body)
+
+
+@admin.put("/tokens/{token_id}/rate")
+def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """One token's own limits (else its organ's, else the settings' defaults)."""
+    _run(service.set_rate, session, token_id=token_id, **body.model_dump())
+    return _rate_set(session, actor, f"token:{token_id}", body)
+
+
+def _rate_set(session: Session, actor: str, target: str, body: RateIn) -> dict[str, Any]:
+    def said(n: int | None) -> str:
+        return str(n) if n is not None else "沿用上级"
+
+    service.audit.record(
+        session,
+        actor=actor,
+        action="sharing.rate.set",
+        target=target,
+        reason=f"每分钟 {said(body.per_minute)}，每天 {said(body.per_day)}",
+    )
+    session.commit()
+    return {"target": target, **body.model_dump()}
 
 
 @admin.post("/matters/{matter_id}/shares", status_code=201)

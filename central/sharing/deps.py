@@ -2,22 +2,26 @@
 
 Each organ request is audited here, once, after the handler, in the request's session:
 a refusal rolls back whatever the handler did and then commits the audit row, so a
-refused request still leaves a trace.
+refused request still leaves a trace. Past authentication and purpose, the token's
+rate limit (``rate.py``) is taken before the handler runs: over it, 429 with
+``Retry-After``, audited like every other refusal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from central.deps import SessionDep
+from central.db import utcnow
+from central.deps import SessionDep, SettingsDep
 
-from . import service
+from . import rate, service
 from .models import OrganRow, OrganToken
 
 
@@ -32,9 +36,16 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+def clock() -> datetime:
+    """The time the rate limit counts in (a dependency: tests pin it)."""
+    return utcnow()
+
+
 def organ_caller(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    now: Annotated[datetime, Depends(clock)],
     authorization: Annotated[str | None, Header()] = None,
     x_purpose: Annotated[str | None, Header(description="查询目的（必填，记入审计）")] = None,
 ) -> Iterator[OrganCaller]:
@@ -50,14 +61,25 @@ def organ_caller(
     if len(purpose) < 2:
         _refused(session, request, organ.id, target, "未说明目的")
         raise HTTPException(400, "每次请求须在 X-Purpose 中说明目的")
-    session.commit()  # last_used_at
+    session.commit()  # end the read: the admission's transaction starts with its write
+    outcome = rate.admit(session, tok.id, rate.limits_for(settings, organ, tok), now=now)
+    if outcome.refusal is not None:
+        why = outcome.refusal.message
+        _refused(session, request, organ.id, target, f"{purpose[:300]}（被拒绝：{why}）")
+        retry = {"Retry-After": str(outcome.refusal.retry_after_s)}
+        raise HTTPException(429, why, headers=retry)
+    service.touch(session, tok.id, now)
+    session.commit()
+    if outcome.opened_minute:
+        rate.prune(session, now=now)
+    organ_id = organ.id  # read now: after a rollback it would be reloaded (read, then write)
     try:
         yield OrganCaller(organ, tok, purpose[:500])
     except HTTPException as e:
-        _refused(session, request, organ.id, target, f"{purpose[:300]}（被拒绝：{e.detail}）")
+        _refused(session, request, organ_id, target, f"{purpose[:300]}（被拒绝：{e.detail}）")
         raise
     session.rollback()  # the handler committed what it meant to keep
-    service.log_access(session, organ.id, "access", target, purpose[:500], _client(request))
+    service.log_access(session, organ_id, "access", target, purpose[:500], _client(request))
     session.commit()
 
 

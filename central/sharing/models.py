@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime
@@ -24,6 +24,12 @@ class OrganRow(Base):
     fields: Mapped[list[str]] = mapped_column(JSONType, comment="matter fields it may see")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    rate_per_minute: Mapped[int | None] = mapped_column(
+        Integer, comment="its tokens' limit; else settings"
+    )
+    rate_per_day: Mapped[int | None] = mapped_column(
+        Integer, comment="its tokens' limit; else settings"
+    )
 
 
 class OrganToken(Base):
@@ -38,6 +44,26 @@ class OrganToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rate_per_minute: Mapped[int | None] = mapped_column(
+        Integer, comment="else the organ's, else settings"
+    )
+    rate_per_day: Mapped[int | None] = mapped_column(
+        Integer, comment="else the organ's, else settings"
+    )
+
+
+class RateCount(Base):
+    """Requests of one token in one fixed window (a minute, a day): the rate limit's
+    counter, kept in the database so every worker and process counts together."""
+
+    __tablename__ = "organ_rate_count"
+
+    token_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bucket: Mapped[str] = mapped_column(
+        String(24), primary_key=True, comment="m:<minute> or d:<day>, in UTC+8"
+    )
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, comment="window end")
 
 
 class MatterShare(Base):

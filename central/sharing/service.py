@@ -10,9 +10,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from central.audit import service as audit
@@ -99,8 +100,36 @@ def authenticate(session: Session, token: str) -> tuple[OrganRow, OrganToken]:
     organ = session.get_one(OrganRow, row.organ_id)
     if row.revoked_at is not None or not organ.active:
         raise SharingError("令牌已吊销或单位已停用", status=401)
-    row.last_used_at = utcnow()
     return organ, row
+
+
+def touch(session: Session, token_id: str, now: datetime) -> None:
+    """Record the token's last use (a plain UPDATE: the caller's transaction began with
+    a write, see ``rate.admit``)."""
+    session.execute(update(OrganToken).where(OrganToken.id == token_id).values(last_used_at=now))
+
+
+def set_rate(
+    session: Session,
+    *,
+    organ_id: str | None = None,
+    token_id: str | None = None,
+    per_minute: int | None,
+    per_day: int | None,
+) -> OrganRow | OrganToken:
+    """An organ's (for all its tokens) or one token's own limits; None = inherit."""
+    row: OrganRow | OrganToken | None
+    if token_id is not None:
+        row = session.get(OrganToken, token_id)
+        missing = f"令牌不存在：{token_id}"
+    else:
+        row = session.get(OrganRow, organ_id) if organ_id else None
+        missing = f"单位不存在：{organ_id}"
+    if row is None:
+        raise SharingError(missing, status=404)
+    row.rate_per_minute, row.rate_per_day = per_minute, per_day
+    session.flush()
+    return row
 
 
 def log_access(
