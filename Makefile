@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-EXTRAS ?= dev,postgres,identity
+EXTRAS ?= dev,postgres,identity,central
 STAMP := $(VENV)/.installed-$(EXTRAS)
 # system packages the test suite drives for real: program:debian-package
 TEST_SYSTEM_PACKAGES := mosquitto:mosquitto mosquitto_pub:mosquitto-clients psql:postgresql-client \
@@ -46,6 +46,7 @@ bench: $(STAMP) $(MODELS_STAMP) system-test
 	$(PY) -m bench.ingest.run
 	$(PY) -m bench.evidence.run
 	$(PY) -m bench.identity.bench
+	$(PY) -m bench.hearings.run
 
 venv: $(STAMP)
 

@@ -56,9 +56,21 @@ class BeaconIn(BaseModel):
     round: int = Field(ge=1, description="a round not yet published at commit time")
 
 
+Seats = Annotated[int, Field(ge=0, le=100)]
+
+
 class DrawIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    quotas: dict[str, Annotated[int, Field(ge=1, le=20)]] = Field(description="类别 → 人数")
+    panel_size: int | None = Field(default=None, ge=1, le=100, description="听证员人数")
+    features: dict[str, dict[str, tuple[Seats, Seats]]] | None = Field(
+        default=None,
+        description="名额：特征（category 类别 / region 地区）→ 取值 → [下限, 上限]；"
+        "未列出的取值不限",
+    )
+    quotas: dict[str, Annotated[int, Field(ge=1, le=20)]] | None = Field(
+        default=None,
+        description="旧格式：类别 → 人数（等于 panel_size 为人数之和、各类别恰好该人数）",
+    )
     seed_sha256: str | None = Field(default=None, description="SHA-256 (hex) of the secret seed")
     beacon: BeaconIn | None = Field(default=None, description="公共信标轮次")
     recent_days: int = Field(default=180, ge=0, le=3650, description="近期已参加听证者回避的天数")
@@ -168,16 +180,20 @@ def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep)
         _log(request),
         hearing_id=hearing_id,
         quotas=body.quotas,
+        panel_size=body.panel_size,
+        features=body.features,
         seed_sha256=body.seed_sha256,
         beacon=body.beacon.model_dump() if body.beacon else None,
         recent_days=body.recent_days,
         extra_subjects=body.conflict_subjects,
     )
     session.commit()
+    lottery = row.commit_record["lottery"]
     return {
         "id": row.id,
         "commitment": row.commitment,
         "leaf_index": row.leaf_index,
+        "min_chance": lottery["min_chance"] / lottery["denominator"],
         "commit_record": row.commit_record,
     }
 

@@ -16,22 +16,34 @@ def register(sub: Any) -> None:
     s = p.add_subparsers(dest="hearings_cmd", required=True)
     v = s.add_parser("verify-draw", help="重放一次抽取，核对公布的结果（一致则返回 0）")
     v.add_argument("file", type=Path, help="GET /api/hearings/draws/{id}/record 的 JSON")
+    v.add_argument(
+        "--no-resolve",
+        action="store_true",
+        help="不在本机重新求解抽签方案的最优最低入选概率（需要 scipy；只给出提示，不算不符）",
+    )
     v.set_defaults(func=cmd_verify)
     n = s.add_parser("new-seed", help="生成一个种子：先公布其哈希，抽取时再公布种子")
     n.set_defaults(func=cmd_new_seed)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from central.hearings.draw import verify
+    from central.hearings.draw import check
 
     try:
         published = json.loads(args.file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         print(f"无法读取 {args.file}：{e}", file=sys.stderr)
         return 2
-    problems = verify(published)
-    if problems:
-        for p in problems:
+    if not isinstance(published, dict):
+        print(f"无法读取 {args.file}：应为 JSON 对象", file=sys.stderr)
+        return 2
+    v = check(published, resolve=not args.no_resolve)
+    for line in v.checked:
+        print(f"已核对：{line}")
+    for w in v.warnings:
+        print(f"提示：{w}")
+    if v.problems:
+        for p in v.problems:
             print(f"不符：{p}", file=sys.stderr)
         return 1
     sel = published["result"]["selected"]

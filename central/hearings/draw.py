@@ -1,5 +1,12 @@
 """The verifiable random draw of hearing officers (pure: no I/O, no clock).
 
+Two formats, both verifiable forever by ``verify`` (it dispatches on ``format``):
+``zhifang-draw/2`` (``panels``: panel size and quotas on several features, a committed
+leximin lottery; every new draw) and ``zhifang-draw/1`` (below: quotas on the category
+alone; kept so that records made with it still verify).
+
+``zhifang-draw/1``:
+
 1. **Commit.** The eligible candidates (after exclusions, each with its category), the
    people excluded and why, the quotas, and the source of randomness fixed in advance
    (``seed_sha256``: the SHA-256 of a secret seed, and/or a public beacon round) form
@@ -16,19 +23,33 @@ chances these quotas allow (docs/hearings-draw.md; Flanigan et al., Nature 2021)
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from protocol.canonical import canonical_json
 
+from . import panels
+from .randomness import DrawError, Stream, check_source, commitment, draw_key, is_hex
+
+__all__ = [
+    "FORMAT",
+    "FORMATS",
+    "DrawError",
+    "Stream",
+    "Verification",
+    "check",
+    "commit_record",
+    "commitment",
+    "draw_key",
+    "is_hex",
+    "select",
+    "verify",
+]
+
 FORMAT = "zhifang-draw/1"
+FORMATS = (FORMAT, panels.FORMAT)
 RESERVES = 2
-
-
-class DrawError(ValueError):
-    """A draw that cannot be committed or revealed as asked; says why."""
 
 
 def commit_record(
@@ -43,14 +64,10 @@ def commit_record(
     committed_at: str,
     rules: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``candidates``: id → category; ``excluded``: id → reason. Refuses a draw that
+    """A ``zhifang-draw/1`` record (new draws use ``panels.commit_record``).
+    ``candidates``: id → category; ``excluded``: id → reason. Refuses a draw that
     cannot be filled or has no randomness fixed in advance."""
-    if not seed_sha256 and not beacon:
-        raise DrawError("必须事先确定随机来源：种子的哈希，或公共信标的轮次")
-    if seed_sha256 is not None and (len(seed_sha256) != 64 or not _is_hex(seed_sha256)):
-        raise DrawError("seed_sha256 应为 64 位十六进制")
-    if beacon is not None and not (isinstance(beacon.get("round"), int) and beacon.get("source")):
-        raise DrawError("公共信标须写明 source 与整数 round")
+    check_source(seed_sha256, beacon)
     for cat, q in quotas.items():
         have = sum(1 for c in candidates.values() if c == cat)
         if q < 1:
@@ -70,65 +87,13 @@ def commit_record(
     }
 
 
-def commitment(record: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(dict(record))).hexdigest()
-
-
-def _is_hex(s: str) -> bool:
-    try:
-        bytes.fromhex(s)
-    except ValueError:
-        return False
-    return True
-
-
-class Stream:
-    """HMAC-SHA256 in counter mode: a deterministic stream of uniform integers."""
-
-    def __init__(self, key: bytes) -> None:
-        self.key, self.counter, self.buf = key, 0, b""
-
-    def _bytes(self, n: int) -> bytes:
-        while len(self.buf) < n:
-            block = self.counter.to_bytes(8, "big") + b"zhifang-draw"
-            self.buf += hmac.new(self.key, block, hashlib.sha256).digest()
-            self.counter += 1
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def below(self, n: int) -> int:
-        """Uniform in [0, n) without modulo bias (rejection sampling on 64-bit draws)."""
-        if n < 1:
-            raise ValueError("n must be positive")
-        limit = (1 << 64) - (1 << 64) % n
-        while True:
-            x = int.from_bytes(self._bytes(8), "big")
-            if x < limit:
-                return x % n
-
-
-def draw_key(record: Mapping[str, Any], seed_hex: str | None, beacon_value: str | None) -> bytes:
-    """Check the reveal against the commit record and derive the stream key."""
-    if record.get("seed_sha256"):
-        if not seed_hex or not _is_hex(seed_hex):
-            raise DrawError("需要公布种子（十六进制）")
-        if hashlib.sha256(bytes.fromhex(seed_hex)).hexdigest() != record["seed_sha256"]:
-            raise DrawError("公布的种子与事先承诺的哈希不符")
-    elif seed_hex:
-        raise DrawError("抽取时没有承诺种子，不能事后加入种子")
-    if record.get("beacon"):
-        if not beacon_value:
-            raise DrawError(f"需要公共信标第 {record['beacon']['round']} 轮的值")
-    elif beacon_value:
-        raise DrawError("抽取时没有约定公共信标，不能事后加入信标值")
-    msg = bytes.fromhex(commitment(record)) + (beacon_value or "").encode()
-    return hmac.new(bytes.fromhex(seed_hex or ""), msg, hashlib.sha256).digest()
-
-
 def select(
     record: Mapping[str, Any], seed_hex: str | None, beacon_value: str | None
 ) -> dict[str, Any]:
-    """The draw itself: ``{"selected": [...], "reserves": {category: [...]}}``."""
+    """The draw, for either format (``/1``: ``{"selected", "reserves": {category: [...]}}``;
+    ``/2``: ``{"panel", "selected", "reserves": [...]}``)."""
+    if record.get("format") == panels.FORMAT:
+        return panels.select(record, seed_hex, beacon_value)
     stream = Stream(draw_key(record, seed_hex, beacon_value))
     selected: list[str] = []
     reserves: dict[str, list[str]] = {}
@@ -143,43 +108,97 @@ def select(
     return {"selected": selected, "reserves": reserves}
 
 
-def verify(published: Mapping[str, Any]) -> list[str]:
+@dataclass
+class Verification:
+    """What ``check`` found: mismatches (any one fails the draw), what it checked, and
+    warnings that do not fail it (a fresh solve finding a better lottery)."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def verify(published: Mapping[str, Any], *, resolve: bool = False) -> list[str]:
     """Replay a published draw; the list of mismatches (empty: the draw is confirmed)."""
-    problems: list[str] = []
+    return check(published, resolve=resolve).problems
+
+
+def check(published: Mapping[str, Any], *, resolve: bool = False) -> Verification:
+    """Recompute the commitment, check the committed lottery (``/2``), check the reveal
+    against what was committed, replay the draw and compare, check the evidence-log
+    proof if the file carries one; ``resolve`` also re-solves the ``/2`` lottery's
+    maximin value with this machine's scipy (warnings only)."""
+    v = Verification()
     try:
         record = published["commit"]
-        if record.get("format") != FORMAT:
-            problems.append(f"未知格式 {record.get('format')!r}")
+        fmt = record.get("format")
+        if fmt not in FORMATS:
+            v.problems.append(f"未知格式 {fmt!r}（可核验的格式：{'、'.join(FORMATS)}）")
+            return v
+        v.checked.append(f"格式 {fmt}")
         got = commitment(record)
         if got != published["commitment"]:
-            problems.append(
+            v.problems.append(
                 f"承诺不符：记录的哈希为 {got}，公布的承诺为 {published['commitment']}"
-                "（候选名单、规则或随机来源被改动）"
+                "（候选名单、规则、抽签方案或随机来源被改动）"
             )
+        else:
+            v.checked.append(f"承诺 {got} = 提交记录规范 JSON 的 SHA-256")
+        if fmt == panels.FORMAT:
+            problems, checked = panels.check(record)
+            v.problems.extend(problems)
+            v.checked.extend(checked)
         reveal = published["reveal"]
         result = select(record, reveal.get("seed"), reveal.get("beacon_value"))
     except DrawError as e:
-        return [*problems, str(e)]
-    except (KeyError, TypeError, ValueError) as e:
-        return [*problems, f"记录不完整或格式错误：{e!r}"]
+        v.problems.append(str(e))
+        return v
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        v.problems.append(f"记录不完整或格式错误：{e!r}")
+        return v
+    if record.get("seed_sha256"):
+        v.checked.append("公布的种子与事先承诺的哈希一致")
+    if record.get("beacon"):
+        b = record["beacon"]
+        v.checked.append(
+            f"使用信标 {b['source']} 第 {b['round']} 轮的值（信标本身的签名请另行核对）"
+        )
     stated = published.get("result", {})
     if result["selected"] != stated.get("selected"):
-        problems.append(
+        v.problems.append(
             f"抽取结果不符：重算为 {result['selected']}，公布为 {stated.get('selected')}"
         )
+    elif result.get("panel") != stated.get("panel"):
+        v.problems.append(f"抽中的组合序号不符：重算为 {result.get('panel')}")
+    else:
+        where = f"抽中方案第 {result['panel']} 组，" if "panel" in result else ""
+        v.checked.append(f"重放抽取：{where}{len(result['selected'])} 人与公布的一致")
     if result["reserves"] != stated.get("reserves"):
-        problems.append("候补名单不符")
-    problems.extend(_check_log(published))
-    return problems
+        v.problems.append("候补名单不符")
+    else:
+        n = (
+            len(result["reserves"])
+            if isinstance(result["reserves"], list)
+            else sum(len(r) for r in result["reserves"].values())
+        )
+        v.checked.append(f"候补名单 {n} 人，顺序与公布的一致")
+    log_problems, log_checked = _check_log(published)
+    v.problems.extend(log_problems)
+    v.checked.extend(log_checked)
+    if resolve and fmt == panels.FORMAT and not v.problems:
+        warnings, checked = panels.resolve(record)
+        v.warnings.extend(warnings)
+        v.checked.extend(checked)
+    return v
 
 
-def _check_log(published: Mapping[str, Any]) -> list[str]:
+def _check_log(published: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """If the record carries the evidence log's inclusion proof, check it."""
     from protocol import merkle
 
     ev = published.get("evidence")
     if not ev:
-        return []
+        return [], ["文件未附证据日志的包含证明：未核对"]
     try:
         leaf = merkle.hash_leaf(canonical_json(dict(published["commit"])))
         proof: Sequence[bytes] = [bytes.fromhex(p) for p in ev["proof"]]
@@ -187,5 +206,8 @@ def _check_log(published: Mapping[str, Any]) -> list[str]:
             ev["leaf_index"], ev["tree_size"], leaf, proof, bytes.fromhex(ev["root"])
         )
     except (KeyError, ValueError) as e:  # ProofError is a ValueError
-        return [f"承诺不在证据日志中（第 {ev.get('leaf_index')} 个叶子）：{e}"]
-    return []
+        return [f"承诺不在证据日志中（第 {ev.get('leaf_index')} 个叶子）：{e}"], []
+    return [], [
+        f"提交记录是证据日志第 {ev['leaf_index']} 个叶子（树大小 {ev['tree_size']}，"
+        f"根 {ev['root'][:16]}…；请与日志签名的检查点核对）"
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,7 @@ from central.workflow.models import MatterPersonRow, MatterRow
 from protocol.canonical import canonical_json
 
 from . import draw as d
+from . import panels
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 CATEGORIES = {
@@ -27,6 +28,9 @@ CATEGORIES = {
     "community_rep": "社区代表",
     "other": "其他听证员",
 }
+
+
+FEATURES = panels.FEATURE_LABELS  # what a draw's quotas may be set on (registry columns)
 
 
 class HearingError(ValueError):
@@ -131,8 +135,8 @@ def matter_subjects(session: Session, matter_id: str) -> set[str]:
 
 def eligible(
     session: Session, h: HearingRow, *, subjects: Iterable[str], recent_days: int
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(candidates id → category, excluded id → reason) for hearing ``h``."""
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """(candidates id → feature → value, excluded id → reason) for hearing ``h``."""
     subjects = set(subjects)
     conflicts: dict[str, str] = {}
     for pid, subj in session.execute(select(ConflictRow.person_id, ConflictRow.subject)):
@@ -152,7 +156,8 @@ def eligible(
             )
         )
     )
-    cands, excluded = {}, {}
+    cands: dict[str, dict[str, str]] = {}
+    excluded: dict[str, str] = {}
     for p in session.scalars(select(RegistryPerson)):
         if not p.active:
             excluded[p.id] = "已停用"
@@ -161,8 +166,38 @@ def eligible(
         elif p.id in recent:
             excluded[p.id] = f"{recent_days} 日内已参加听证"
         else:
-            cands[p.id] = p.category
+            cands[p.id] = {"category": p.category, "region": p.region}
     return cands, excluded
+
+
+Quotas = Mapping[str, Mapping[str, Sequence[int]]]
+
+
+def draw_rules(
+    *,
+    quotas: Mapping[str, int] | None = None,
+    panel_size: int | None = None,
+    features: Quotas | None = None,
+) -> tuple[int, dict[str, dict[str, list[int]]]]:
+    """(panel size, feature → value → [min, max]) from either request shape: the new
+    one, or the category-only ``quotas`` (category → seats), which means a panel of
+    Σ seats with exactly that many of each listed category and none of the others."""
+    if quotas is not None:
+        if panel_size is not None or features is not None:
+            raise HearingError("quotas（旧格式）与 panel_size/features 只能二选一")
+        if not quotas or any(q < 1 for q in quotas.values()):
+            raise HearingError("quotas 应列出至少一个类别，每个类别至少 1 人")
+        return sum(quotas.values()), {"category": {c: [q, q] for c, q in quotas.items()}}
+    if panel_size is None or not features:
+        raise HearingError("请给出听证员人数 panel_size 与各特征的名额 features")
+    for f, table in features.items():
+        if f not in FEATURES:
+            raise HearingError(f"不能按 {f} 设名额，可选：{'、'.join(FEATURES)}")
+        if f == "category":
+            for c in table:
+                if c not in CATEGORIES:
+                    raise HearingError(f"未知类别 {c}")
+    return panel_size, {f: {v: list(b) for v, b in t.items()} for f, t in features.items()}
 
 
 def commit_draw(
@@ -170,31 +205,33 @@ def commit_draw(
     log: EvidenceLog,
     *,
     hearing_id: str,
-    quotas: Mapping[str, int],
     seed_sha256: str | None,
     beacon: Mapping[str, Any] | None,
+    quotas: Mapping[str, int] | None = None,
+    panel_size: int | None = None,
+    features: Quotas | None = None,
     recent_days: int = 180,
     extra_subjects: Iterable[str] = (),
 ) -> DrawRow:
-    """Fix the candidates, rules and randomness source; record the commitment as a leaf
-    of the evidence log (same transaction)."""
+    """Fix the candidates, rules, lottery and randomness source; record the commitment
+    as a leaf of the evidence log (same transaction). Every new draw is
+    ``zhifang-draw/2`` (the category-only ``quotas`` are mapped onto its rules)."""
     h = get_hearing(session, hearing_id)
     if h.status != "scheduled":
         raise HearingError(f"听证状态为 {h.status}，不能抽取", status=409)
     _no_revealed_draw(session, h.id)
-    for cat in quotas:
-        if cat not in CATEGORIES:
-            raise HearingError(f"未知类别 {cat}")
+    k, feature_quotas = draw_rules(quotas=quotas, panel_size=panel_size, features=features)
     subjects = matter_subjects(session, h.matter_id) | set(extra_subjects)
     cands, excluded = eligible(session, h, subjects=subjects, recent_days=recent_days)
     now = utcnow()
     try:
-        record = d.commit_record(
+        record = panels.commit_record(
             hearing_id=h.id,
             matter_id=h.matter_id,
             candidates=cands,
             excluded=excluded,
-            quotas=quotas,
+            panel_size=k,
+            quotas=feature_quotas,
             seed_sha256=seed_sha256,
             beacon=beacon,
             committed_at=now.isoformat(timespec="seconds"),

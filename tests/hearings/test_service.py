@@ -99,8 +99,17 @@ def test_hearing_draw_outcome_and_dossier(
     # a wrong seed is refused and changes nothing
     bad = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": "cd" * 32})
     assert bad.status_code == 422 and "不符" in bad.json()["detail"]
+    # the category-only quotas became zhifang-draw/2 rules: a panel of 3, exactly 2
+    # lawyers (both eligible ones, so certainly) and 1 deputy (each 1 in 3)
+    rec = committed["commit_record"]
+    assert rec["format"] == "zhifang-draw/2" and rec["rules"]["panel_size"] == 3
+    assert rec["rules"]["quotas"] == {"category": {"lawyer": [2, 2], "npc_deputy": [1, 1]}}
+    chances = rec["lottery"]["chances"]
+    assert chances[ids["lawyer"][2]] == chances[ids["lawyer"][3]] == 2**32
+    assert committed["min_chance"] == pytest.approx(1 / 3)
+    assert set(rec["lottery"]["unreachable"]) == set(ids["community_rep"])
     ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).json()
-    assert set(ok["selected"][:2]) == {ids["lawyer"][2], ids["lawyer"][3]}
+    assert {ids["lawyer"][2], ids["lawyer"][3]} < set(ok["selected"])
     assert (
         c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).status_code
         == 409
@@ -128,7 +137,7 @@ def test_hearing_draw_outcome_and_dossier(
         "record": "听证员发表意见……",
         "outcome": "维持原处理意见",
         "petitioner_accepts": True,
-        "attended": ok["selected"][:2],
+        "attended": ok["selected"][:2],  # the third did not come
         "others": [["petitioner", "张某"]],
     }
     assert c.post(f"/api/hearings/{hid}/outcome", json=out).status_code == 200
@@ -159,3 +168,89 @@ def test_hearing_draw_outcome_and_dossier(
         == "cancelled"
     )
     assert c.post(f"/api/hearings/{hid2}/draws", json=draw).status_code == 409
+
+
+def test_draw_with_quotas_on_category_and_region(
+    client: TestClient,
+    sessions: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Quotas on two features at once, refused when they cannot be met, and a record
+    that `verify-draw` checks line by line."""
+    c = client
+    mid = new_matter(sessions, "m-2")
+    people = [
+        ("lawyer", "鼓楼", 3),
+        ("lawyer", "台江", 1),
+        ("community_rep", "鼓楼", 1),
+        ("community_rep", "台江", 3),
+        ("npc_deputy", "仓山", 2),
+    ]
+    for cat, region, n in people:
+        for i in range(n):
+            r = c.post(
+                "/api/hearings/registry",
+                json={"name": f"{cat}{region}{i}", "category": cat, "region": region},
+            )
+            assert r.status_code == 201
+    start = utcnow() + timedelta(days=3)
+    hid = c.post(
+        "/api/hearings",
+        json={
+            "matter_id": mid,
+            "title": "李某申请监督案",
+            "mode": "in_person",
+            "location": "区检察院听证室",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+    ).json()["id"]
+    features = {
+        "category": {"lawyer": [1, 2], "community_rep": [1, 2], "npc_deputy": [1, 1]},
+        "region": {"鼓楼": [2, 2], "台江": [1, 2]},
+    }
+    draw = {"panel_size": 4, "features": features, "seed_sha256": SEED_SHA}
+    for bad, words in (
+        (draw | {"quotas": {"lawyer": 1}}, "二选一"),
+        ({"features": features, "seed_sha256": SEED_SHA}, "panel_size"),
+        (draw | {"features": {"gender": {"f": [1, 2]}}}, "不能按 gender 设名额"),
+        (draw | {"features": {"category": {"king": [1, 1]}}}, "未知类别 king"),
+        (draw | {"features": features | {"region": {"仓山": [3, 3]}}}, "仓山 至少需要 3 人"),
+        (draw | {"panel_size": 16}, "1 至 15"),
+    ):
+        r = c.post(f"/api/hearings/{hid}/draws", json=bad)
+        assert r.status_code == 422 and words in r.json()["detail"], r.text
+    # only the deputies are in 仓山: region 鼓楼 2 + 台江 ≥ 1 leaves no seat for a deputy
+    clash = draw | {"features": features | {"region": {"鼓楼": [2, 2], "台江": [2, 2]}}}
+    r = c.post(f"/api/hearings/{hid}/draws", json=clash)
+    assert r.status_code == 422 and "名额条件相互冲突" in r.json()["detail"]
+
+    r = c.post(f"/api/hearings/{hid}/draws", json=draw)
+    assert r.status_code == 201, r.text
+    committed = r.json()
+    rec = committed["commit_record"]
+    assert rec["format"] == "zhifang-draw/2"
+    assert set(rec["candidates"][0]["features"]) == {"category", "region"}
+    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).json()
+    pub = c.get(f"/api/hearings/draws/{committed['id']}/record").json()
+    assert pub["result"]["selected"] == ok["selected"] and len(ok["selected"]) == 4
+    f = tmp_path / "draw.json"
+    f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
+    capsys.readouterr()
+    assert verify_cli(f) == 0
+    out = capsys.readouterr().out
+    for words in (
+        "已核对：格式 zhifang-draw/2",
+        "满足全部上下限",
+        "权重均为正整数",
+        "重放抽取",
+        "证据日志第",
+        "重新求解",
+        "核验通过",
+    ):
+        assert words in out, out
+    pub["commit"]["lottery"]["panels"][0]["weight"] += 1
+    f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
+    assert verify_cli(f) == 1
+    assert "承诺不符" in capsys.readouterr().err
