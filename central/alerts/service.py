@@ -90,11 +90,15 @@ def scan(
     from central.workflow.models import MatterRow
 
     accounts = {a.username: a for a in session.scalars(select(Account))}
-    open_rows = select(MatterRow.id, MatterRow.summary).where(MatterRow.status != "archived")
-    summaries = dict(session.execute(open_rows).all())
+    found = wf.open_alerts(session, config=cfg, now=now)
+    ids = sorted({item.alert.matter_id for item in found})
+    summaries: dict[str, str] = {}
+    for i in range(0, len(ids), 500):  # the alerted matters' titles, by primary key
+        q = select(MatterRow.id, MatterRow.summary).where(MatterRow.id.in_(ids[i : i + 500]))
+        summaries.update(session.execute(q).tuples().all())
     rows: list[AlertRow] = []
     overdue: set[str] = set()
-    for item in wf.open_alerts(session, config=cfg, now=now):
+    for item in found:
         a = item.alert
         kind = "record_problem" if a.clock is None else a.state.value
         if kind == "overdue":

@@ -25,12 +25,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from central.dossier.models import Person, Reception
+from central.dossier.models import Reception
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
 
 from .filters import Filters, bucket_key
-from .models import AlertRow, MatterTagRow
+from .models import AlertRow
+from .models import ReceptionFact as F
 from .surge import SurgeRule, judge_day
 
 
@@ -66,17 +67,14 @@ def daily_counts(
     tz = config.rules.tz
     f = Filters(start=first, end=last)
     lo, hi = f.utc_range(tz)
-    day = bucket_key(session, Reception.started_at, "day", tz).label("d")
-    col: Any = Person.township if dim == "township" else MatterTagRow.category
-    stmt = select(col, day, func.count(Reception.id.distinct())).where(
-        Reception.started_at >= lo, Reception.started_at < hi, col.is_not(None)
+    day = bucket_key(session, F.started_at, "day", tz).label("d")
+    col: Any = F.township if dim == "township" else F.category
+    # one fact row per reception (weight = 1), or per (reception, category)
+    stmt = select(col, day, func.count()).where(
+        F.started_at >= lo, F.started_at < hi, col.is_not(None)
     )
     if dim == "township":
-        stmt = stmt.join(Person, Person.id == Reception.person_id)
-    else:
-        stmt = stmt.join(MatterRow, MatterRow.reception_id == Reception.id).join(
-            MatterTagRow, MatterTagRow.matter_id == MatterRow.id
-        )
+        stmt = stmt.where(F.weight == 1)
     days = _working_days(config, first, last)
     index = {d: i for i, d in enumerate(days)}
     out: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
