@@ -123,6 +123,27 @@ def viewer():
     return dep
 
 
+def staff(*roles: str):
+    """A route dependency for staff JSON APIs that change things: the logged-in account
+    must hold one of ``roles`` (403 otherwise). Anonymous callers pass in development
+    only, as with ``viewer`` (the router-level gate), so scripts and tests of a dev site
+    keep working; production always has an account here."""
+    strict = require(*roles)
+
+    async def dep(request: Request) -> Current | None:
+        if optional_account(request) is None and _dev_or_bare(request):
+            return None
+        acc: Current = await strict(request)
+        return acc
+
+    return dep
+
+
+ADMIN = Depends(staff("admin"))
+LEADS = Depends(staff("leader", "admin"))
+WORKS = Depends(staff("officer", "leader", "admin"))
+AUDITS = Depends(staff("auditor", "admin"))
+
 AnyAccount = Annotated[Current, Depends(require())]
 Viewer = Annotated[Current | None, Depends(viewer())]
 Leader = Annotated[Current, Depends(require("leader", "admin"))]

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.accounts.web import LEADS, WORKS
 from central.deps import ActorDep, SessionDep, SettingsDep
 from central.workflow.api import ConfigDep, NowDep
 
@@ -90,7 +91,7 @@ class TagIn(BaseModel):
     organ: str | None = Field(default=None, max_length=200, description="承办/转办机关")
 
 
-@router.put("/matters/{matter_id}/tag")
+@router.put("/matters/{matter_id}/tag", dependencies=[WORKS])
 def tag_matter(matter_id: str, body: TagIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     try:
         row = service.tag_matter(
@@ -114,7 +115,7 @@ def alerts(
     ]
 
 
-@router.post("/alerts/run")
+@router.post("/alerts/run", dependencies=[LEADS])
 def run_alerts(session: SessionDep, config: ConfigDep, now: NowDep) -> list[dict[str, Any]]:
     raised = warnings.run_all(session, now=now, config=config)
     session.commit()
@@ -126,7 +127,7 @@ class ReportIn(BaseModel):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED)
+@router.post("/reports", status_code=status.HTTP_201_CREATED, dependencies=[LEADS])
 def make_report(
     body: ReportIn,
     session: SessionDep,

@@ -1,4 +1,8 @@
-"""``/api/organ/*`` (other organs, by token) and ``/api/sharing/*`` (our admins, auditor)."""
+"""``/api/organ/*`` (other organs, by token) and ``/api/sharing/*`` (our admins, auditor).
+
+Roles: organs, tokens and limits are the admin's; sharing a matter is a leader's (or
+admin's); the access trail is the auditor's (or admin's); contributions any staff reads.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from central.accounts.web import ADMIN, AUDITS, LEADS
 from central.deps import ActorDep, SessionDep
 
 from . import service
@@ -89,14 +94,21 @@ def contribute(
 admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
 
 
-@admin.post("/organs", status_code=201)
-def create_organ(body: OrganIn, session: SessionDep) -> dict[str, Any]:
+@admin.post("/organs", status_code=201, dependencies=[ADMIN])
+def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     o = _run(service.create_organ, session, **body.model_dump())
+    service.audit.record(
+        session,
+        actor=actor,
+        action="sharing.organ.create",
+        target=f"organ:{o.id}",
+        reason=f"{body.name}；可见字段 {', '.join(o.fields)}",
+    )
     session.commit()
     return {"id": o.id, "fields": o.fields}
 
 
-@admin.post("/organs/{organ_id}/tokens", status_code=201)
+@admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[ADMIN])
 def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     row, token = _run(service.issue_token, session, organ_id=organ_id, label=body.label)
     service.audit.record(
@@ -110,7 +122,7 @@ def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) ->
     return {"id": row.id, "token": token, "note": "令牌只显示这一次，请妥善交付"}
 
 
-@admin.post("/tokens/{token_id}/revoke")
+@admin.post("/tokens/{token_id}/revoke", dependencies=[ADMIN])
 def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
     _run(service.revoke_token, session, token_id)
     service.audit.record(
@@ -120,14 +132,14 @@ def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str
     return {"id": token_id, "status": "revoked"}
 
 
-@admin.put("/organs/{organ_id}/rate")
+@admin.put("/organs/{organ_id}/rate", dependencies=[ADMIN])
 def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The organ's own limits for all its tokens (else the settings' defaults)."""
     _run(service.set_rate, session, organ_id=organ_id, **body.model_dump())
     return _rate_set(session, actor, f"organ:{organ_id}", body)
 
 
-@admin.put("/tokens/{token_id}/rate")
+@admin.put("/tokens/{token_id}/rate", dependencies=[ADMIN])
 def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """One token's own limits (else its organ's, else the settings' defaults)."""
     _run(service.set_rate, session, token_id=token_id, **body.model_dump())
@@ -149,7 +161,7 @@ def _rate_set(session: Session, actor: str, target: str, body: RateIn) -> dict[s
     return {"target": target, **body.model_dump()}
 
 
-@admin.post("/matters/{matter_id}/shares", status_code=201)
+@admin.post("/matters/{matter_id}/shares", status_code=201, dependencies=[LEADS])
 def share(matter_id: str, body: ShareIn, session: SessionDep, actor: ActorDep) -> dict[str, str]:
     _run(
         service.share,
@@ -168,7 +180,7 @@ def matter_contributions(matter_id: str, session: SessionDep) -> list[dict[str, 
     return service.contributions(session, matter_id)
 
 
-@admin.get("/audit")
+@admin.get("/audit", dependencies=[AUDITS])
 def audit_trail(
     session: SessionDep, organ: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[dict[str, Any]]:

@@ -109,3 +109,20 @@ def test_matters_take_the_category_the_box_recorded(
         assert tags_from_steps(s) == 1 and tags_from_steps(s) == 0
         s.commit()
         assert s.get(MatterTagRow, m.id).category == "申诉"  # type: ignore[union-attr]
+
+
+def test_officers_tag_leaders_run_warnings_and_reports(client, sessions, seeded) -> None:
+    from tests.accounts.helpers import add_user, login
+
+    add_user(sessions, "off", "officer")
+    add_user(sessions, "lead", "leader")
+    add_user(sessions, "aud", "auditor")
+    mid = next(iter(seeded.matters.values()))
+    tag = {"category": "劳动社保", "organ": None}
+    for user, tag_ok, run_ok in (("off", True, False), ("lead", True, True), ("aud", False, False)):
+        client.cookies.clear()
+        h = {"X-CSRF-Token": login(client, user)}
+        r = client.put(f"/api/awareness/matters/{mid}/tag", json=tag, headers=h)
+        assert (r.status_code == 200) is tag_ok, (user, r.status_code, r.text)
+        r = client.post("/api/awareness/alerts/run", headers=h)
+        assert (r.status_code == 200) is run_ok, (user, r.status_code, r.text)
