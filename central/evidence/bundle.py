@@ -11,7 +11,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from protocol import keys
-from protocol.evidence import ROLE_ZH, BundleIndex, InclusionProof, Report, SignedManifest
+from protocol.bundle import BundleIndex, InclusionProof, Report
+from protocol.evidence import ROLE_ZH, SignedManifest
 
 REPORT_NAME = "证据核验报告.txt"
 

@@ -77,7 +77,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from protocol import keys
-    from protocol.evidence import Trust, verify_bundle
+    from protocol.bundle import Trust, verify_bundle
 
     from .bundle import render_report
 

@@ -8,13 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
 from protocol import keys, note
-from protocol.evidence import (
-    BundleIndex,
-    InclusionProof,
-    Report,
-    parse_signed_manifest,
-    verify_bundle,
-)
+from protocol.bundle import BundleIndex, InclusionProof, Report, verify_bundle
+from protocol.evidence import parse_signed_manifest
 
 from .bundle import REPORT_NAME, BundleParts, render_report, write_bundle
 from .models import CheckpointRow

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from protocol import keys
-from protocol.evidence import EvidenceError, InclusionProof, SignedManifest, parse_signed_manifest
+from protocol.bundle import InclusionProof
+from protocol.evidence import EvidenceError, SignedManifest, parse_signed_manifest
 
 from .log import Entry, EvidenceLog
 from .models import Blob, Upload

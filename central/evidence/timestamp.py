@@ -16,7 +16,8 @@ import httpx
 from sqlalchemy.orm import Session
 
 from protocol import note
-from protocol.evidence import EvidenceError, openssl_ts_verify
+from protocol.bundle import openssl_ts_verify
+from protocol.evidence import EvidenceError
 
 from .log import EvidenceLog
 from .models import CheckpointRow

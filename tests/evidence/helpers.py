@@ -13,14 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.evidence.bundle import BundleParts, write_bundle
 from protocol import keys, merkle, note
-from protocol.evidence import (
-    BundleIndex,
-    InclusionProof,
-    Participant,
-    SegmentManifest,
-    SignedManifest,
-    sign_manifest,
-)
+from protocol.bundle import BundleIndex, InclusionProof
+from protocol.evidence import Participant, SegmentManifest, SignedManifest, sign_manifest
 
 ORIGIN = "zhifang.example/evidence-log"
 T0 = 1764403200000

@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.evidence.bundle import render_report
 from protocol import keys
-from protocol.evidence import Trust, parse_signed_manifest, sign_manifest, verify_bundle
+from protocol.bundle import Trust, verify_bundle
+from protocol.evidence import parse_signed_manifest, sign_manifest
 
 from .helpers import ORIGIN, MemLog, export, log_reception, record
 

@@ -245,7 +245,7 @@ def test_console_sees_the_verification_state_and_can_play_a_segment(sessions, tm
 def test_witnesses_cosign_the_checkpoint_and_the_bundle_carries_it(sessions, tmp_path):
     from central.evidence.export import export_reception
     from central.evidence.witness import LocalWitness, cosign_checkpoint
-    from protocol.evidence import verify_bundle
+    from protocol.bundle import verify_bundle
 
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, key.public_key())

@@ -11,7 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.evidence.log import Entry, EvidenceLog
 from central.evidence.timestamp import TimestampError, Tsa, stamp_checkpoint, timestamp_query
-from protocol.evidence import EvidenceError, openssl_ts_verify
+from protocol.bundle import openssl_ts_verify
+from protocol.evidence import EvidenceError
 from protocol.note import parse_note
 
 from .helpers import make_tsa
@@ -53,7 +54,7 @@ def test_a_tsa_signed_by_an_unknown_cert_is_refused(tsa_server, tmp_path):
 
 
 def test_a_bundle_carries_the_timestamp_and_a_tampered_token_is_named(tsa_server, tmp_path):
-    from protocol.evidence import verify_bundle
+    from protocol.bundle import verify_bundle
 
     from .helpers import MemLog, export, log_reception, record
 
