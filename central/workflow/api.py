@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy.orm import Session
 
+from central.accounts.web import viewer
 from central.db import utcnow
 from central.deps import ActorDep, SessionDep
 
@@ -175,6 +176,30 @@ def create_matter(
     except WorkflowError as e:
         raise _error(e) from e
     return _view(session, m.id, cfg, now)
+
+
+@router.get("/steps/pending", dependencies=[Depends(viewer())])
+def pending_steps(session: SessionDep, limit: int = 200) -> list[dict[str, Any]]:
+    """Box steps waiting for the steps they follow (see ``wire.project_steps``): oldest
+    first; one that stays here long was likely taken in error at the desk."""
+    from sqlalchemy import select
+
+    from .models import PendingStepRow
+
+    rows = session.scalars(
+        select(PendingStepRow)
+        .order_by(PendingStepRow.parked_at, PendingStepRow.id)
+        .limit(max(1, min(limit, 1000)))
+    )
+    return [
+        {
+            "matter_ref": r.matter_ref, "reception_id": r.reception_id,
+            "step": r.body.get("step"), "officer_id": r.body.get("officer_id"),
+            "step_at": r.step_at.isoformat(), "parked_at": r.parked_at.isoformat(),
+            "reason": r.reason,
+        }
+        for r in rows
+    ]  # fmt: skip
 
 
 @router.get("/{matter_id}")

@@ -149,3 +149,19 @@ class ReviewRow(Base):
 
 # the statuses of a matter not yet 立卷归档, for indexed equality lookups
 OPEN_STATUSES = tuple(s.value for s in Status if s is not Status.archived)
+
+
+class PendingStepRow(Base):
+    """A box step that arrived before what it follows (a 受理 before its 登记 was
+    resent, say): kept here and applied when the matter's earlier steps arrive."""
+
+    __tablename__ = "matter_step_pending"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    matter_ref: Mapped[str] = mapped_column(String(36), index=True)
+    reception_id: Mapped[str] = mapped_column(String(36))
+    person_id: Mapped[str | None] = mapped_column(String(36))
+    step_at: Mapped[datetime] = mapped_column(UTCDateTime, comment="when the step was taken")
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, comment="the workflow.step body")
+    reason: Mapped[str] = mapped_column(Text, comment="why it could not be applied yet")
+    parked_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
-"""Box steps naming a matter reach the workflow inside ingest's transaction; a refused
+"""Box steps naming a matter reach the workflow inside ingest's transaction; a step that
+arrived before the steps it follows is parked and replayed when they arrive; a refused
 step is audited, never fatal; a high-risk reception alerts the on-duty leader."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from central.ingest.ingestor import Ingestor
 from central.ingest.projection import IdKeys
 from central.settings import PLACEHOLDER_ID_ENC_KEY, PLACEHOLDER_ID_HASH_KEY
 from central.workflow import service as wf
-from central.workflow.models import MatterVisitRow
+from central.workflow.models import MatterVisitRow, PendingStepRow
 from protocol.messages import ReceptionStarted, WorkflowStepDone
 from tests.central.helpers import T0, Box
 
@@ -53,15 +54,19 @@ def test_steps_open_and_advance_a_matter_and_a_refusal_is_audited(sessions) -> N
         _step(rid, "register", T0 + 1000, mid, fields={"诉求": "要求答复"}),
         _step(rid, "notify", T0 + 2000, mid, fields={"reason": "已告知"}),
         _step(rid, "accept", T0 + 3000, mid, fields={"reason": "属于本院管辖"}),
-        _step(rid, "archive", T0 + 4000, mid),  # not allowed now
+        _step(rid, "archive", T0 + 4000, mid),  # not allowed now: parked
+        _step(rid, "handle", T0 + 2500, mid),  # dated before 受理: refused outright
     ]
     ing.process([box.incoming(box.seal(b)) for b in bodies])
     with sessions() as s:
         row, m = wf.load(s, mid)
         assert m.status.value == "accepted" and row.summary == "要求答复"
         assert s.get(MatterVisitRow, (mid, rid)) is not None
+        parked = s.scalars(select(AuditLog).where(AuditLog.action == "matter.step.parked")).one()
+        assert "archive" in parked.reason
+        assert [p.body["step"] for p in s.scalars(select(PendingStepRow))] == ["archive"]
         refused = s.scalars(select(AuditLog).where(AuditLog.action == "matter.step.refused")).one()
-        assert "archive" in refused.reason
+        assert "handle" in refused.reason
     # a repeat visit names the open matter: linked, not re-registered
     rid2 = str(uuid.uuid4())
     ing.process(
@@ -94,3 +99,52 @@ def test_a_high_risk_reception_in_progress_alerts_the_on_duty_leader(sessions) -
     ing.process([box.incoming(box.seal(_step(rid, "notify", T0 + 2000, None, note="仍说不想活")))])
     with sessions() as s:
         assert len(s.scalars(select(AlertRow)).all()) == 1  # once per reception and leader
+
+
+def test_steps_that_arrive_before_their_predecessors_are_replayed_in_order(sessions) -> None:
+    """The box sealed 登记 → 告知 → 受理 → 办理; the broker delivered 办理 and 受理 first
+    (the earlier events were resent later): both wait, then apply in the order taken."""
+    box, ing = _setup(sessions)
+    rid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+    started, register, notify, accept, handle = (
+        box.incoming(box.seal(b))
+        for b in (
+            ReceptionStarted(reception_id=rid, officer_id="zhang", started_at=T0),
+            _step(rid, "register", T0 + 1000, mid, fields={"诉求": "要求答复"}),
+            _step(rid, "notify", T0 + 2000, mid, fields={"reason": "已告知"}),
+            _step(rid, "accept", T0 + 3000, mid, fields={"reason": "属于本院管辖"}),
+            _step(rid, "handle", T0 + 4000, mid, fields={"reason": "开始办理"}),
+        )
+    )
+    ing.process([started, handle])
+    ing.process([accept])
+    with sessions() as s:
+        assert [p.body["step"] for p in s.scalars(select(PendingStepRow))] == ["handle", "accept"]
+        assert s.get(wf.MatterRow, mid) is None  # nothing registered yet
+    ing.process([register])  # 登记 opens the matter; 受理 still needs 告知
+    with sessions() as s:
+        assert wf.load(s, mid)[1].status.value == "registered"
+    ing.process([notify])
+    with sessions() as s:
+        _, m = wf.load(s, mid)
+        assert m.status.value == "handling"
+        assert [t.action.value for t in m.history] == ["register", "notify", "accept", "handle"]
+        assert s.scalars(select(PendingStepRow)).all() == []
+        replayed = s.scalars(select(AuditLog).where(AuditLog.action == "matter.step.replayed"))
+        assert sorted(a.reason.split("（")[0] for a in replayed) == ["accept", "handle"]
+
+
+def test_the_pending_steps_are_listed_for_staff(sessions, client) -> None:
+    box, ing = _setup(sessions)
+    rid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+    ing.process(
+        [
+            box.incoming(
+                box.seal(ReceptionStarted(reception_id=rid, officer_id="zhang", started_at=T0))
+            ),
+            box.incoming(box.seal(_step(rid, "accept", T0 + 3000, mid, fields={"reason": "管辖"}))),
+        ]
+    )
+    listed = client.get("/api/matters/steps/pending").json()
+    assert [(p["matter_ref"], p["step"]) for p in listed] == [(mid, "accept")]
+    assert "事项不存在" in listed[0]["reason"]
