@@ -1,20 +1,25 @@
-"""The matter page: its clocks, its next allowed steps as buttons, its history."""
+"""The matter page, the officer's working view: its clocks, its next allowed steps as
+buttons, its history; beside it the legal references, similar matters, coordinated
+plans and what other organs added (``matter_side``), and the hearings (fetched)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from central.accounts.web import Worker
 from central.db import utcnow
 from central.deps import SessionDep
+from central.legal.search import mark
 from central.workflow.api import ConfigDep, matter_view, step_command
 from central.workflow.schemas import StepCreate
 
 from .dossier_pages import back
+from .matter_side import assemble
+from .plan_pages import PLANNERS
 from .templating import render
 
 router = APIRouter()
@@ -37,10 +42,21 @@ def matter(
     cfg: ConfigDep,
     msg: str = "",
     error: str = "",
+    lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
 ) -> HTMLResponse:
     from central.audit import service as audit
 
-    m = matter_view(session, matter_id, cfg, utcnow())
+    now = utcnow()
+    m = matter_view(session, matter_id, cfg, now)
+    planner = acc.role in PLANNERS
+    side = assemble(
+        session,
+        matter_id=matter_id,
+        risk_level=m.risk.level,
+        now=now,
+        legal_query=lq,
+        planner=planner,
+    )
     audit.record(
         session,
         actor=acc.username,
@@ -50,7 +66,15 @@ def matter(
         client=request.client.host if request.client else None,
     )
     session.commit()
-    ctx = {"m": m, "extra": EXTRA_FIELDS, "msg": msg, "error": error}
+    ctx = {
+        "m": m,
+        "extra": EXTRA_FIELDS,
+        "msg": msg,
+        "error": error,
+        "side": side,
+        "planner": planner,
+        "mark": mark,
+    }
     return render(request, "matter.html", ctx, session=session, acc=acc)
 
 

@@ -1,8 +1,10 @@
 """The web console (server-rendered, zh-CN): ``make_router()`` gathers its pages.
 
 Pages: login, home, person search, the dossier, a reception, a matter with its clock
-and next steps, the leader's supervision and review queues, alerts (with a
-server-sent event stream), KPIs, and the audit log for auditors.
+and next steps and, beside it, legal references, similar matters, coordinated plans
+(with the leader's forms), other organs' additions and hearings; the leader's
+supervision and review queues, alerts (with a server-sent event stream), KPIs, and
+the audit log for auditors.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from fastapi.responses import FileResponse
 
 from central.accounts import web as accounts_web
 
-from . import alert_pages, dossier_pages, leader_pages, matter_pages
+from . import alert_pages, dossier_pages, leader_pages, matter_pages, plan_pages
 from .templating import TEMPLATES
 
 STATIC = TEMPLATES.with_name("static")
@@ -25,10 +27,15 @@ def make_router() -> APIRouter:
     def css() -> FileResponse:
         return FileResponse(STATIC / "console.css", media_type="text/css")
 
+    @router.get("/static/fragments.js")
+    def fragments_js() -> FileResponse:
+        return FileResponse(STATIC / "fragments.js", media_type="text/javascript")
+
     for sub in (
         accounts_web.router,
         dossier_pages.router,
         matter_pages.router,
+        plan_pages.router,
         leader_pages.router,
         alert_pages.router,
     ):

@@ -1,6 +1,8 @@
 """The console in a real browser (Debian chromium + Playwright): an officer logs in,
 finds the repeat visitor the desk box just registered, links the visit to their open
-matter; a leader logs in and sees the overdue alert (also pushed over SSE)."""
+matter; a leader logs in and sees the overdue alert (also pushed over SSE). A leader
+works a matter beside its laws, similar matters, organs' warnings and hearings, and
+drafts the coordinated plan."""
 
 from __future__ import annotations
 
@@ -138,3 +140,39 @@ def test_officer_links_a_repeat_visit_and_leader_sees_the_overdue_alert(server) 
 
         linked = s.scalars(select(MatterVisitRow).where(MatterVisitRow.matter_id == m.id)).all()
         assert len(linked) == 1 and linked[0].linked_by == "zhang"
+
+
+def test_leader_works_a_matter_beside_its_laws_precedents_organs_and_plan(server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.console.seed import seed_working_view
+
+    base, _settings, sessions = server
+    seeded = seed_working_view(sessions)
+    add_user(sessions, "lin", "leader", display_name="林副检察长")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        page.goto(f"{base}/console/matters/{seeded.matter_id}")
+        page.fill("#username", "lin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#legal ol.legal-hits li")
+        assert "第十一条" in page.inner_text("#legal")
+        assert page.locator("#similar .similar").count() == 3
+        assert "镇政府已按标准补发补偿款" in page.inner_text("#similar")
+        organs = page.inner_text("#organs")
+        assert "某县公安局" in organs and "预警（高）" in organs
+        # the hearings fragment is fetched into its section by the page's script
+        page.wait_for_selector("#hearings[data-state=loaded] .hearings")
+        page.screenshot(path=str(SHOTS / "leader-matter-side.png"), full_page=True)
+
+        page.click("text=起草协同接访方案")
+        page.wait_for_selector("text=已起草协同接访方案")
+        assert "依据规则：高风险事项" in page.inner_text("#plans")
+        page.fill("#plans input[name=title]", "某村征地补偿协同方案")
+        page.click("#plans >> text=保存方案")
+        page.wait_for_selector("text=方案已保存（第 2 版）")
+        page.screenshot(path=str(SHOTS / "leader-matter-plan.png"), full_page=False)
+        browser.close()
