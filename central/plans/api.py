@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.accounts.web import LEADS, WORKS
 from central.deps import ActorDep, SessionDep, SettingsDep
 from central.sharing.deps import OrganDep
 
@@ -74,7 +75,7 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
     router = APIRouter()
     organs = APIRouter()
 
-    @router.post("/api/plans", status_code=201, tags=["plans"])
+    @router.post("/api/plans", status_code=201, tags=["plans"], dependencies=[LEADS])
     def draft(
         body: DraftIn, session: SessionDep, settings: SettingsDep, actor: ActorDep
     ) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
         session.commit()
         return {"id": p.id, "status": p.status, "version": p.version}
 
-    @router.put("/api/plans/{plan_id}", tags=["plans"])
+    @router.put("/api/plans/{plan_id}", tags=["plans"], dependencies=[LEADS])
     def edit(plan_id: str, body: EditIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
         for t in body.tasks:
             if t.due_at.tzinfo is None:
@@ -107,13 +108,13 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
         session.commit()
         return {"id": p.id, "version": p.version}
 
-    @router.post("/api/plans/{plan_id}/send", tags=["plans"])
+    @router.post("/api/plans/{plan_id}/send", tags=["plans"], dependencies=[LEADS])
     def send(plan_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
         p = _run(service.send, session, plan_id=plan_id, actor=actor)
         session.commit()
         return {"id": p.id, "status": p.status}
 
-    @router.post("/api/plans/tasks/{task_id}/progress", tags=["plans"])
+    @router.post("/api/plans/tasks/{task_id}/progress", tags=["plans"], dependencies=[WORKS])
     def own_progress(
         task_id: RowId, body: ProgressIn, session: SessionDep, actor: ActorDep
     ) -> dict[str, Any]:

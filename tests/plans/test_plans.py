@@ -133,3 +133,27 @@ def test_draft_edit_send_progress(client: TestClient, sessions: sessionmaker[Ses
     assert "某村征地补偿协同方案" in html and "已完成" in html and "police-a 已落实" in html
     trail = c.get("/api/sharing/audit", params={"organ": "police-a"}).json()
     assert any(a["purpose"] == "报告进度" for a in trail)
+
+
+def test_only_leaders_draft_edit_and_send_plans_over_the_api(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session]
+) -> None:
+    """The JSON routes gate roles as the console forms do: an officer or auditor with a
+    valid session and CSRF token is refused; our own task progress is any worker's."""
+    from central.app import create_app
+    from tests.accounts.helpers import add_user, login
+
+    app = create_app(settings, engine=engine)
+    mid = new_matter(sessions, "m-plan-roles")
+    for name, role in (("off", "officer"), ("aud", "auditor"), ("lead", "leader")):
+        add_user(sessions, name, role)
+    with TestClient(app) as c:
+        for user in ("off", "aud"):
+            c.cookies.clear()
+            h = {"X-CSRF-Token": login(c, user)}
+            r = c.post("/api/plans", json={"matter_id": mid, "force": True}, headers=h)
+            assert r.status_code == 403, (user, r.text)
+        c.cookies.clear()
+        h = {"X-CSRF-Token": login(c, "lead")}
+        r = c.post("/api/plans", json={"matter_id": mid, "force": True}, headers=h)
+        assert r.status_code == 201, r.text
