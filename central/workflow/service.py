@@ -37,7 +37,7 @@ from .models import (
     PauseRow,
     TransitionRow,
 )
-from .risk import RiskFacts, assess
+from .risk import Level, RiskFacts, assess
 from .states import Action, Command, Matter, PauseKind, Status, Transition
 
 # Stored history was checked by the rules of its day; a later rule change must not
@@ -381,11 +381,19 @@ def risk_facts(session: Session, m: Matter, cfg: WorkflowConfig, now: datetime) 
     """Gather what the risk rules look at for one matter."""
     people = persons(session, m.id)
     seen = visits(session, m.id)
-    ratings = (
-        list(session.scalars(select(Reception.rating).where(Reception.id.in_(seen))))
+    rows = (
+        session.execute(
+            select(Reception.rating, Reception.risk_level, Reception.risk_reason).where(
+                Reception.id.in_(seen)
+            )
+        ).all()
         if seen
         else []
     )
+    ratings = [r.rating for r in rows]
+    # the highest risk marked (or found) at any of its visits carries over, with its reason
+    marked = [r for r in rows if r.risk_level in Level.__members__]
+    top = max(marked, key=lambda r: Level[r.risk_level], default=None)
     late = [
         -c.days_left
         for c in clocks(m, cfg.rules, cfg.calendar, now)
@@ -397,6 +405,8 @@ def risk_facts(session: Session, m: Matter, cfg: WorkflowConfig, now: datetime) 
         repeat_visits_unresolved=max(len(seen) - 1, 0) if m.is_open else 0,
         overdue_days=max(late, default=0),
         dissatisfied=sum(r == "dissatisfied" for r in ratings),
+        stated_level=Level[top.risk_level] if top is not None else None,
+        stated_reason=(top.risk_reason or "") if top is not None else "",
     )
 
 
