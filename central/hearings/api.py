@@ -77,6 +77,11 @@ class DrawIn(BaseModel):
     conflict_subjects: list[Text200] = Field(
         default=[], description="额外的回避对象，如 org:某单位"
     )
+    hold_seed: bool = Field(
+        default=False,
+        description="由本系统生成并保管种子（只公布其哈希，公布结果时公开种子）；"
+        "与 seed_sha256 二选一",
+    )
 
 
 class RevealIn(BaseModel):
@@ -186,6 +191,7 @@ def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep)
         beacon=body.beacon.model_dump() if body.beacon else None,
         recent_days=body.recent_days,
         extra_subjects=body.conflict_subjects,
+        hold_seed=body.hold_seed,
     )
     session.commit()
     lottery = row.commit_record["lottery"]
@@ -252,18 +258,8 @@ def for_matter(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
 
 
 def make_console_router() -> APIRouter:
-    """``/console/hearings/panel?matter_id=…``: the fragment the matter page shows."""
-    from pathlib import Path
+    """The console's hearing pages and forms (``central.hearings.console``), among them
+    ``/console/hearings/panel?matter_id=…``: the fragment the matter page shows."""
+    from .console import make_router
 
-    from fastapi.responses import HTMLResponse
-    from fastapi.templating import Jinja2Templates
-
-    templates = Jinja2Templates(directory=str(Path(__file__).with_name("templates")))
-    console = APIRouter(include_in_schema=False)
-
-    @console.get("/console/hearings/panel", response_class=HTMLResponse)
-    def panel(request: Request, session: SessionDep, matter_id: str) -> HTMLResponse:
-        ctx = {"hearings": service.dossier_rows(session, matter_id)}
-        return templates.TemplateResponse(request, "hearings/_dossier.html", ctx)
-
-    return console
+    return make_router()

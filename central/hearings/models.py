@@ -72,6 +72,8 @@ class DrawRow(Base):
     commitment: Mapped[str] = mapped_column(String(64), comment="sha256 of the commit record")
     commit_record: Mapped[dict[str, Any]] = mapped_column(JSONType)
     leaf_index: Mapped[int | None] = mapped_column(BigId, comment="evidence log leaf")
+    # before the reveal: the secret seed central made (``commit_draw(hold_seed=True)``),
+    # served by nothing until ``reveal_draw`` publishes it
     seed: Mapped[str | None] = mapped_column(String(128), comment="revealed seed (hex)")
     beacon_value: Mapped[str | None] = mapped_column(String(256))
     selected: Mapped[list[str] | None] = mapped_column(JSONType)

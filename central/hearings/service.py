@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ CATEGORIES = {
     "other": "其他听证员",
 }
 
+STATUS_ZH = {"scheduled": "已安排", "held": "已举行", "cancelled": "已取消"}
 
 FEATURES = panels.FEATURE_LABELS  # what a draw's quotas may be set on (registry columns)
 
@@ -61,6 +63,17 @@ def add_person(
         created_at=utcnow(),
     )
     session.add(p)
+    session.flush()
+    return p
+
+
+def set_active(session: Session, *, person_id: str, active: bool) -> RegistryPerson:
+    """Take a person off the registry (or back on): an inactive person is excluded from
+    every later draw, with the reason "已停用" in its record; past draws are untouched."""
+    p = session.get(RegistryPerson, person_id)
+    if p is None:
+        raise HearingError(f"名册中没有 {person_id}", status=404)
+    p.active = active
     session.flush()
     return p
 
@@ -116,6 +129,10 @@ def schedule(
     session.add(h)
     session.flush()
     return h
+
+
+def _status(h: HearingRow) -> str:
+    return STATUS_ZH.get(h.status, h.status)
 
 
 def get_hearing(session: Session, hearing_id: str) -> HearingRow:
@@ -212,13 +229,26 @@ def commit_draw(
     features: Quotas | None = None,
     recent_days: int = 180,
     extra_subjects: Iterable[str] = (),
+    hold_seed: bool = False,
 ) -> DrawRow:
     """Fix the candidates, rules, lottery and randomness source; record the commitment
     as a leaf of the evidence log (same transaction). Every new draw is
-    ``zhifang-draw/2`` (the category-only ``quotas`` are mapped onto its rules)."""
+    ``zhifang-draw/2`` (the category-only ``quotas`` are mapped onto its rules).
+
+    ``hold_seed``: central makes the secret seed itself (32 random bytes), commits its
+    SHA-256 and keeps the seed in the draw's ``seed`` column until ``reveal_draw``
+    publishes it; nothing serves that column before the reveal (``published`` refuses an
+    unrevealed draw). Whoever can read the database can then compute the result early:
+    add a future beacon round when that matters (docs/hearings-draw.md)."""
+    seed: str | None = None
+    if hold_seed:
+        if seed_sha256:
+            raise HearingError("由本系统生成种子时，不应再给出种子的哈希")
+        seed = secrets.token_bytes(32).hex()
+        seed_sha256 = hashlib.sha256(bytes.fromhex(seed)).hexdigest()
     h = get_hearing(session, hearing_id)
     if h.status != "scheduled":
-        raise HearingError(f"听证状态为 {h.status}，不能抽取", status=409)
+        raise HearingError(f"听证{_status(h)}，不能抽取", status=409)
     _no_revealed_draw(session, h.id)
     k, feature_quotas = draw_rules(quotas=quotas, panel_size=panel_size, features=features)
     subjects = matter_subjects(session, h.matter_id) | set(extra_subjects)
@@ -248,6 +278,7 @@ def commit_draw(
         commitment=digest,
         commit_record=record,
         leaf_index=leaf,
+        seed=seed,  # only when central holds it; secret until revealed
         status="committed",
         committed_at=now,
     )
@@ -269,22 +300,34 @@ def _no_revealed_draw(session: Session, hearing_id: str) -> None:
 def cancel(session: Session, *, hearing_id: str, reason: str, actor: str) -> HearingRow:
     h = get_hearing(session, hearing_id)
     if h.status != "scheduled":
-        raise HearingError(f"听证状态为 {h.status}，不能取消", status=409)
+        raise HearingError(f"听证{_status(h)}，不能取消", status=409)
     h.status = "cancelled"
     h.record = f"{actor} 取消：{reason}"
     session.flush()
     return h
 
 
+def holds_seed(row: DrawRow) -> bool:
+    """Central made this draw's seed and keeps it, secret, until the reveal."""
+    return row.status == "committed" and row.seed is not None
+
+
 def reveal_draw(
     session: Session, *, draw_id: str, seed: str | None, beacon_value: str | None
 ) -> DrawRow:
+    """Publish the randomness and draw. A seed central holds (``hold_seed``) is used
+    when none is given; a given one must still match the committed hash."""
     row = session.get(DrawRow, draw_id, with_for_update=True)
     if row is None:
         raise HearingError(f"抽取不存在：{draw_id}", status=404)
     if row.status != "committed":
         raise HearingError("该次抽取已公布结果", status=409)
+    h = get_hearing(session, row.hearing_id)
+    if h.status != "scheduled":  # the drawn officers would join a hearing that is over
+        raise HearingError(f"听证{_status(h)}，不能公布抽取结果", status=409)
     _no_revealed_draw(session, row.hearing_id)
+    if not seed and holds_seed(row):
+        seed = row.seed
     try:
         result = d.select(row.commit_record, seed, beacon_value)
     except d.DrawError as e:

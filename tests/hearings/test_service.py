@@ -254,3 +254,66 @@ def test_draw_with_quotas_on_category_and_region(
     f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
     assert verify_cli(f) == 1
     assert "承诺不符" in capsys.readouterr().err
+
+
+def test_central_held_seed_and_deactivation(
+    client: TestClient, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """``hold_seed``: central makes the seed, commits only its hash, serves nothing of
+    it before the reveal and publishes it then; a deactivated person is excluded."""
+    from central.hearings import service
+    from central.hearings.models import DrawRow
+
+    c = client
+    mid = new_matter(sessions, "m-3")
+    ids = [
+        c.post("/api/hearings/registry", json={"name": f"律师{i}", "category": "lawyer"}).json()[
+            "id"
+        ]
+        for i in range(3)
+    ]
+    with sessions.begin() as s:
+        assert service.set_active(s, person_id=ids[0], active=False).active is False
+        with pytest.raises(service.HearingError, match="名册中没有"):
+            service.set_active(s, person_id="nobody", active=True)
+    start = utcnow() + timedelta(days=2)
+    hid = c.post(
+        "/api/hearings",
+        json={
+            "matter_id": mid,
+            "title": "王某申请监督案",
+            "mode": "in_person",
+            "location": "听证室",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+    ).json()["id"]
+    draw = {"panel_size": 1, "features": {"category": {"lawyer": [1, 1]}}, "hold_seed": True}
+    both = c.post(f"/api/hearings/{hid}/draws", json=draw | {"seed_sha256": SEED_SHA})
+    assert both.status_code == 422 and "不应再给出种子的哈希" in both.json()["detail"]
+    r = c.post(f"/api/hearings/{hid}/draws", json=draw)
+    assert r.status_code == 201, r.text
+    committed = r.json()
+    rec = committed["commit_record"]
+    assert [e["reason"] for e in rec["excluded"]] == ["已停用"]
+    with sessions() as s:
+        row = s.get(DrawRow, committed["id"])
+        assert row is not None and service.holds_seed(row)
+        seed = row.seed
+    assert seed and hashlib.sha256(bytes.fromhex(seed)).hexdigest() == rec["seed_sha256"]
+    assert seed not in r.text
+    early = c.get(f"/api/hearings/draws/{committed['id']}/record")
+    assert early.status_code == 409 and seed not in early.text
+    assert seed not in c.get("/console/hearings/panel", params={"matter_id": mid}).text
+    wrong = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED})
+    assert wrong.status_code == 422 and "不符" in wrong.json()["detail"]
+    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={})
+    assert ok.status_code == 200, ok.text
+    pub = c.get(f"/api/hearings/draws/{committed['id']}/record").json()
+    assert pub["reveal"]["seed"] == seed and pub["result"]["selected"] == ok.json()["selected"]
+    with sessions() as s:
+        row = s.get(DrawRow, committed["id"])
+        assert row is not None and not service.holds_seed(row)
+    f = tmp_path / "draw.json"
+    f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
+    assert verify_cli(f) == 0
