@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from central.accounts.web import LEADS, WORKS
 from central.deps import ActorDep, SessionDep
 from central.evidence.log import EvidenceLog
 
@@ -117,7 +118,7 @@ router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
 public = APIRouter(prefix="/api/hearings", tags=["hearings"])  # anyone may check a draw
 
 
-@router.post("/registry", status_code=201)
+@router.post("/registry", status_code=201, dependencies=[LEADS])
 def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
     p = _run(service.add_person, session, **body.model_dump())
     session.commit()
@@ -142,7 +143,7 @@ def registry(session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/registry/{person_id}/conflicts", status_code=201)
+@router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[LEADS])
 def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
     c = _run(
         service.add_conflict, session, person_id=person_id, subject=body.subject, note=body.note
@@ -151,7 +152,7 @@ def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[
     return {"id": c.id, "subject": c.subject}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[WORKS])
 def schedule(body: HearingIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     for t in (body.starts_at, body.ends_at):
         if t.tzinfo is None:
@@ -177,7 +178,7 @@ def ics(hearing_id: str, session: SessionDep) -> Response:
     )
 
 
-@router.post("/{hearing_id}/draws", status_code=201)
+@router.post("/{hearing_id}/draws", status_code=201, dependencies=[WORKS])
 def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep) -> dict[str, Any]:
     row = _run(
         service.commit_draw,
@@ -204,7 +205,7 @@ def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep)
     }
 
 
-@router.post("/draws/{draw_id}/reveal")
+@router.post("/draws/{draw_id}/reveal", dependencies=[WORKS])
 def reveal(draw_id: str, body: RevealIn, session: SessionDep) -> dict[str, Any]:
     row = _run(
         service.reveal_draw,
@@ -224,7 +225,7 @@ def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any
     return out
 
 
-@router.post("/{hearing_id}/outcome")
+@router.post("/{hearing_id}/outcome", dependencies=[WORKS])
 def outcome(hearing_id: str, body: OutcomeIn, session: SessionDep) -> dict[str, Any]:
     h = _run(
         service.record_outcome,
@@ -245,7 +246,7 @@ class CancelIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500, description="取消理由")
 
 
-@router.post("/{hearing_id}/cancel")
+@router.post("/{hearing_id}/cancel", dependencies=[WORKS])
 def cancel(hearing_id: str, body: CancelIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=actor)
     session.commit()

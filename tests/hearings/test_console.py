@@ -347,3 +347,19 @@ def test_draw_refusals_cancel_and_where_forms_return(
     index = c.get("/console/hearings/").text
     assert "李某申请监督案" in index and "已取消" in index
     assert c.post("/console/hearings/nope/draws", data=base).status_code == 404
+
+
+def test_the_json_api_gates_roles_as_the_console_does(
+    client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    """An officer cannot shape the registry through the JSON API either; an auditor
+    changes nothing; a leader may."""
+    add_user(sessions, "lin", "leader")
+    add_user(sessions, "zhang", "officer")
+    add_user(sessions, "audit", "auditor")
+    body = {"name": "王律师", "category": "lawyer", "region": "鼓楼"}
+    for user, ok in (("zhang", False), ("audit", False), ("lin", True)):
+        client.cookies.clear()
+        h = {"X-CSRF-Token": login(client, user)}
+        r = client.post("/api/hearings/registry", json=body | {"name": user}, headers=h)
+        assert (r.status_code == 201) is ok, (user, r.status_code, r.text)
