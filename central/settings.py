@@ -106,6 +106,34 @@ class Settings(BaseSettings):
         "(China Standard Time; an organ's or token's own rate_per_day overrides it)",
     )
 
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="console login: failed attempts on one username within login_window_s "
+        "before it is locked (known and unknown usernames alike)",
+    )
+    login_ip_max_failures: int = Field(
+        default=30,
+        ge=1,
+        description="console login: failed attempts from one client address, over all "
+        "usernames, within login_window_s before the address is locked",
+    )
+    login_window_s: int = Field(
+        default=900, ge=1, description="console login: the window failures are counted in"
+    )
+    login_lock_s: int = Field(
+        default=900,
+        ge=1,
+        description="console login: the first lockout's length; each further one doubles",
+    )
+    login_lock_max_s: int = Field(
+        default=86_400,
+        ge=1,
+        description="console login: the longest lockout; a username or address with no "
+        "attempt and no lock for this long starts again from login_lock_s "
+        "(`zhifang central user unlock` ends a lock now)",
+    )
+
     secret_key: SecretStr = Field(
         default=SecretStr(PLACEHOLDER_SECRET),
         description="signs sessions and tokens; at least 32 characters",

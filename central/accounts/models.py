@@ -47,3 +47,25 @@ class WebSession(Base):
     csrf: Mapped[str] = mapped_column(String(64), comment="synchronizer token of this session")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginThrottle(Base):
+    """Login attempts counted per username and per client address, in the database so
+    every central process on it counts together (see ``throttle.py``). Usernames are
+    counted whether or not the account exists: a lockout reveals nothing."""
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True, comment="user / ip")
+    key: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="the username as typed, or the client address"
+    )
+    failures: Mapped[int] = mapped_column(
+        Integer, comment="attempts in the window that did not succeed (or are under way)"
+    )
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, comment="last attempt")
+    lockouts: Mapped[int] = mapped_column(
+        Integer, comment="lockouts so far; each lasts twice the one before"
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

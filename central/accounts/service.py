@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from central.audit import service as audit
 from central.db import utcnow
 
-from . import passwords
+from . import passwords, throttle
 from .models import ROLES, Account, WebSession
 
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
+BAD_CREDENTIALS = "用户名或密码错误"
 
 
 class AccountError(ValueError):
@@ -29,6 +30,10 @@ class AccountExists(AccountError):
 
 
 class BadCredentials(AccountError):
+    pass
+
+
+class UnknownAccount(AccountError):
     pass
 
 
@@ -103,9 +108,9 @@ def authenticate(session: Session, *, username: str, password: str) -> Account:
     acc = session.scalar(select(Account).where(Account.username == username.strip()))
     if acc is None or not acc.active:
         passwords.verify_password(passwords.DUMMY_HASH, password)
-        raise BadCredentials("用户名或密码错误")
+        raise BadCredentials(BAD_CREDENTIALS)
     if not passwords.verify_password(acc.password_hash, password):
-        raise BadCredentials("用户名或密码错误")
+        raise BadCredentials(BAD_CREDENTIALS)
     if passwords.needs_rehash(acc.password_hash):
         acc.password_hash = passwords.hash_password(password)
     return acc
@@ -159,3 +164,91 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 def by_username(session: Session, username: str) -> Account | None:
     return session.scalar(select(Account).where(Account.username == username))
+
+
+# ---- administration (``zhifang central user ...``) -----------------------------------
+
+
+def existing(session: Session, username: str) -> Account:
+    acc = by_username(session, username)
+    if acc is None:
+        raise UnknownAccount(f"没有此账户：{username}")
+    return acc
+
+
+def end_sessions(session: Session, *, account_id: int) -> int:
+    """Log the account out everywhere, now; how many sessions ended."""
+    gone = session.execute(
+        delete(WebSession)
+        .where(WebSession.account_id == account_id)
+        .returning(WebSession.token_hash)
+    ).all()
+    return len(gone)
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str) -> int:
+    """Enable or disable an account; disabling ends its sessions at once (how many)."""
+    acc = existing(session, username)
+    acc.active = active
+    ended = 0 if active else end_sessions(session, account_id=acc.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="account.enable" if active else "account.disable",
+        target=f"account:{acc.username}",
+        reason="" if active else f"结束会话 {ended} 个",
+    )
+    return ended
+
+
+def reset_password(session: Session, *, username: str, password: str, actor: str) -> int:
+    """A new password: the account's sessions end and its login lock is lifted (the
+    old password may be what was leaked); returns how many sessions ended."""
+    acc = existing(session, username)
+    acc.password_hash = passwords.hash_password(password)
+    ended = end_sessions(session, account_id=acc.id)
+    throttle.clear(session, scope=throttle.USER, key=acc.username)
+    audit.record(
+        session,
+        actor=actor,
+        action="account.password.reset",
+        target=f"account:{acc.username}",
+        reason=f"结束会话 {ended} 个；解除登录锁定",
+    )
+    return ended
+
+
+def unlock(session: Session, *, username: str, actor: str) -> datetime | None:
+    """Lift a username's login lock and forget its failures; the lock it was under."""
+    acc = existing(session, username)
+    was = throttle.clear(session, scope=throttle.USER, key=acc.username)
+    audit.record(
+        session,
+        actor=actor,
+        action="account.unlock",
+        target=f"account:{acc.username}",
+        reason=f"原锁定至 {was.isoformat()}" if was else "清除登录失败计数",
+    )
+    return was
+
+
+def unlock_address(session: Session, *, ip: str, actor: str) -> datetime | None:
+    """Lift a client address's login lock (e.g. an office behind one NAT address)."""
+    was = throttle.clear(session, scope=throttle.IP, key=ip)
+    audit.record(
+        session,
+        actor=actor,
+        action="login.ip.unlock",
+        target=f"ip:{ip}",
+        reason=f"原锁定至 {was.isoformat()}" if was else "清除登录失败计数",
+    )
+    return was
+
+
+def list_accounts(
+    session: Session, *, now: datetime | None = None
+) -> list[tuple[Account, datetime | None]]:
+    """Every account, by name, with the time its login lock ends (None: not locked)."""
+    locked = throttle.locks(session, scope=throttle.USER, now=now or utcnow())
+    accounts = session.scalars(select(Account).order_by(Account.username))
+    return [(a, locked.get(a.username)) for a in accounts]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Annotated
 from urllib.parse import quote
@@ -19,8 +20,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from central import deps
 from central.console.templating import templates
+from central.db import utcnow
 
-from . import service
+from . import service, throttle
+from .login import LoginLocked, log_in
 from .service import Current
 
 COOKIE = "zf_session"
@@ -177,6 +180,20 @@ def login_form(request: Request, next: str = "/console/") -> Response:
     return resp
 
 
+def _client(request: Request) -> str:
+    # behind a reverse proxy on this host, uvicorn takes the address from X-Forwarded-For
+    return request.client.host if request.client else "unknown"
+
+
+def _refused(request: Request, csrf: str, nxt: str, error: str, code: int) -> Response:
+    return templates().TemplateResponse(
+        request,
+        "login.html",
+        {"csrf": csrf, "next": _safe_next(nxt), "error": error},
+        status_code=code,
+    )
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -187,19 +204,21 @@ def login(
 ) -> Response:
     if not service.csrf_ok(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "CSRF 校验失败：请刷新登录页后重试")
-    with _sessions(request)() as s:
-        try:
-            acc = service.authenticate(s, username=username, password=password)
-        except service.BadCredentials as e:
-            s.commit()  # nothing to keep, but end the transaction cleanly
-            return templates().TemplateResponse(
-                request,
-                "login.html",
-                {"csrf": csrf_token, "next": _safe_next(next), "error": str(e)},
-                status_code=status.HTTP_401_UNAUTHORIZED,
-            )
-        token = service.open_session(s, account=acc)
-        s.commit()
+    settings = getattr(request.app.state, "settings", None)
+    try:
+        token = log_in(
+            _sessions(request),
+            username=username,
+            password=password,
+            client=_client(request),
+            limits=throttle.Limits.of(settings),
+        )
+    except LoginLocked as e:
+        page = _refused(request, csrf_token, next, str(e), status.HTTP_429_TOO_MANY_REQUESTS)
+        page.headers["Retry-After"] = str(max(1, math.ceil((e.until - utcnow()).total_seconds())))
+        return page
+    except service.BadCredentials as e:
+        return _refused(request, csrf_token, next, str(e), status.HTTP_401_UNAUTHORIZED)
     done = RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     done.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request))
     done.delete_cookie(LOGIN_CSRF_COOKIE)
