@@ -7,9 +7,10 @@ Each domain (ingest, dossier, workflow, evidence, ...) declares its tables in it
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -59,3 +60,19 @@ def utcnow() -> datetime:
 def from_ms(ms: int) -> datetime:
     """Milliseconds since the Unix epoch (the wire's time unit) → aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def upsert_insert(session: Session) -> Any:
+    """The dialect's ``insert`` (it has ``on_conflict_do_update``) for the session's
+    database: the counters (organ rate limit, login throttle) count with one atomic
+    ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING``."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise NotImplementedError(f"no upsert for {name}")

@@ -49,7 +49,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from central.audit import service as audit
-from central.db import UTCDateTime
+from central.db import UTCDateTime, upsert_insert
 from central.settings import Settings
 
 from .models import LoginThrottle
@@ -134,19 +134,6 @@ def keys(username: str, ip: str) -> tuple[str, str]:
     return username.strip()[:KEY_MAX], (ip or "unknown")[:KEY_MAX]
 
 
-def _insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert
-    raise NotImplementedError(f"login throttle: no upsert for {name}")
-
-
 def _not_locked(now: datetime) -> Any:
     t = TABLE
     return or_(t.c.locked_until.is_(None), t.c.locked_until <= now)
@@ -200,7 +187,7 @@ def admit(
     an ``Attempt`` and rolls back a ``Locked``. Start a fresh transaction: on SQLite one
     that begins with this write waits for the lock, one that read first may fail at once."""
     user, addr = keys(username, ip)
-    insert = _insert(session)
+    insert = upsert_insert(session)
     counts: list[int] = []
     for scope, key in ((USER, user), (IP, addr)):
         got = _count(session, insert, scope, key, limits, now)

@@ -24,6 +24,7 @@ from sqlalchemy import CursorResult, delete
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from central.db import upsert_insert
 from central.settings import Settings
 
 from .models import OrganRow, OrganToken, RateCount
@@ -99,19 +100,6 @@ def windows(limits: Limits, now: datetime) -> tuple[Window, Window]:
     )
 
 
-def _insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert
-    raise NotImplementedError(f"rate limit: no upsert for {name}")
-
-
 def _hit(session: Session, insert: Any, token_id: str, w: Window) -> int | None:
     """Count one request in ``w`` unless it is full; the new count, or None if full."""
     t = RateCount.__table__
@@ -133,7 +121,7 @@ def admit(session: Session, token_id: str, limits: Limits, *, now: datetime) -> 
     """Count this request in the token's minute and day; the caller commits if admitted,
     rolls back if refused. Start it in a fresh transaction: on SQLite a transaction that
     begins with this write waits for the lock, one that read first may fail at once."""
-    insert = _insert(session)
+    insert = upsert_insert(session)
     opened = False
     for w in windows(limits, now):
         hits = _hit(session, insert, token_id, w)
