@@ -18,6 +18,7 @@ from central.dossier import service as dossier
 from central.dossier.full import full_dossier
 from central.dossier.merge import MergeRefused, merge_persons, undo_merge
 from central.dossier.models import Person, PersonMerge
+from central.dossier.scope import on_site
 
 from .templating import render
 
@@ -70,7 +71,11 @@ def search(
             client=_client(request),
         )
         session.commit()
-    return render(request, "search.html", {"q": q, "hits": hits}, session=session, acc=acc)
+    site = site_scope(acc)
+    mine = on_site(session, [h.id for h in hits], site) if site else None
+    other = {h.id for h in hits if mine is not None and h.id not in mine}
+    ctx = {"q": q, "hits": hits, "other_site": other}
+    return render(request, "search.html", ctx, session=session, acc=acc)
 
 
 @router.get("/persons/{person_id}", response_class=HTMLResponse)
@@ -92,12 +97,20 @@ def person(
             status_code=status.HTTP_303_SEE_OTHER,
         )  # type: ignore[return-value]
     actor = acc.username if acc else f"client:{_client(request)}"
+    site = site_scope(acc)
+    cross_site = (
+        p is not None and site is not None and person_id not in on_site(session, [person_id], site)
+    )
+    if cross_site and len(reason.strip()) < 2:  # outside one's site: only with a reason
+        ask = {"person_id": person_id, "site": site}
+        return render(request, "cross_site.html", ask, session=session, acc=acc)
     try:
         d = full_dossier(
             session,
             person_id=person_id,
             actor=actor,
-            reason=reason or "控制台查阅",
+            reason=(f"跨院查阅（{site}）：{reason.strip()}" if cross_site else reason)
+            or "控制台查阅",
             client=_client(request),
             enc_key=settings.id_enc_key_bytes,
             evidence=getattr(request.app.state, "evidence", None),

@@ -214,3 +214,35 @@ def test_kpis_of_one_site_count_its_matters(sessions, settings) -> None:
         span = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}
         assert kpi.compute(s, **span, site="minhou").matters == 1
         assert kpi.compute(s, **span).matters == 2
+
+
+def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(
+    client: TestClient, sessions, settings
+) -> None:
+    from central.audit.models import AuditLog
+
+    add_user(sessions, "zhang", "officer", org="minhou")
+    add_user(sessions, "boss", "admin", org="minhou")
+    add_device(sessions, "desk-1", site="minhou")
+    add_device(sessions, "far-1", site="gulou")
+    ours = add_person(sessions, settings, "张三", phone="13800000001")
+    theirs = add_person(sessions, settings, "张四", phone="13800000002")
+    add_reception(sessions, ours, device="desk-1")
+    add_reception(sessions, theirs, device="far-1")
+    login(client, "zhang")
+    hits = client.get("/console/search", params={"q": "张"}).text
+    assert hits.count("外院") == 1 and "张四" in hits
+    assert "跨院查阅" not in client.get(f"/console/persons/{ours}").text
+    ask = client.get(f"/console/persons/{theirs}")
+    assert ask.status_code == 200 and "查阅其档案须说明理由" in ask.text
+    shown = client.get(f"/console/persons/{theirs}", params={"reason": "联合接访核实"})
+    assert shown.status_code == 200 and "张四" in shown.text and "须说明理由" not in shown.text
+    with sessions() as s:
+        reasons = [
+            a.reason
+            for a in s.scalars(select(AuditLog).where(AuditLog.target == f"person:{theirs}"))
+        ]
+    assert any(r.startswith("跨院查阅（minhou）：联合接访核实") for r in reasons), reasons
+    client.cookies.clear()
+    login(client, "boss")  # an admin sees every site
+    assert "须说明理由" not in client.get(f"/console/persons/{theirs}").text

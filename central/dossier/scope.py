@@ -1,0 +1,46 @@
+"""Which persons belong to an organisation's site, for an account limited to one.
+
+A person is on a site when one of the site's boxes received them, or one of the
+site's officers handles a matter they are party to. Reading a dossier outside one's
+site is possible (a petitioner moves; a joint reception) but never casual: the
+console asks for a reason and the audit log records it as a cross-site read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+
+def on_site(session: Session, person_ids: Iterable[str], site: str) -> set[str]:
+    """The ids among ``person_ids`` that are on ``site``."""
+    from central.accounts.models import Account
+    from central.devices.models import Device
+    from central.workflow.models import MatterPersonRow, MatterRow
+
+    from .models import Reception
+
+    ids = sorted(set(person_ids))
+    found: set[str] = set()
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        found.update(
+            session.scalars(
+                select(Reception.person_id)
+                .join(Device, Device.id == Reception.device)
+                .where(Reception.person_id.in_(chunk), Device.site == site)
+                .distinct()
+            )
+        )
+        found.update(
+            session.scalars(
+                select(MatterPersonRow.person_id)
+                .join(MatterRow, MatterRow.id == MatterPersonRow.matter_id)
+                .join(Account, Account.username == MatterRow.officer_id)
+                .where(MatterPersonRow.person_id.in_(chunk), Account.org == site)
+                .distinct()
+            )
+        )
+    return found
