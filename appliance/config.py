@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -90,6 +90,37 @@ class RecordingConfig(_Model):
     )
 
 
+class BiometricsConfig(_Model):
+    """Face/voice at the desk (``appliance.identity.biometrics``). Also needs the site's
+    ``template_key_path``; the models are checked by SHA-256 when the UI starts."""
+
+    enabled: bool = Field(
+        default=False,
+        description="drive the camera (and microphone) for face/voice checks and enrolment; "
+        "off: the desk offers ID number, phone and PIN only",
+    )
+    voice: bool = Field(default=True, description="voice too (needs the microphone and model)")
+    microphone: str | None = Field(
+        default=None, max_length=200, description="ALSA/PortAudio input device; default device"
+    )
+    camera_size: tuple[int, int] = Field(
+        default=(1280, 720), description="width, height of the camera's main stream"
+    )
+    frames: int = Field(default=8, ge=5, le=60, description="frames taken for one face check")
+    interval_s: float = Field(
+        default=0.3, ge=0, le=2, description="seconds between those frames (a head turn spans them)"
+    )
+    voice_s: float = Field(default=4.0, ge=1.5, le=30, description="seconds of audio per check")
+    enrol_voice_s: float = Field(
+        default=15.0, ge=5, le=120, description="seconds of audio recorded to enrol a voice"
+    )
+    challenges: tuple[Literal["turn_left", "turn_right", "blink"], ...] = Field(
+        default=("turn_left", "turn_right"),
+        min_length=1,
+        description="liveness challenges drawn at random (blink needs a fast frame interval)",
+    )
+
+
 class BoxConfig(_Model):
     site: str = Field(description="site (procuratorate) name used in MQTT topics")
     device: str = Field(description="this box's device name, registered at central")
@@ -121,6 +152,9 @@ class BoxConfig(_Model):
     )
     template_retention_days: int = Field(
         default=1095, ge=1, le=36500, description="delete templates unused this long"
+    )
+    biometrics: BiometricsConfig = Field(
+        default_factory=BiometricsConfig, description="face/voice capture at this desk"
     )
 
     @field_validator("site")

@@ -299,6 +299,14 @@ class Picamera2Camera(Camera):
         self._cam.start_recording(self._encoder, _ToSplitter())
         self._closed = False
 
+    @property
+    def picamera2(self) -> Any:
+        """The running Picamera2 instance, for ``frames.Picamera2FrameSource.sharing``:
+        identity takes uncompressed frames from the stream this camera encodes."""
+        if self._closed:
+            raise CameraError("camera closed")
+        return self._cam
+
     def record(self, sink: Sink, seconds: float) -> SegmentInfo | None:
         if self._closed:
             raise CameraError("camera closed")

@@ -8,7 +8,12 @@ counted in ``dropped``. sounddevice (which loads PortAudio) is imported in the
 constructor only; tests pass a stand-in module as ``backend``.
 
 The fake microphone is ``media.WavFileAudioSource`` (a WAV file played as if
-recorded); ``media.SyntheticAudioSource`` makes a tone.
+recorded); ``media.SyntheticAudioSource`` makes a tone. ``WavPlaylist`` opens the next
+file of a list each time it is called (a fake for "open the microphone, take a clip").
+
+``record_clip(source, seconds)`` takes a few seconds from any source as one block (the
+voice check). The box's ALSA config shares the microphone through dsnoop, so a clip can
+be taken while the recorder reads the same microphone.
 """
 
 from __future__ import annotations
@@ -16,12 +21,20 @@ from __future__ import annotations
 import importlib
 import queue
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from .media import AudioBlock, AudioSource, WavFileAudioSource
 
-__all__ = ["MicrophoneError", "SoundDeviceMicrophone", "WavFileAudioSource", "input_devices"]
+__all__ = [
+    "MicrophoneError",
+    "SoundDeviceMicrophone",
+    "WavFileAudioSource",
+    "WavPlaylist",
+    "input_devices",
+    "record_clip",
+]
 
 
 class MicrophoneError(RuntimeError):
@@ -100,3 +113,48 @@ def input_devices(backend: Any = None) -> list[str]:
     """Names of the input devices PortAudio sees (for the installer's check)."""
     sd = backend if backend is not None else importlib.import_module("sounddevice")
     return [d["name"] for d in sd.query_devices() if d.get("max_input_channels", 0) > 0]
+
+
+def record_clip(source: AudioSource, seconds: float) -> AudioBlock:
+    """About ``seconds`` of audio from ``source`` as one block (less if it ends first).
+
+    Raises ``MicrophoneError`` when nothing at all came."""
+    if seconds <= 0:
+        raise ValueError("a clip lasts more than 0 s")
+    parts: list[bytes] = []
+    rate, channels, ts = source.rate, source.channels, None
+    want = got = 0
+    while True:
+        block = source.read()
+        if block is None:
+            break
+        if ts is None:
+            rate, channels, ts = block.rate, block.channels, block.ts_ms
+            want = int(seconds * rate) * channels * 2
+        parts.append(block.pcm)
+        got += len(block.pcm)
+        if got >= want:
+            break
+    if ts is None:
+        raise MicrophoneError("麦克风没有声音数据 (the source gave no audio)")
+    return AudioBlock(rate, channels, b"".join(parts)[:want], ts)
+
+
+class WavPlaylist:
+    """Opens WAV files in turn, from the first again after the last: a fake microphone
+    opener, where each check opens the microphone and takes one clip."""
+
+    def __init__(self, paths: Path | Sequence[Path], *, block_ms: int = 100) -> None:
+        if isinstance(paths, Path):
+            if not paths.is_dir():
+                raise MicrophoneError(f"{paths}: no such folder")
+            paths = sorted(paths.glob("*.wav"))
+        self.paths = [Path(p) for p in paths]
+        if not self.paths:
+            raise MicrophoneError("no WAV files for the fake microphone")
+        self.block_ms, self.opened = block_ms, 0
+
+    def __call__(self) -> WavFileAudioSource:
+        path = self.paths[self.opened % len(self.paths)]
+        self.opened += 1
+        return WavFileAudioSource(path, block_ms=self.block_ms)

@@ -6,5 +6,6 @@ Modules: ``face`` (detect, align, embed, match), ``quality`` (gates with zh-CN p
 encrypted templates, deletion), ``desk`` (consent and deletion reported as events,
 central's ``biometric_delete`` command, template sharing), ``relay`` (sealed transfers
 through central, HTTP client and fake), ``evaluate`` (ROC figures on a folder of real data),
-``transcribe`` (Vosk), ``cli`` (``zhifang identity ...``). Nothing runs at import time.
+``transcribe`` (Vosk), ``biometrics`` (the touchscreen's hook on camera, microphone and
+models), ``cli`` (``zhifang identity ...``). Nothing runs at import time.
 """

@@ -2,6 +2,8 @@
 
 zhifang identity eval faces DIR [--half first|second|all] [--config FILE]
 zhifang identity eval voices DIR [--half ...] [--probe-s 3] [--enrol-clips 5]
+zhifang identity enrol-officer --config BOX.toml --officer ID --officer-consents
+                               (--images FILE... | --camera)
 """
 
 from __future__ import annotations
@@ -44,6 +46,94 @@ def register(sub: Any) -> None:
             q.add_argument("--probe-s", type=float, default=3.0, help="seconds of speech")
             q.add_argument("--enrol-clips", type=int, default=None, help="clips per template")
         q.set_defaults(func=fn)
+    _register_enrol_officer(isub)
+
+
+def _register_enrol_officer(isub: Any) -> None:
+    en = isub.add_parser(
+        "enrol-officer",
+        help="enrol an officer's face for face sign-in (badge template, after their consent)",
+    )
+    en.add_argument("--config", type=Path, required=True, help="box config (TOML)")
+    en.add_argument("--officer", required=True, help="officer id (工号) known to the box")
+    en.add_argument(
+        "--officer-consents",
+        action="store_true",
+        help="the officer has read the consent text (printed) and agrees: recorded, signed",
+    )
+    src = en.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--images", type=Path, nargs="+", help="photos of the officer (no liveness check)"
+    )
+    src.add_argument(
+        "--camera", action="store_true", help="live capture with a liveness challenge (on the box)"
+    )
+    en.set_defaults(func=_enrol_officer)
+
+
+def _enrol_officer(args: argparse.Namespace) -> int:
+    """The officer's badge template in this desk's store (``officers.badge_person_id``).
+
+    The officer's own consent is recorded first (a ``consent.recorded`` event waits in the
+    outbox until the box forwards it); photos are taken as they are, a live capture must
+    answer a liveness challenge. Run it on the box, as the box's user."""
+    from appliance.box import Box
+    from appliance.config import ConfigError, load_config
+    from appliance.identity.consent import DEFAULT_TEXT
+    from appliance.identity.face import FaceEngine, pad_small
+    from appliance.identity.service import CaptureError, IdentityService
+    from appliance.officers import badge_person_id
+    from appliance.transport import MemoryTransport
+    from models.registry import ModelError
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as e:
+        return _fail(str(e))
+    known = set(config.officer.pin_hashes) or {config.officer.default_id}
+    if args.officer not in known:
+        return _fail(f"officer {args.officer!r} is not in this box's officer list")
+    if config.template_key_path is None:
+        return _fail("no template_key_path in the box config: this desk keeps no templates")
+    print(DEFAULT_TEXT.text_zh, file=sys.stderr)
+    if not args.officer_consents:
+        return _fail("the officer's consent is required: pass --officer-consents once they agree")
+    cfg = _config(None)
+    box = Box(config, transport=MemoryTransport())  # not started: events wait in the outbox
+    camera: Any = None
+    try:
+        ident = box.identity
+        assert ident is not None
+        engine = FaceEngine.load(backend=cfg.face.backend, detect_score=cfg.face.detect_score)
+        svc = IdentityService(face=engine, store=ident.store, cfg=cfg)
+        badge = badge_person_id(args.officer)
+        if ident.store.live_consent(badge, "face") is None:
+            ident.give_consent(person_id=badge, scopes=["face"], officer_id=args.officer)
+        if args.images:
+            from firmware_glue.frames import ImageFileFrameSource
+
+            photos = ImageFileFrameSource(list(args.images), prepare=pad_small)
+            svc.enrol_face(badge, photos.capture(len(args.images)))
+            how = f"{len(args.images)} photos"
+        else:
+            from appliance.identity.liveness import CHALLENGE_PROMPTS
+            from firmware_glue.frames import Picamera2FrameSource
+
+            bio = config.biometrics
+            camera = Picamera2FrameSource.open(size=bio.camera_size)
+            challenge = bio.challenges[0]
+            input(f"{CHALLENGE_PROMPTS[challenge]}（按回车开始采集）")
+            frames = camera.capture(bio.frames, interval_s=bio.interval_s)
+            svc.enrol_face(badge, frames, challenge=challenge)
+            how = f"camera, challenge {challenge}"
+    except (ModelError, CaptureError, OSError, RuntimeError) as e:
+        return _fail(getattr(e, "prompt", None) or str(e))
+    finally:
+        if camera is not None:
+            camera.close()
+        box.stop()
+    print(json.dumps({"enrolled": badge, "modality": "face", "from": how}, ensure_ascii=False))
+    return 0
 
 
 def _config(path: Path | None) -> Any:

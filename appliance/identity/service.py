@@ -86,9 +86,19 @@ class IdentityService:
             raise CaptureError(last.prompt)
         return found
 
-    def enrol_face(self, person_id: str, frames: Sequence[np.ndarray]) -> str:
-        """Template from up to three good frames; raises ConsentRequired without consent."""
+    def enrol_face(
+        self, person_id: str, frames: Sequence[np.ndarray], *, challenge: Challenge | None = None
+    ) -> str:
+        """Template from up to three good frames; raises ConsentRequired without consent.
+
+        With ``challenge`` the frames must also pass liveness (a live capture at the desk:
+        a photo held up must not become someone's template); without it they are taken as
+        they are (photos an administrator enrols from)."""
         self.store.require_consent(person_id, "face")  # before any frame is processed
+        if challenge is not None:
+            live = evaluate(challenge, [observe(self.face, f) for f in frames], self.cfg.liveness)
+            if not live.passed:
+                raise CaptureError(live.prompt)
         return self.store.enrol(person_id, "face", enrol_template(self.good_faces(frames, 3)))
 
     def enrol_voice(self, person_id: str, clips: Sequence[Audio]) -> str:
@@ -115,8 +125,10 @@ class IdentityService:
         challenge: Challenge,
         audio: Audio | None = None,
         liveness_exempt: bool = False,
+        use_face: bool = True,
     ) -> Outcome:
-        face_t = self.store.get(person_id, "face")
+        """``use_face=False``: voice only (the person's consent today covers voice only)."""
+        face_t = self.store.get(person_id, "face") if use_face else None
         voice_t = self.store.get(person_id, "voice") if audio is not None else None
         if face_t is None and voice_t is None:
             return Outcome("not_enrolled", "未登记生物特征，请使用身份证号核验")

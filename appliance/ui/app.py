@@ -12,14 +12,14 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .desk import RATING_ZH, Desk, DeskError
+from .desk import RATING_ZH, BioKind, Desk, DeskError
 from .explain import page, pages
 from .steps import RISK_LEVELS, STEPS
 
@@ -123,7 +123,23 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
 
     @app.post("/signin/face")
     def signin_face(officer_id: Annotated[str, Form()] = "") -> Response:
+        return act(lambda: desk.begin_face_sign_in(officer_id), "/signin/face", "/signin")
+
+    @app.get("/signin/face", response_class=HTMLResponse)
+    def signin_face_page(request: Request) -> Response:
+        pending = desk.bio_pending
+        if pending is None or pending.kind != "officer":
+            return go("/signin")
+        return render(request, "signin_face.html", pending=pending)
+
+    @app.post("/signin/face/capture")
+    def signin_face_capture(officer_id: Annotated[str, Form()] = "") -> Response:
         return act(lambda: desk.sign_in_face(officer_id), "/home", "/signin")
+
+    @app.post("/capture/cancel")
+    def capture_cancel(back: Annotated[str, Form()] = "/") -> Response:
+        desk.cancel_capture()
+        return go(back if back in ("/signin", "/reception/biometrics", "/reception") else "/")
 
     @app.post("/signout")
     def signout() -> Response:
@@ -180,14 +196,38 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
         face: Annotated[str, Form()] = "",
         voice: Annotated[str, Form()] = "",
     ) -> Response:
+        accepted: list[bool] = []
+
         def do() -> None:
             cid = desk.consent(accept=decision == "accept", face=bool(face), voice=bool(voice))
             if cid is None:
                 desk.flash = "当事人未同意使用人脸/声纹，请用身份证号或手机号核验"
-            else:
-                desk.verify_biometric()
+            accepted.append(cid is not None)
 
-        return act(do, "/reception", "/reception")
+        r = act(do, "/reception", "/reception")
+        return go("/reception/biometrics") if accepted == [True] else r
+
+    @app.get("/reception/biometrics", response_class=HTMLResponse)
+    def biometrics_page(request: Request) -> Response:
+        if desk.reception is None:
+            return go("/")
+        return render(request, "biometrics.html", ident=desk.identified, bio=desk.bio_view())
+
+    @app.post("/reception/biometrics/start")
+    def biometrics_start(kind: Annotated[str, Form()] = "verify") -> Response:
+        def do() -> None:
+            if kind not in ("verify", "enrol_face", "enrol_voice"):
+                raise DeskError("无效的操作")
+            desk.begin_biometric(cast(BioKind, kind))
+
+        return act(do, "/reception/biometrics", "/reception/biometrics")
+
+    @app.post("/reception/biometrics/capture")
+    def biometrics_capture() -> Response:
+        def do() -> None:
+            desk.flash = desk.capture_biometric()
+
+        return act(do, "/reception/biometrics", "/reception/biometrics")
 
     @app.post("/reception/biometrics/delete")
     def biometrics_delete(reason: Annotated[str, Form()] = "request") -> Response:

@@ -7,9 +7,13 @@ is the ``appliance`` subparsers.
 from __future__ import annotations
 
 import argparse
+import functools
+import logging
 import sys
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
@@ -24,6 +28,21 @@ def register(sub: Any) -> None:
         help="rating buttons on gpiozero's MockFactory, fake recorder (demo, tests)",
     )
     p.add_argument(
+        "--fake-frames",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --fake-hardware and [biometrics] enabled: image files played as the "
+        "camera (name order, looping), run through the real models",
+    )
+    p.add_argument(
+        "--fake-audio",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --fake-frames: WAV files played as the microphone, one per capture",
+    )
+    p.add_argument(
         "--fake-central",
         action="store_true",
         help="an in-memory central with no dossiers (when no central_url is set)",
@@ -31,7 +50,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_ui)
 
 
-def build_desk(box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any) -> Any:
+def build_desk(
+    box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any, biometrics: Any = None
+) -> Any:
     """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list."""
     from ..dossier_cache import DossierCache
     from ..officers import OfficerDirectory
@@ -62,8 +83,74 @@ def build_desk(box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any
         device_key=box.key,
         link=link,
         recorder=recorder,
+        biometrics=biometrics,
         identity=box.identity,
     )
+
+
+def build_biometrics(
+    box: Any,
+    *,
+    fake_hardware: bool,
+    fake_frames: Path | None = None,
+    fake_audio: Path | None = None,
+) -> tuple[Any, Any]:
+    """(the desk's ``Biometrics``, the camera to close at exit or None).
+
+    ``CameraBiometrics`` when ``[biometrics] enabled``, the site's template key is set and
+    the face models load (SHA-256 checked); otherwise ``NoBiometrics`` with the reason
+    logged. With ``fake_hardware`` the camera is ``fake_frames`` (image files) and the
+    microphone ``fake_audio`` (WAV files); without ``fake_frames`` there is no camera."""
+    from .hooks import NoBiometrics
+
+    settings = box.config.biometrics
+
+    def off(reason: str) -> tuple[Any, Any]:
+        log.warning("人脸/声纹未启用 (biometrics off): %s", reason)
+        return NoBiometrics(reason), None
+
+    if not settings.enabled:
+        return off("[biometrics] enabled is false in the box config")
+    if box.identity is None:
+        return off("no template_key_path in the box config (templates cannot be kept)")
+    try:
+        from firmware_glue.frames import FrameSourceError
+
+        from ..identity.biometrics import load_camera_biometrics
+        from ..identity.face import pad_small
+    except ImportError as e:  # the identity extra is not installed
+        return off(f"identity packages missing ({e}); pip install zhifang[identity]")
+    microphone: Any = None
+    try:
+        if fake_hardware:
+            if fake_frames is None:
+                return off("--fake-hardware without --fake-frames: no camera")
+            from firmware_glue.frames import ImageFileFrameSource
+            from firmware_glue.microphone import WavPlaylist
+
+            camera: Any = ImageFileFrameSource(fake_frames, prepare=pad_small)
+            microphone = WavPlaylist(fake_audio) if fake_audio is not None else None
+        else:
+            from firmware_glue.frames import Picamera2FrameSource
+            from firmware_glue.microphone import SoundDeviceMicrophone
+
+            camera = Picamera2FrameSource.open(size=settings.camera_size)
+            if settings.voice:  # opened per clip; ALSA dsnoop shares it with the recorder
+                microphone = functools.partial(SoundDeviceMicrophone, device=settings.microphone)
+    except (ImportError, FrameSourceError, RuntimeError, OSError) as e:
+        return off(f"camera unavailable: {e}")
+    from models.registry import ModelError
+
+    try:
+        bio, notes = load_camera_biometrics(
+            store=box.identity.store, camera=camera, microphone=microphone, settings=settings
+        )
+    except (ModelError, ImportError) as e:
+        camera.close()
+        return off(f"face models unavailable: {e}")
+    for note in notes:
+        log.warning("biometrics: %s", note)
+    return bio, camera
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -105,14 +192,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # the badge follows the box's own recorder and spool; feeding it camera frames and
     # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
     recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)
+    camera: Any = None
     try:
-        desk = build_desk(box, ui_cfg, panel=panel, central=central, recorder=recorder)
+        biometrics, camera = build_biometrics(
+            box,
+            fake_hardware=args.fake_hardware,
+            fake_frames=args.fake_frames,
+            fake_audio=args.fake_audio,
+        )
+        desk = build_desk(
+            box, ui_cfg, panel=panel, central=central, recorder=recorder, biometrics=biometrics
+        )
         from firmware_glue import watchdog
 
         app = create_app(desk, watchdog=watchdog.from_environment())  # Type=notify unit
         app.state.laws = _law_library(config.data_dir, central_url)
         uvicorn.run(app, host=ui_cfg.host, port=ui_cfg.port, log_level="warning")
     finally:
+        if camera is not None:
+            camera.close()
         panel.close()
         box.stop()
     return 0

@@ -9,6 +9,7 @@ and says so (``offline``), and the events wait in the outbox as always.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -39,8 +40,10 @@ from .config import UiConfig
 
 if TYPE_CHECKING:
     from ..identity.desk import DeskIdentity
-from .hooks import Biometrics, NoBiometrics, Recorder, RecordingStatus
+from .hooks import Biometrics, CapturePrompt, Modality, NoBiometrics, Recorder, RecordingStatus
 from .steps import STEPS, StepInputError, clean_fields, deadlines, next_steps
+
+log = logging.getLogger(__name__)
 
 OFFLINE_BANNER = "中心服务器暂时无法连接，数据已在本机保存，恢复后自动上传"
 RECHECK_CENTRAL_S = 15.0
@@ -67,6 +70,19 @@ class Identified:
     source: Literal["central", "cache", "none"]
     fetched_at_ms: int | None = None
     bio: str = ""  # outcome of a face/voice check, zh-CN
+
+
+BioKind = Literal["verify", "enrol_face", "enrol_voice", "officer"]
+MODALITY_ZH = {"face": "人脸", "voice": "声纹"}
+
+
+@dataclass(frozen=True)
+class PendingCapture:
+    """A face/voice check whose prompt is on screen; the next capture answers it."""
+
+    kind: BioKind
+    prompt: CapturePrompt
+    officer_id: str | None = None
 
 
 @dataclass
@@ -119,6 +135,7 @@ class Desk:
         self.central_ok = True
         self._central_checked = monotonic()
         self.flash: str = ""
+        self.bio_pending: PendingCapture | None = None
 
     # --- officer ------------------------------------------------------------------
 
@@ -134,16 +151,37 @@ class Desk:
             self.officer_id = oid
         return oid
 
-    def sign_in_face(self, officer_id: str) -> str:
+    def begin_face_sign_in(self, officer_id: str) -> CapturePrompt:
+        """Step 1 of face sign-in: the liveness prompt the officer sees before capture."""
         officer_id = officer_id.strip()
         if not officer_id:
             raise DeskError("请先输入工号，再进行人脸登录")
+        if not self.biometrics.available:
+            raise DeskError("本机未启用人脸登录，请使用 PIN")
+        prompt = self.biometrics.prepare(face=True, voice=False)
+        with self._lock:
+            self.bio_pending = PendingCapture("officer", prompt, officer_id)
+        return prompt
+
+    def sign_in_face(self, officer_id: str) -> str:
+        """Step 2: capture and verify against the officer's own (badge) template."""
+        officer_id = officer_id.strip()
+        with self._lock:
+            pending, self.bio_pending = self.bio_pending, None
+        if pending is None or pending.kind != "officer" or pending.officer_id != officer_id:
+            raise DeskError("请先按「人脸登录」，看清动作提示后再开始采集")
+        if not self.officers.knows(officer_id):  # same answer as a face that does not match
+            raise DeskError("人脸核验未通过，请使用 PIN 登录")
         result = self.biometrics.verify_officer(officer_id)
         if result.outcome != "verified":
             raise DeskError(result.prompt or "人脸核验未通过，请使用 PIN 登录")
         with self._lock:
             self.officer_id = officer_id
         return officer_id
+
+    def cancel_capture(self) -> None:
+        with self._lock:
+            self.bio_pending = None
 
     def sign_out(self) -> None:
         with self._lock:
@@ -171,6 +209,7 @@ class Desk:
             self.reception, self.started_ms = r, self._clock_ms()
             self.identified, self.consent_id, self.consent_scopes = None, None, ()
             self.rating_armed, self.last, self.identify_skipped = False, None, False
+            self.bio_pending = None
         self.recorder.start(rid)
         return rid
 
@@ -292,20 +331,119 @@ class Desk:
             self.identity.delete_person(
                 ident.person_id, officer_id=self.officer_id or "", reason=kind
             )
-            self.consent_id, self.consent_scopes = None, ()
+            self.consent_id, self.consent_scopes, self.bio_pending = None, (), None
+
+    def _bio_subject(self) -> tuple[Reception, Identified, str]:
+        """The reception, the identified person and their dossier id (lock held)."""
+        r = self._open()
+        if self.consent_id is None:
+            raise DeskError("未取得当事人单独同意，不能使用人脸/声纹")
+        ident = self.identified
+        if ident is None or ident.person_id is None:
+            raise DeskError("请先用身份证号或手机号找到当事人的档案，再进行人脸/声纹核验")
+        return r, ident, ident.person_id
+
+    def bio_view(self) -> dict[str, Any]:
+        """What the face/voice page offers: enrol what is consented and missing, verify
+        what is enrolled (the ID number stays offered beside it)."""
+        with self._lock:
+            ident = self.identified
+            pid = ident.person_id if ident else None
+            scopes, pending = self.consent_scopes, self.bio_pending
+        have = self.biometrics.enrolled(pid) if pid and self.biometrics.available else frozenset()
+        return {
+            "available": self.biometrics.available,
+            "consented": bool(self.consent_id),
+            "scopes": [m for m in ("face", "voice") if m in scopes],
+            "person_id": pid,
+            "enrolled": sorted(have),
+            "can_enrol": [m for m in ("face", "voice") if m in scopes and m not in have],
+            "can_verify": any(m in have for m in scopes),
+            "pending": pending if pending and pending.kind != "officer" else None,
+        }
+
+    def begin_biometric(self, kind: BioKind) -> CapturePrompt:
+        """Step 1 of a check or an enrolment: draw the challenge, show its prompt."""
+        with self._lock:
+            _r, _ident, _pid = self._bio_subject()
+            scopes = self.consent_scopes
+        if not self.biometrics.available:
+            raise DeskError("本机未启用人脸/声纹，请使用身份证号")
+        if kind == "verify":
+            face, voice = self._verify_modalities(_pid, scopes)
+            enrol = False
+        elif kind in ("enrol_face", "enrol_voice"):
+            modality = kind.removeprefix("enrol_")
+            if modality not in scopes:
+                raise DeskError(f"当事人未同意采集{MODALITY_ZH[modality]}，不能登记")
+            face, voice, enrol = modality == "face", modality == "voice", True
+        else:
+            raise DeskError("无效的操作")
+        prompt = self.biometrics.prepare(face=face, voice=voice, enrol=enrol)
+        with self._lock:
+            self.bio_pending = PendingCapture(kind, prompt)
+        return prompt
+
+    def _verify_modalities(self, person_id: str, scopes: tuple[str, ...]) -> tuple[bool, bool]:
+        """What to capture: consented and enrolled (all consented when nothing is, so
+        the answer is 'not enrolled' rather than no check at all)."""
+        have: frozenset[str] = self.biometrics.enrolled(person_id)
+        use = [m for m in scopes if m in have] or list(scopes)
+        return "face" in use, "voice" in use
+
+    def capture_biometric(self) -> str:
+        """Step 2: capture now (the person has seen the prompt); the result, zh-CN."""
+        with self._lock:
+            pending, self.bio_pending = self.bio_pending, None
+        if pending is None or pending.kind == "officer":
+            raise DeskError("请先按「开始」，让当事人看清动作提示后再采集")
+        if pending.kind == "verify":
+            return self.verify_biometric()
+        modality: Modality = "face" if pending.kind == "enrol_face" else "voice"
+        return self.enrol_biometric(modality)
+
+    def enrol_biometric(self, modality: Modality) -> str:
+        """Capture and enrol after consent; the store refuses without it."""
+        with self._lock:
+            _r, _ident, pid = self._bio_subject()
+            if modality not in self.consent_scopes:
+                raise DeskError(f"当事人未同意采集{MODALITY_ZH[modality]}，不能登记")
+        try:
+            res = self.biometrics.enrol_petitioner(pid, modality)
+        except PermissionError as e:  # TemplateStore.ConsentRequired
+            raise DeskError(f"未取得当事人对{MODALITY_ZH[modality]}的单独同意，不能登记") from e
+        if not res.enrolled:
+            raise DeskError(res.prompt or f"{MODALITY_ZH[modality]}登记未成功，请重试")
+        if self.identity is not None:
+            self.identity.report()  # anything the store queued goes to central now
+            if self.identity.relay is not None:  # the site's other desks, in the background
+                threading.Thread(target=self._share, args=(pid,), daemon=True).start()
+        return f"已登记{MODALITY_ZH[modality]}"
+
+    def _share(self, person_id: str) -> None:
+        from ..identity.relay import RelayError
+
+        assert self.identity is not None
+        try:
+            self.identity.share(person_id)
+        except (RelayError, ValueError) as e:
+            log.warning("template of %s not shared with the other desks yet: %s", person_id, e)
 
     def verify_biometric(self) -> str:
-        """Face/voice check against the claimed person; only with consent on record."""
+        """Face/voice check against the claimed person; only with consent on record.
+
+        A decision (verified / rejected / not enrolled) is an ``identity.checked`` event;
+        a retry (no usable frame, challenge not answered) decides nothing and is not."""
         with self._lock:
-            r = self._open()
-            if self.consent_id is None:
-                raise DeskError("未取得当事人单独同意，不能使用人脸/声纹")
-            ident = self.identified
-            if ident is None or ident.person_id is None:
-                raise DeskError("请先用身份证号或手机号找到当事人的档案，再进行人脸/声纹核验")
-            face, voice = "face" in self.consent_scopes, "voice" in self.consent_scopes
-        res = self.biometrics.verify_petitioner(ident.person_id, face=face, voice=voice)
+            r, ident, pid = self._bio_subject()
+            scopes = self.consent_scopes
+        face, voice = self._verify_modalities(pid, scopes)
+        res = self.biometrics.verify_petitioner(pid, face=face, voice=voice)
         with self._lock:
+            if res.outcome == "retry":
+                log.info("biometric check of %s inconclusive: %s", pid, res.prompt)
+                ident.bio = res.prompt or "未能完成核验，请重试"
+                return ident.bio
             r.identify(
                 ident.person,
                 method=res.method,
@@ -370,6 +508,7 @@ class Desk:
         self.reception, self.rating_armed, self.identified = None, False, None
         self.identify_skipped = False
         self.consent_id, self.consent_scopes, self.started_ms = None, (), None
+        self.bio_pending = None
         self.recorder.stop()
 
     # --- what the screen shows ------------------------------------------------------

@@ -1,10 +1,17 @@
 """What the touchscreen needs from biometrics and from the recorder, with fakes.
 
-``Biometrics`` is the hook for face/voice: the real one wraps
-``appliance.identity.service.IdentityService`` with the camera and microphone
-(capturing frames and audio is the hardware layer's job); the desk only asks "is
-this the claimed person?" and gets an outcome it can put in ``identity.checked``.
-It is only ever called after the petitioner's recorded consent.
+``Biometrics`` is the hook for face/voice. The real one is
+``appliance.identity.biometrics.CameraBiometrics`` (IdentityService with the camera and
+microphone); the desk asks "is this the claimed person?" and gets an outcome it can put
+in ``identity.checked``. It is only ever called after the petitioner's recorded consent
+(enrolment is refused by the template store without it).
+
+A check is two steps, so the person knows what to do before the camera looks:
+``prepare`` picks the liveness challenge (and the digits to read aloud) and returns the
+prompts the screen shows; the next ``verify_*`` / ``enrol_petitioner`` captures with
+that challenge and forgets it (every attempt gets a fresh one).
+
+Nothing here imports numpy or OpenCV: a box without biometrics runs this module.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 BioMethod = Literal["face", "voice", "face_voice"]
-BioOutcome = Literal["verified", "rejected", "not_enrolled"]
+# retry: nothing decided (no usable frame, liveness not shown); the prompt says why
+BioOutcome = Literal["verified", "rejected", "not_enrolled", "retry"]
+Modality = Literal["face", "voice"]
 
 
 @dataclass(frozen=True)
@@ -24,8 +33,40 @@ class BioResult:
     prompt: str = ""  # zh-CN, what the officer tells the person (retry, use ID card)
 
 
+@dataclass(frozen=True)
+class CapturePrompt:
+    """Shown to the person before the capture starts (zh-CN)."""
+
+    face: str = ""  # the liveness challenge, e.g. 请缓慢向右转头，再转回正面
+    voice: str = ""  # what to say, e.g. 请清楚地读出：3 7 1 9 4
+
+    @property
+    def lines(self) -> list[str]:
+        return [p for p in (self.face, self.voice) if p]
+
+
+@dataclass(frozen=True)
+class EnrolResult:
+    modality: Modality
+    enrolled: bool
+    prompt: str = ""  # why not (retry with this), zh-CN
+
+
 class Biometrics(Protocol):
     available: bool
+
+    def prepare(self, *, face: bool, voice: bool, enrol: bool = False) -> CapturePrompt:
+        """Choose the challenge for the next capture; the desk shows the prompts."""
+        ...
+
+    def enrolled(self, person_id: str) -> frozenset[Modality]:
+        """Which templates this desk holds for the person."""
+        ...
+
+    def enrol_petitioner(self, person_id: str, modality: Modality) -> EnrolResult:
+        """Capture and enrol (needs the person's live consent for ``modality``:
+        raises ``PermissionError`` without it)."""
+        ...
 
     def verify_petitioner(self, person_id: str, *, face: bool, voice: bool) -> BioResult:
         """1:1 against the claimed person's templates (only after consent)."""
@@ -41,6 +82,18 @@ class NoBiometrics:
 
     available = False
 
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason  # for the log and the admin, not the screen
+
+    def prepare(self, *, face: bool, voice: bool, enrol: bool = False) -> CapturePrompt:
+        return CapturePrompt()
+
+    def enrolled(self, person_id: str) -> frozenset[Modality]:
+        return frozenset()
+
+    def enrol_petitioner(self, person_id: str, modality: Modality) -> EnrolResult:
+        return EnrolResult(modality, False, "本机未启用人脸/声纹登记，请使用身份证号")
+
     def verify_petitioner(self, person_id: str, *, face: bool, voice: bool) -> BioResult:
         return BioResult("face", "not_enrolled", prompt="本机未启用人脸/声纹核验，请使用身份证号")
 
@@ -49,19 +102,36 @@ class NoBiometrics:
 
 
 class FakeBiometrics:
-    """Scripted answers: ``enrolled`` persons verify, everyone else is not enrolled."""
+    """Scripted answers: ``enrolled`` persons verify, everyone else is not enrolled;
+    enrolment adds the person (no camera, no models: the demo and the flow tests)."""
 
     available = True
+    PROMPT = CapturePrompt(face="请缓慢向右转头，再转回正面")
 
     def __init__(self, enrolled: set[str] | None = None, officers: set[str] | None = None):
-        self.enrolled = set(enrolled or ())
+        self.enrolled_people: dict[str, set[str]] = {p: {"face"} for p in enrolled or ()}
         self.officers = set(officers or ())
         self.calls: list[tuple[str, str]] = []
+
+    def prepare(self, *, face: bool, voice: bool, enrol: bool = False) -> CapturePrompt:
+        self.calls.append(("prepare", "enrol" if enrol else "verify"))
+        return CapturePrompt(
+            face=self.PROMPT.face if face else "", voice="请清楚地读出：3 7 1 9 4" if voice else ""
+        )
+
+    def enrolled(self, person_id: str) -> frozenset[Modality]:
+        got: Any = frozenset(self.enrolled_people.get(person_id, ()))
+        return got
+
+    def enrol_petitioner(self, person_id: str, modality: Modality) -> EnrolResult:
+        self.calls.append(("enrol", person_id))
+        self.enrolled_people.setdefault(person_id, set()).add(modality)
+        return EnrolResult(modality, True)
 
     def verify_petitioner(self, person_id: str, *, face: bool, voice: bool) -> BioResult:
         self.calls.append(("petitioner", person_id))
         method: BioMethod = "face_voice" if face and voice else "face" if face else "voice"
-        if person_id in self.enrolled:
+        if person_id in self.enrolled_people:
             return BioResult(method, "verified", 930)
         return BioResult(method, "not_enrolled", prompt="未登记生物特征，请使用身份证号核验")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-MODULES = ["buttons", "buzzer", "camera", "fakes", "media", "microphone", "pinmap", "watchdog"]
+MODULES = [
+    "buttons", "buzzer", "camera", "fakes", "frames", "media", "microphone", "pinmap", "watchdog",
+]  # fmt: skip
 
 
 def test_importing_drivers_loads_no_hardware_library() -> None:

@@ -65,3 +65,57 @@ def test_eval_on_a_wrong_folder_is_a_clear_error(
     assert code == 2 and "not a folder" in str(out["error"])
     code, out = run(["identity", "eval", "voices", str(tmp_path)], capsys)
     assert code == 2 and "error" in out
+
+
+def _box_toml(tmp_path: Path, *, key: bool = True) -> Path:
+    lines = ['site = "minhou"', 'device = "desk-1"', f'data_dir = "{tmp_path / "box"}"']
+    if key:
+        k = tmp_path / "template.key"
+        k.write_bytes(b"t" * 32)
+        k.chmod(0o600)
+        lines.append('template_key_path = "template.key"')
+    lines += ["[officer]", 'default_id = "officer-3"']
+    f = tmp_path / "box.toml"
+    f.write_text("\n".join(lines) + "\n", "utf-8")
+    return f
+
+
+def test_enrol_officer_from_photos_after_their_consent(
+    face_engine, faces_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from appliance.config import load_config
+    from appliance.identity.templates import TemplateStore
+    from appliance.officers import badge_person_id
+    from appliance.outbox import Outbox
+    from protocol import keys
+
+    box = _box_toml(tmp_path)
+    photos = [str(faces_dir / "s3" / f"{i}.pgm") for i in (1, 6, 9)]
+    base = ["enrol-officer", "--config", str(box), "--images", *photos]
+    code, out = run(["identity", *base, "--officer", "officer-3"], capsys)
+    assert code == 2 and "consent" in out["error"]  # not without the officer's own yes
+    code, out = run(["identity", *base, "--officer", "officer-9"], capsys)
+    assert code == 2 and "officer list" in out["error"]
+    code, out = run(["identity", *base, "--officer", "officer-3", "--officer-consents"], capsys)
+    assert code == 0 and out == {
+        "enrolled": "officer:officer-3",
+        "modality": "face",
+        "from": "3 photos",
+    }
+
+    cfg = load_config(box)
+    store = TemplateStore(cfg.templates_file, key=b"t" * 32, clock=lambda: 1)
+    assert store.get(badge_person_id("officer-3"), "face") is not None
+    outbox = Outbox(
+        cfg.outbox_file, device="desk-1", key=keys.load_or_create_private_key(cfg.key_file)
+    )
+    assert [e.type for e in outbox.all_events()] == ["consent.recorded"]  # waits for the box
+
+
+def test_enrol_officer_needs_the_template_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    box = _box_toml(tmp_path, key=False)
+    argv = ["identity", "enrol-officer", "--config", str(box), "--officer", "officer-3"]
+    code, out = run([*argv, "--officer-consents", "--images", "x.png"], capsys)
+    assert code == 2 and "template_key_path" in out["error"]

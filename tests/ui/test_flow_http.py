@@ -101,6 +101,11 @@ def test_face_only_after_consent_and_decline_keeps_id_route(rig: Rig, client: Te
     assert "当事人未同意" in r.text
     assert rig.bio.calls == []
     r = client.post("/reception/consent", data={"decision": "accept", "face": "1"})
+    assert "开始核验" in r.text and "改用身份证号" in r.text  # the ID route stays on screen
+    assert [c for c in rig.bio.calls if c[0] == "petitioner"] == []  # nothing yet
+    r = client.post("/reception/biometrics/start", data={"kind": "verify"})
+    assert "请缓慢向右转头" in r.text and "开始采集" in r.text  # the prompt comes first
+    r = client.post("/reception/biometrics/capture")
     assert "人脸/声纹：核验通过" in r.text
     _, body = rig.events()[-1]
     assert body["method"] == "face" and body["consent_id"] and body["outcome"] == "verified"
@@ -109,8 +114,14 @@ def test_face_only_after_consent_and_decline_keeps_id_route(rig: Rig, client: Te
 
 def test_officer_face_sign_in_uses_the_hook(rig: Rig, client: TestClient) -> None:
     r = client.post("/signin/face", data={"officer_id": "officer-x"})
-    assert "人脸核验未通过" in r.text
+    assert "请缓慢向右转头" in r.text  # an unknown id sees the same steps …
+    r = client.post("/signin/face/capture", data={"officer_id": "officer-x"})
+    assert "人脸核验未通过" in r.text  # … and the same answer as a face that does not match
+    r = client.post("/signin/face/capture", data={"officer_id": OFFICER})
+    assert "请先按「人脸登录」" in r.text  # no capture without the prompt shown first
     r = client.post("/signin/face", data={"officer_id": OFFICER})
+    assert "开始采集" in r.text and "改用 PIN 登录" in r.text
+    r = client.post("/signin/face/capture", data={"officer_id": OFFICER})
     assert "开始接待" in r.text
 
 
