@@ -33,7 +33,7 @@ from ..central_client import (
     Timeline,
 )
 from ..dossier_cache import DossierCache
-from ..officers import OfficerDirectory, SignInError
+from ..officers import OfficerDirectory, SignIn, SignInError, record_sign_in
 from ..session import EventSink, Reception, ReceptionError
 from ..simulate import id_number_checksum_ok
 from .config import UiConfig
@@ -124,6 +124,7 @@ class Desk:
         self.recheck_s = recheck_s
         self._lock = threading.RLock()
         self.officer_id: str | None = None
+        self._sign_in: SignIn | None = None  # how they signed in: each reception records it
         self.reception: Reception | None = None
         self.started_ms: int | None = None
         self.identified: Identified | None = None
@@ -148,7 +149,7 @@ class Desk:
         except SignInError as e:
             raise DeskError("工号或 PIN 不正确") from e
         with self._lock:
-            self.officer_id = oid
+            self.officer_id, self._sign_in = oid, SignIn(oid, "pin")
         return oid
 
     def begin_face_sign_in(self, officer_id: str) -> CapturePrompt:
@@ -177,6 +178,7 @@ class Desk:
             raise DeskError(result.prompt or "人脸核验未通过，请使用 PIN 登录")
         with self._lock:
             self.officer_id = officer_id
+            self._sign_in = SignIn(officer_id, "face", result.score_permille)
         return officer_id
 
     def cancel_capture(self) -> None:
@@ -187,7 +189,7 @@ class Desk:
         with self._lock:
             if self.reception is not None:
                 raise DeskError("接待尚未结束，不能退出登录")
-            self.officer_id = None
+            self.officer_id, self._sign_in = None, None
 
     # --- reception ----------------------------------------------------------------
 
@@ -206,6 +208,8 @@ class Desk:
                 raise DeskError("接待类型或来访人数无效")
             r = Reception(outbox=self.outbox, clock_ms=self._clock_ms)
             rid = r.start(self.officer_id, kind=kind, visitors=visitors)
+            if self._sign_in is not None:  # 溯源: how the officer proved who they are
+                record_sign_in(r, self.outbox, self._sign_in)
             self.reception, self.started_ms = r, self._clock_ms()
             self.identified, self.consent_id, self.consent_scopes = None, None, ()
             self.rating_armed, self.last, self.identify_skipped = False, None, False

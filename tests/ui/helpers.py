@@ -21,7 +21,8 @@ from firmware_glue.fakes import FakeRatingPanel
 # What one reception on the touchscreen writes to the outbox, in order.
 RECEPTION_EVENTS = [
     "reception.started",
-    "identity.checked",
+    "identity.checked",  # the officer: how they signed in (PIN here)
+    "identity.checked",  # the petitioner
     "workflow.step",
     "workflow.step",
     "workflow.step",

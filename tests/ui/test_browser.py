@@ -130,9 +130,9 @@ def test_sign_in_to_rating(
         page.close()
     events = event_list(rig)
     assert [t for t, _ in events] == RECEPTION_EVENTS
-    assert [b.get("step") for _, b in events[2:5]] == ["register", "notify", "accept"]
+    assert [b.get("step") for _, b in events[3:6]] == ["register", "notify", "accept"]
     assert {b["officer_id"] for _, b in events if "officer_id" in b} == {OFFICER}
-    assert events[5][1]["rating"] == "satisfied"
+    assert events[6][1]["rating"] == "satisfied"
     assert rig.panel.ignored_presses == 0 and rig.panel.lit() == set()
 
 
@@ -176,5 +176,5 @@ def test_central_unreachable_mid_reception(browser: Browser, rig: Rig, tmp_path:
     finally:
         page.close()
     types = [t for t, _ in event_list(rig)]
-    assert types[0] == "reception.started" and types[-1] == "reception.ended" and len(types) == 7
-    assert [m.topic for m in rig.transport.published()].count("zhifang/v1/minhou/desk-1/event") >= 7
+    assert types[0] == "reception.started" and types[-1] == "reception.ended" and len(types) == 8
+    assert [m.topic for m in rig.transport.published()].count("zhifang/v1/minhou/desk-1/event") >= 8

@@ -63,9 +63,10 @@ def test_sign_in_to_rating_writes_events_in_order(rig: Rig, client: TestClient) 
     assert types == RECEPTION_EVENTS
     bodies = [b for _, b in rig.events()]
     assert all(b["officer_id"] == OFFICER for b in bodies if "officer_id" in b)
-    assert [b.get("step") for b in bodies[2:5]] == ["register", "notify", "accept"]
-    assert bodies[5]["rating"] == "basically_satisfied" and bodies[5]["source"] == "button"
+    assert [b.get("step") for b in bodies[3:6]] == ["register", "notify", "accept"]
+    assert bodies[6]["rating"] == "basically_satisfied" and bodies[6]["source"] == "button"
     assert rig.recorder.started and rig.recorder.reception_id is None
+    assert (bodies[1]["subject"], bodies[1]["method"]) == ("officer", "pin")
 
 
 def test_required_field_missing_is_refused_with_its_name(rig: Rig, client: TestClient) -> None:
@@ -75,7 +76,7 @@ def test_required_field_missing_is_refused_with_its_name(rig: Rig, client: TestC
     assert "请填写「诉求内容」" in r.text
     r = client.post("/reception/step/accept", data={})
     assert "现在不能进行「受理」" in r.text
-    assert [t for t, _ in rig.events()] == ["reception.started"]
+    assert [t for t, _ in rig.events()] == ["reception.started", "identity.checked"]  # + sign-in
 
 
 def test_bad_id_number_and_wrong_pin(rig: Rig, client: TestClient) -> None:
