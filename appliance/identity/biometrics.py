@@ -208,8 +208,13 @@ class CameraBiometrics:
 
 
 def _result(out: Outcome) -> BioResult:
+    """A failed liveness check (a still photo, the turn not made) is a decision — the
+    claim was not proven live — and goes on record as ``rejected``; a capture that
+    found no usable face decides nothing (``retry``)."""
     fields: dict[str, Any] = out.event_fields()
     outcome = out.outcome
+    if outcome == "retry" and out.liveness is not None and not out.liveness.passed:
+        return BioResult(fields["method"], "rejected", None, out.prompt)
     if outcome == "retry":
         return BioResult(fields["method"], "retry", None, out.prompt)
     return BioResult(fields["method"], outcome, fields["score_permille"], out.prompt)

@@ -112,7 +112,9 @@ def test_enrolment_needs_the_challenge_answered(desk: Desk) -> None:
     assert desk.bio.enrolled("p-1") == frozenset()
 
 
-def test_liveness_retry_then_success_and_each_challenge_used_once(desk: Desk) -> None:
+def test_liveness_failure_is_rejected_then_success_and_each_challenge_used_once(
+    desk: Desk,
+) -> None:
     desk.consent("p-1", "face")
     desk.bio.challenges = ("turn_left",)
     desk.bio.prepare(face=True, voice=False, enrol=True)
@@ -128,7 +130,8 @@ def test_liveness_retry_then_success_and_each_challenge_used_once(desk: Desk) ->
     desk.bio.prepare(face=True, voice=False)
     desk.show("s1", [1])  # the right person's photo: liveness says so
     r = desk.bio.verify_petitioner("p-1", face=True, voice=False)
-    assert r.outcome == "retry" and "照片" in r.prompt and r.score_permille is None
+    # a photo is a decision (not proven live), on record as rejected, with no score
+    assert r.outcome == "rejected" and "照片" in r.prompt and r.score_permille is None
     desk.show("s1", RIGHT_S1)
     again = desk.bio.verify_petitioner("p-1", face=True, voice=False)
     assert again.outcome == "retry"  # the challenge was used up by the failed attempt
