@@ -1,8 +1,8 @@
 """Camera and microphone behind small interfaces, with synthetic and file fakes.
 
 A source hands out raw frames / PCM blocks; encoders in ``appliance.recording``
-turn them into segment files. On a Pi the real sources are picamera2 (frames from
-its H.264 encoder) and sounddevice; they are not wired yet (see docs/evidence.md).
+turn them into segment files. On a Pi the real ones are ``camera.Picamera2Camera``
+(H.264 from its encoder) and ``microphone.SoundDeviceMicrophone``.
 
 Subclasses of ``VideoSource`` / ``AudioSource`` must implement ``read`` (``None``
 when the source is exhausted) and may override ``close``.

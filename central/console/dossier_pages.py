@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
@@ -220,5 +220,18 @@ def reception(
     ev = getattr(request.app.state, "evidence", None)
     rec = reception_status(session, ev, reception_id) if ev is not None else None
     review = session.scalar(select(ReviewRow).where(ReviewRow.reception_id == reception_id))
-    ctx = {"r": r, "rec": rec, "review": review}
+    ctx = {"r": r, "rec": rec, "review": review, "playback": _playback_offers(ev, rec)}
     return render(request, "reception.html", ctx, session=session, acc=acc)
+
+
+def _playback_offers(ev: Any, rec: dict[str, Any] | None) -> dict[str, str | None]:
+    """For each video segment: None if a playable copy may be tried, else why not."""
+    from central.evidence.playback import offer
+
+    if ev is None or rec is None:
+        return {}
+    return {
+        sg["sha256"]: offer(sg["container"], sg["size"], max_bytes=ev.playback.max_bytes)
+        for sg in rec["segments"]
+        if sg["media"] == "video"
+    }

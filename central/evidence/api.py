@@ -165,6 +165,11 @@ def reception(reception_id: str, session: SessionDep, svc: ServiceDep) -> dict[s
     return reception_status(session, svc, reception_id)
 
 
+def _check_hash(sha256: str) -> None:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise HTTPException(422, detail={"reason": "bad_hash", "message": "not a SHA-256"})
+
+
 MEDIA_TYPES = {"wav": "audio/wav", "y4m": "video/x-yuv4mpeg", "h264": "video/h264"}
 
 
@@ -179,8 +184,7 @@ def blob(
 ) -> FileResponse:
     """A stored segment by content hash, for playback in the console: staff only, and
     every playback is in the audit log (a recording is part of the person's dossier)."""
-    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        raise HTTPException(422, detail={"reason": "bad_hash", "message": "not a SHA-256"})
+    _check_hash(sha256)
     path = svc.blobs.path(sha256)
     if not path.exists():
         raise HTTPException(404, detail={"reason": "not_found", "message": "no such segment"})
@@ -190,3 +194,51 @@ def blob(
     )  # fmt: skip
     session.commit()
     return FileResponse(path, media_type=MEDIA_TYPES.get(container, "application/octet-stream"))
+
+
+@router.get("/blobs/{sha256}/playable", dependencies=[Depends(viewer())])
+def playable_blob(
+    sha256: str,
+    svc: ServiceDep,
+    session: SessionDep,
+    actor: ActorDep,
+    reception: str,
+) -> FileResponse:
+    """A browser-playable copy of a video segment (MP4 remuxed from H.264, WebM encoded
+    from Y4M), made on first request and cached by the original's hash. The copy is
+    derived, not evidence: the stored segment is untouched and stays downloadable
+    from ``/blobs/{sha256}``. Staff only; every playback is audited like the original's.
+    The segment is looked up in ``reception``'s signed manifests, which say its
+    container and duration (nothing is taken from the query but the hash)."""
+    from .playback import PlaybackError
+    from .service import reception_segment
+
+    _check_hash(sha256)
+    m = reception_segment(session, svc, reception, sha256)
+    # end the read now: no transaction stays open through the conversion, and the audit
+    # write below starts its own (on SQLite a read upgraded to a write while the
+    # browser's parallel range requests do the same fails at once as "locked")
+    session.rollback()
+    path = svc.blobs.path(sha256)
+    if m is None or m.media != "video" or not path.exists():
+        raise HTTPException(
+            404, detail={"reason": "not_found", "message": "该接访记录中没有此录像片段"}
+        )
+    try:
+        copy = svc.playback.playable(
+            path, sha256=sha256, container=m.container, duration_ms=m.end_ms - m.start_ms
+        )
+    except PlaybackError as e:
+        raise HTTPException(e.status, detail={"reason": e.reason, "message": str(e)}) from e
+    audit.record(
+        session, actor=actor, action="recording.play", target=f"segment:{sha256}",
+        reason=f"reception {reception} (playable copy)",
+    )  # fmt: skip
+    session.commit()
+    return FileResponse(
+        copy.path,
+        media_type=copy.media_type,
+        filename=copy.filename,
+        content_disposition_type="inline",
+        headers={"X-Derived-From-Sha256": sha256},  # the copy's own bytes hash differently
+    )

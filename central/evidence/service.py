@@ -21,10 +21,16 @@ from sqlalchemy.orm import Session
 
 from protocol import keys
 from protocol.bundle import InclusionProof
-from protocol.evidence import EvidenceError, SignedManifest, parse_signed_manifest
+from protocol.evidence import (
+    EvidenceError,
+    SegmentManifest,
+    SignedManifest,
+    parse_signed_manifest,
+)
 
 from .log import Entry, EvidenceLog
 from .models import Blob, Upload
+from .playback import PlaybackCache
 
 MAX_CHUNK = 8 * 1024 * 1024
 DeviceKeyLookup = Callable[[Session, str], Ed25519PublicKey | None]
@@ -97,6 +103,8 @@ class EvidenceService:
         self.log = log
         self.witness_keys = tuple(witness_keys)  # exported so bundles carry them
         self.blobs = BlobStore(data_dir / "blobs")
+        # derived, browser-playable copies of video segments: beside the blobs, not in them
+        self.playback = PlaybackCache(data_dir / "playable")
         self.uploads_dir = data_dir / "uploads"
         self.device_key = device_key
 
@@ -270,6 +278,17 @@ def open_log(data_dir: Path, *, origin: str | None = None) -> EvidenceLog:
 def make_service(data_dir: Path) -> EvidenceService:
     """What ``create_app`` puts on ``app.state.evidence``."""
     return EvidenceService(log=open_log(data_dir), data_dir=data_dir / "evidence")
+
+
+def reception_segment(
+    session: Session, service: EvidenceService, reception_id: str, sha256: str
+) -> SegmentManifest | None:
+    """The logged manifest of ``reception_id`` whose segment has hash ``sha256``."""
+    for leaf in service.log.reception_leaves(session, reception_id):
+        m = parse_signed_manifest(leaf.data).manifest
+        if m.sha256 == sha256:
+            return m
+    return None
 
 
 def reception_status(

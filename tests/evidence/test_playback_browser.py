@@ -1,0 +1,110 @@
+"""In Debian's chromium: an officer opens a reception recorded by the demo's synthetic
+camera (Y4M) and the console's <video> plays the derived WebM copy."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from appliance.recording.recorder import Recorder, record_synthetic_reception
+from appliance.recording.spool import Spool
+from appliance.recording.upload import HttpEvidenceClient, Uploader
+from central.accounts.web import install
+from central.app import create_app
+from central.audit.models import AuditLog
+from central.database import make_engine, make_session_factory, migrate
+from central.devices import service as devices
+from central.devices.schemas import DeviceCreate
+from central.settings import Settings
+from protocol import keys
+from tests.accounts.helpers import PASSWORD, add_user
+from tests.browser import ARGS, CHROMIUM, need_chromium
+from tests.dossier.helpers import add_person, add_reception
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """Central with one recorded, uploaded reception, served by uvicorn."""
+    need_chromium()
+    pytest.importorskip("av")
+    import uvicorn
+
+    settings = Settings(
+        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
+    )
+    engine = make_engine(settings)
+    migrate(engine)
+    sessions = make_session_factory(engine)
+    app = create_app(settings, engine=engine)
+    install(app)
+    key = Ed25519PrivateKey.generate()
+    with sessions.begin() as s:
+        devices.register(
+            s, data=DeviceCreate(name="desk-1", site="minhou", public_key=keys.public_key_b64(key))
+        )
+    add_user(sessions, "zhang", "officer", display_name="张检察官")
+    rid = add_reception(sessions, add_person(sessions, settings, "李明"))
+    rec = Recorder(Spool(tmp_path / "spool", limit_bytes=10**8), key=key, device="desk-1")
+    manifests = record_synthetic_reception(rec, rid, t0_ms=1_800_000_000_000, seconds=4)
+    Uploader(rec.spool, HttpEvidenceClient(TestClient(app))).run_once()
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield {"base": f"http://127.0.0.1:{port}", "rid": rid, "sessions": sessions, "m": manifests}
+    srv.should_exit = True
+    t.join(timeout=10)
+    engine.dispose()
+
+
+def test_the_video_of_a_y4m_segment_plays_in_the_console(live: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, rid = live["base"], live["rid"]
+    video = live["m"][0].manifest
+    assert (video.media, video.container) == ("video", "y4m")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(locale="zh-CN")
+        page.goto(f"{base}/console/receptions/{rid}")
+        page.fill("#username", "zhang")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("text=录音录像")
+        players = page.locator("video[data-testid=segment-video]")
+        assert players.count() == 2  # the two video segments of the 4-second demo
+        assert page.locator(f"a[download][href*='{video.sha256}']").count() == 1  # still offered
+        assert "不是证据" in page.inner_text("main")
+        first = players.first
+        # preload="none" on the page: nothing is fetched (or audited) until someone plays
+        first.evaluate("v => { v.muted = true; v.preload = 'metadata'; v.load(); }")
+        page.wait_for_function(
+            "v => v.readyState >= 1 || v.error", arg=first.element_handle(), timeout=15000
+        )
+        state = first.evaluate("v => [v.readyState, v.duration, v.error && v.error.code]")
+        browser.close()
+    ready, duration, error = state
+    assert error is None and ready >= 1
+    assert duration == pytest.approx((video.end_ms - video.start_ms) / 1000, abs=0.2)
+    with live["sessions"]() as s:
+        played = s.scalars(select(AuditLog).where(AuditLog.action == "recording.play")).all()
+        assert played and {a.actor for a in played} == {"zhang"}
+        assert {a.target for a in played} == {f"segment:{video.sha256}"}
