@@ -32,6 +32,15 @@ MAX_FEATURES = 4
 MAX_VALUES = 50  # per feature
 RESOLVE_TOLERANCE = 1e-6  # committed minimum vs a fresh solve: solvers differ this much
 
+# the registry's categories (``hearing_person.category``) as people read them
+CATEGORY_LABELS = {
+    "npc_deputy": "人大代表",
+    "cppcc_member": "政协委员",
+    "lawyer": "律师",
+    "legal_aid": "法律援助工作者",
+    "community_rep": "社区代表",
+    "other": "其他听证员",
+}
 FEATURE_LABELS = {"category": "类别", "region": "地区"}
 Features = Mapping[str, str]
 Quotas = Mapping[str, Mapping[str, Sequence[int]]]
@@ -39,6 +48,12 @@ Quotas = Mapping[str, Mapping[str, Sequence[int]]]
 
 def _label(f: str) -> str:
     return FEATURE_LABELS.get(f, f)
+
+
+def _value(f: str, v: str) -> str:
+    """A feature value as people read it: 律师（lawyer）; a region is its own name."""
+    zh = CATEGORY_LABELS.get(v) if f == "category" else None
+    return f"{zh}（{v}）" if zh else v
 
 
 def make_rules(panel_size: int, quotas: Quotas) -> dict[str, Any]:
@@ -64,12 +79,14 @@ def make_rules(panel_size: int, quotas: Quotas) -> dict[str, Any]:
                 and len(bounds) == 2
                 and all(isinstance(x, int) and not isinstance(x, bool) for x in bounds)
             ):
-                raise DrawError(f"{_label(f)} {v} 的名额应写成 [下限, 上限] 两个整数")
+                raise DrawError(f"{_label(f)} {_value(f, v)} 的名额应写成 [下限, 上限] 两个整数")
             lo, hi = bounds
             if not 0 <= lo <= hi:
-                raise DrawError(f"{_label(f)} {v} 的名额 [{lo}, {hi}] 无效：应满足 0 ≤ 下限 ≤ 上限")
+                raise DrawError(
+                    f"{_label(f)} {_value(f, v)} 的名额 [{lo}, {hi}] 无效：应满足 0 ≤ 下限 ≤ 上限"
+                )
             if lo > k:
-                raise DrawError(f"{_label(f)} {v} 至少 {lo} 人，超过听证员人数 {k}")
+                raise DrawError(f"{_label(f)} {_value(f, v)} 至少 {lo} 人，超过听证员人数 {k}")
             out[f][v] = [lo, min(hi, k)]
     return {"panel_size": k, "quotas": out}
 
@@ -93,7 +110,9 @@ def check_pool(candidates: Mapping[str, Features], rules: Mapping[str, Any]) -> 
         have = Counter(feats[f] for feats in candidates.values())
         for v, (lo, _hi) in table.items():
             if have[v] < lo:
-                raise DrawError(f"{_label(f)} {v} 至少需要 {lo} 人，排除后只有 {have[v]} 名候选人")
+                raise DrawError(
+                    f"{_label(f)} {_value(f, v)} 至少需要 {lo} 人，排除后只有 {have[v]} 名候选人"
+                )
         floor = sum(lo for lo, _hi in table.values())
         if floor > k:
             raise DrawError(f"{_label(f)}各取值的下限之和为 {floor}，超过听证员人数 {k}")
@@ -111,7 +130,7 @@ def violations(panel: Sequence[Features], rules: Mapping[str, Any]) -> list[str]
         have = Counter(m[f] for m in panel)
         for v, (lo, hi) in table.items():
             if not lo <= have[v] <= hi:
-                out.append(f"{_label(f)} {v} 有 {have[v]} 人，应在 {lo} 至 {hi} 之间")
+                out.append(f"{_label(f)} {_value(f, v)} 有 {have[v]} 人，应在 {lo} 至 {hi} 之间")
     return out
 
 

@@ -21,14 +21,7 @@ from . import draw as d
 from . import panels
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
-CATEGORIES = {
-    "npc_deputy": "人大代表",
-    "cppcc_member": "政协委员",
-    "lawyer": "律师",
-    "legal_aid": "法律援助工作者",
-    "community_rep": "社区代表",
-    "other": "其他听证员",
-}
+CATEGORIES = panels.CATEGORY_LABELS
 
 STATUS_ZH = {"scheduled": "已安排", "held": "已举行", "cancelled": "已取消"}
 

@@ -302,7 +302,10 @@ def test_draw_refusals_cancel_and_where_forms_return(
     r = c.post(draws, data=ext, follow_redirects=False)
     assert r.headers["location"].startswith(f"/console/matters/{mid}?msg=")  # not evil
     for bad, words in (
-        (base | {"q_min": "3", "q_max": "3", "panel_size": "3"}, "类别 lawyer 至少需要 3 人"),
+        (
+            base | {"q_min": "3", "q_max": "3", "panel_size": "3"},
+            "类别 律师（lawyer） 至少需要 3 人",
+        ),
         (base | {"q_min": "", "q_max": ""}, "请至少为一个类别或地区"),
         (base | {"source": "none"}, "必须事先确定随机来源"),
         (
