@@ -95,7 +95,7 @@ def scan(
     summaries: dict[str, str] = {}
     for i in range(0, len(ids), 500):  # the alerted matters' titles, by primary key
         q = select(MatterRow.id, MatterRow.summary).where(MatterRow.id.in_(ids[i : i + 500]))
-        summaries.update(session.execute(q).tuples().all())
+        summaries.update({mid: text for mid, text in session.execute(q)})
     rows: list[AlertRow] = []
     overdue: set[str] = set()
     for item in found:

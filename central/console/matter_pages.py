@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from central.accounts.web import Worker
 from central.db import utcnow
 from central.deps import SessionDep
+from central.dossier.scope import matter_on_site
 from central.legal.search import mark
 from central.workflow.api import ConfigDep, matter_view, step_command
 from central.workflow.schemas import StepCreate
 
-from .dossier_pages import back
+from .dossier_pages import back, site_scope
 from .matter_side import assemble
 from .plan_pages import PLANNERS
 from .templating import render
@@ -43,11 +44,17 @@ def matter(
     msg: str = "",
     error: str = "",
     lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
+    reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
     from central.audit import service as audit
 
     now = utcnow()
     m = matter_view(session, matter_id, cfg, now)
+    site = site_scope(acc)
+    cross_site = site is not None and not matter_on_site(session, matter_id, site)
+    if cross_site and len(reason.strip()) < 2:  # another site's matter: only with a reason
+        ask = {"what": "事项", "action": f"/console/matters/{matter_id}", "site": site}
+        return render(request, "cross_site.html", ask, session=session, acc=acc)
     planner = acc.role in PLANNERS
     side = assemble(
         session,
@@ -62,7 +69,7 @@ def matter(
         actor=acc.username,
         action="matter.read",
         target=f"matter:{matter_id}",
-        reason="控制台查阅",
+        reason=f"跨院查阅（{site}）：{reason.strip()}" if cross_site else "控制台查阅",
         client=request.client.host if request.client else None,
     )
     session.commit()

@@ -44,3 +44,32 @@ def on_site(session: Session, person_ids: Iterable[str], site: str) -> set[str]:
             )
         )
     return found
+
+
+def matter_on_site(session: Session, matter_id: str, site: str) -> bool:
+    """A matter is on ``site`` when one of the site's officers handles it, or it was
+    registered or visited at one of the site's boxes."""
+    from central.accounts.models import Account
+    from central.devices.models import Device
+    from central.workflow.models import MatterRow, MatterVisitRow
+
+    from .models import Reception
+
+    handled = session.scalar(
+        select(Account.id)
+        .join(MatterRow, MatterRow.officer_id == Account.username)
+        .where(MatterRow.id == matter_id, Account.org == site)
+        .limit(1)
+    )
+    if handled is not None:
+        return True
+    at_desk = (
+        select(Reception.id).join(Device, Device.id == Reception.device).where(Device.site == site)
+    )
+    registered = select(MatterRow.id).where(
+        MatterRow.id == matter_id, MatterRow.reception_id.in_(at_desk)
+    )
+    visited = select(MatterVisitRow.matter_id).where(
+        MatterVisitRow.matter_id == matter_id, MatterVisitRow.reception_id.in_(at_desk)
+    )
+    return session.scalar(registered.union(visited).limit(1)) is not None

@@ -150,6 +150,7 @@ def test_leader_works_a_matter_beside_its_laws_precedents_organs_and_plan(server
     base, _settings, sessions = server
     seeded = seed_working_view(sessions)
     add_user(sessions, "lin", "leader", display_name="林副检察长")
+    add_user(sessions, "zhang", "officer")  # the matter's officer: same site as lin
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)

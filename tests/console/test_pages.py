@@ -246,3 +246,30 @@ def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(
     client.cookies.clear()
     login(client, "boss")  # an admin sees every site
     assert "须说明理由" not in client.get(f"/console/persons/{theirs}").text
+
+
+def test_another_sites_matter_opens_only_with_a_reason(
+    client: TestClient, sessions, settings
+) -> None:
+    from central.audit.models import AuditLog
+
+    add_user(sessions, "zhang", "officer", org="minhou")
+    add_user(sessions, "wu", "officer", org="gulou")
+    add_device(sessions, "desk-1", site="minhou")
+    pid = add_person(sessions, settings, "张三", phone="13800000001")
+    mid = _matter(sessions, pid, add_reception(sessions, pid, device="desk-1"))
+    login(client, "zhang")  # zhang handles it: no question asked
+    assert "事项：" in client.get(f"/console/matters/{mid}").text
+    client.cookies.clear()
+    login(client, "wu")  # another site's officer
+    ask = client.get(f"/console/matters/{mid}")
+    assert "此事项不由本院（gulou）承办" in ask.text and "事项：" not in ask.text
+    shown = client.get(f"/console/matters/{mid}", params={"reason": "异地来访核实"})
+    assert "事项：" in shown.text
+    with sessions() as s:
+        reads = s.scalars(
+            select(AuditLog.reason).where(
+                AuditLog.action == "matter.read", AuditLog.target == f"matter:{mid}"
+            )
+        ).all()
+    assert "跨院查阅（gulou）：异地来访核实" in reads and "控制台查阅" in reads
