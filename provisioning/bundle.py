@@ -41,6 +41,9 @@ def box_toml(site: Site, name: str, *, data_dir: str = DEFAULT_DATA_DIR) -> str:
         + toml_table({"host": cfg.broker_hosts[0], "port": cfg.broker_port})
         + "\n[mqtt.tls]\n"
         + toml_table({"ca_file": "ca.pem", "cert_file": "tls.pem", "key_file": "tls.key"})
+        + "\n# face/voice at the desk, only with the petitioner's separate consent (and never\n"
+        "# the only way: the ID number stays on every page); needs `make models`\n"
+        "[biometrics]\nenabled = false\n"
     )
 
 

@@ -135,6 +135,8 @@ def test_the_bundle_is_a_box_config_the_appliance_loads(site: Site, tmp_path: Pa
     assert cfg.mqtt.tls.cert_file == toml.parent / "tls.pem"
     assert cfg.key_file == toml.parent / "device.key"
     assert cfg.data_dir == Path("/var/lib/zb")
+    assert cfg.biometrics.enabled is False  # the switch is in the file, off until chosen
+    assert "[biometrics]" in toml.read_text()
     assert mode(toml.parent / "tls.key") == 0o600 and mode(toml.parent / "device.key") == 0o600
     assert keys.load_or_create_private_key(cfg.key_file)  # mode and size as the box wants
     from appliance.ui.config import load_ui_config
