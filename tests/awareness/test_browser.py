@@ -19,7 +19,7 @@ from central.database import engine_for_url, make_session_factory, migrate
 from central.settings import Settings
 from tests.awareness.conftest import make_app
 from tests.awareness.seed import seed
-from tests.ui.server import serve
+from tests.browser import serve
 
 Q = "start=2026-11-01&end=2026-11-30"
 

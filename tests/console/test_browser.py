@@ -6,9 +6,6 @@ drafts the coordinated plan."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +25,7 @@ from central.workflow import service as wf
 from central.workflow.models import MatterVisitRow
 from central.workflow.states import Action, Command
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM
+from tests.browser import ARGS, CHROMIUM, serve
 from tests.central.helpers import Box
 from tests.dossier.helpers import add_person
 
@@ -43,8 +40,6 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Settings, sessionmaker[Session
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium is not installed at /usr/bin/chromium (make test installs it)")
     pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    import uvicorn
-
     settings = Settings(
         environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
     )
@@ -52,19 +47,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Settings, sessionmaker[Session
     migrate(engine)
     app = create_app(settings, engine=engine)
     install(app)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", settings, make_session_factory(engine)
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serve(app) as base:
+        yield base, settings, make_session_factory(engine)
     engine.dispose()
 
 

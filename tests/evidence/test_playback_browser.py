@@ -3,9 +3,6 @@ camera (Y4M) and the console's <video> plays the derived WebM copy."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +24,7 @@ from central.devices.schemas import DeviceCreate
 from central.settings import Settings
 from protocol import keys
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, need_chromium
+from tests.browser import ARGS, CHROMIUM, need_chromium, serve
 from tests.dossier.helpers import add_person, add_reception
 
 pytestmark = pytest.mark.browser
@@ -38,8 +35,6 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Central with one recorded, uploaded reception, served by uvicorn."""
     need_chromium()
     pytest.importorskip("av")
-    import uvicorn
-
     settings = Settings(
         environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
     )
@@ -59,19 +54,8 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     manifests = record_synthetic_reception(rec, rid, t0_ms=1_800_000_000_000, seconds=4)
     Uploader(rec.spool, HttpEvidenceClient(TestClient(app))).run_once()
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield {"base": f"http://127.0.0.1:{port}", "rid": rid, "sessions": sessions, "m": manifests}
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serve(app) as base:
+        yield {"base": base, "rid": rid, "sessions": sessions, "m": manifests}
     engine.dispose()
 
 

@@ -6,9 +6,6 @@ matter's hearing fragment shows it."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.settings import Settings
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, need_chromium
+from tests.browser import ARGS, CHROMIUM, need_chromium, serve
 from tests.hearings.test_service import new_matter
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -31,8 +28,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
     need_chromium()
-    import uvicorn
-
     settings = Settings(
         environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
     )
@@ -40,19 +35,8 @@ def server(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
     migrate(engine)
     app = create_app(settings, engine=engine)
     install(app)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 10
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", make_session_factory(engine)
-    srv.should_exit = True
-    t.join(timeout=10)
+    with serve(app) as base:
+        yield base, make_session_factory(engine)
     engine.dispose()
 
 

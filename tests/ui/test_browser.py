@@ -17,9 +17,9 @@ import pytest
 
 from appliance.ui.app import create_app
 from appliance.ui.desk import OFFLINE_BANNER
+from tests.browser import serve
 
 from .helpers import LISI_ID, OFFICER, PIN, RECEPTION_EVENTS, Rig, make_rig
-from .server import serve
 
 SIZES = [(1280, 800), (800, 480)]
 
