@@ -31,6 +31,12 @@ def register(sub: Any) -> None:
     )
     v.set_defaults(func=cmd_verify)
 
+    pr = ev.add_parser(
+        "prune-playable", help="shrink the cache of playable video copies (derived, not evidence)"
+    )
+    pr.add_argument("--max-mb", type=int, required=True, help="keep at most this many MiB")
+    pr.set_defaults(func=cmd_prune_playable)
+
 
 def cmd_export(args: argparse.Namespace) -> int:
     from central.database import make_engine, make_session_factory
@@ -100,3 +106,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
     report = verify_bundle(args.directory, trust=trust)
     print(render_report(report), end="")
     return 0 if report.ok else 1
+
+
+def cmd_prune_playable(args: argparse.Namespace) -> int:
+    """The least recently watched copies go first; the segments themselves are never touched."""
+    import sys
+
+    from central.settings import Settings
+
+    from .playback import PlaybackCache
+
+    if args.max_mb < 0:
+        print("错误：--max-mb 不能为负数", file=sys.stderr)
+        return 2
+    cache = PlaybackCache(Settings().data_dir / "evidence" / "playable")
+    removed, kept = cache.prune(args.max_mb * 1024 * 1024)
+    print(f"删除 {removed} 个播放副本，保留 {kept / 1024 / 1024:.1f} MiB（{cache.root}）")
+    return 0

@@ -33,8 +33,9 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -141,6 +142,7 @@ class PlaybackCache:
             self.path(sha256, container), media_type, f"{sha256[:12]}-播放副本.{ext}"
         )
         if playable.path.exists():
+            _touch(playable.path)  # recently watched copies outlive the others in prune
             return playable
         size = source.stat().st_size
         if size > self.max_bytes:
@@ -175,6 +177,37 @@ class PlaybackCache:
                 raise
             os.replace(tmp, playable.path)
         return playable
+
+    def prune(self, max_bytes: int, *, now: float | None = None) -> tuple[int, int]:
+        """Delete the least recently watched copies until the cache holds at most
+        ``max_bytes`` (and any half-written temporary older than an hour). The copies
+        are derived: any of them is made again from its segment on the next viewing.
+        Returns (files removed, bytes kept)."""
+        now = time.time() if now is None else now
+        removed, copies = 0, []
+        for f in self.root.rglob("*") if self.root.exists() else ():
+            if not f.is_file():
+                continue
+            st = f.stat()
+            if f.name.endswith(".tmp"):
+                if now - st.st_mtime > 3600:  # a conversion that died with its process
+                    f.unlink(missing_ok=True)
+                    removed += 1
+                continue
+            copies.append((st.st_mtime, st.st_size, f))
+        total = sum(size for _, size, _ in copies)
+        for _, size, f in sorted(copies):  # least recently made or watched first
+            if total <= max_bytes:
+                break
+            f.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed, total
+
+
+def _touch(path: Path) -> None:
+    with suppress(OSError):  # read-only, or raced with prune: it is only a cache hint
+        os.utime(path)
 
 
 def remux_h264(av: Any, source: Path, dest: Path, *, duration_ms: int | None, comment: str) -> int:

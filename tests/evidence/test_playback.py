@@ -306,3 +306,38 @@ def test_the_reception_page_offers_video_or_says_why_not(app, engine, settings, 
         page = http.get(f"/console/receptions/{rid}").text
         assert 'data-testid="segment-video"' not in page
         assert "服务器未安装 PyAV" in page and "下载原始片段" in page
+
+
+def test_prune_keeps_the_recently_watched_copies_within_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    cache = playback.PlaybackCache(tmp_path / "evidence" / "playable")
+    copies = []
+    for i, age in enumerate((500, 300, 100)):  # seconds since last made or watched
+        p = cache.path(f"{i:02x}" * 32, "y4m")
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x" * 1000)
+        os.utime(p, (1_000_000 - age, 1_000_000 - age))
+        copies.append(p)
+    dead = copies[0].parent / "half.webm.tmp"  # a conversion that died two hours ago
+    dead.write_bytes(b"x")
+    os.utime(dead, (1_000_000 - 7200, 1_000_000 - 7200))
+    removed, kept = cache.prune(2000, now=1_000_000)
+    assert (removed, kept) == (2, 2000)  # the oldest copy and the dead temporary
+    assert [p.exists() for p in copies] == [False, True, True] and not dead.exists()
+    assert cache.prune(10**9, now=1_000_000) == (0, 2000)  # nothing more to do
+
+    import argparse
+
+    from central.evidence.cli import register
+
+    ap = argparse.ArgumentParser()
+    register(ap.add_subparsers(dest="c", required=True))
+    monkeypatch.setenv("ZHIFANG_ENVIRONMENT", "development")
+    monkeypatch.setenv("ZHIFANG_DATA_DIR", str(tmp_path))
+    args = ap.parse_args(["evidence", "prune-playable", "--max-mb", "0"])
+    assert args.func(args) == 0
+    assert "删除 2 个播放副本" in capsys.readouterr().out
+    assert not any(p.exists() for p in copies)
