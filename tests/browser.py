@@ -54,3 +54,25 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         srv.should_exit = True
         t.join(timeout=10)
+
+
+@contextmanager
+def central_app(tmp_path: Path) -> Iterator[tuple[Any, Any, Any]]:
+    """Central as served (accounts installed), on a fresh SQLite file under ``tmp_path``:
+    yields (app, settings, sessions) and disposes of the engine on exit."""
+    from central.accounts.web import install
+    from central.app import create_app
+    from central.database import make_engine, make_session_factory, migrate
+    from central.settings import Settings
+
+    settings = Settings(
+        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
+    )
+    engine = make_engine(settings)
+    try:
+        migrate(engine)
+        app = create_app(settings, engine=engine)
+        install(app)
+        yield app, settings, make_session_factory(engine)
+    finally:
+        engine.dispose()

@@ -13,10 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.accounts.web import install
 from central.alerts import service as alerts
-from central.app import create_app
-from central.database import make_engine, make_session_factory, migrate
 from central.db import utcnow
 from central.ingest.ingestor import Ingestor
 from central.ingest.projection import IdKeys
@@ -25,7 +22,7 @@ from central.workflow import service as wf
 from central.workflow.models import MatterVisitRow
 from central.workflow.states import Action, Command
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, serve
+from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
 from tests.central.helpers import Box
 from tests.dossier.helpers import add_person
 
@@ -37,19 +34,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Settings, sessionmaker[Session]]]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed at /usr/bin/chromium (make test installs it)")
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    settings = Settings(
-        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
-    )
-    engine = make_engine(settings)
-    migrate(engine)
-    app = create_app(settings, engine=engine)
-    install(app)
-    with serve(app) as base:
-        yield base, settings, make_session_factory(engine)
-    engine.dispose()
+    need_chromium()
+    with central_app(tmp_path) as (app, settings, sessions), serve(app) as base:
+        yield base, settings, sessions
 
 
 def test_officer_links_a_repeat_visit_and_leader_sees_the_overdue_alert(server) -> None:

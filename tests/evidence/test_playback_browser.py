@@ -15,16 +15,12 @@ from sqlalchemy import select
 from appliance.recording.recorder import Recorder, record_synthetic_reception
 from appliance.recording.spool import Spool
 from appliance.recording.upload import HttpEvidenceClient, Uploader
-from central.accounts.web import install
-from central.app import create_app
 from central.audit.models import AuditLog
-from central.database import make_engine, make_session_factory, migrate
 from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
-from central.settings import Settings
 from protocol import keys
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, need_chromium, serve
+from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
 from tests.dossier.helpers import add_person, add_reception
 
 pytestmark = pytest.mark.browser
@@ -35,14 +31,11 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Central with one recorded, uploaded reception, served by uvicorn."""
     need_chromium()
     pytest.importorskip("av")
-    settings = Settings(
-        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
-    )
-    engine = make_engine(settings)
-    migrate(engine)
-    sessions = make_session_factory(engine)
-    app = create_app(settings, engine=engine)
-    install(app)
+    with central_app(tmp_path) as (app, settings, sessions):
+        yield from _recorded(app, settings, sessions, tmp_path)
+
+
+def _recorded(app: Any, settings: Any, sessions: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     key = Ed25519PrivateKey.generate()
     with sessions.begin() as s:
         devices.register(
@@ -56,7 +49,6 @@ def live(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
     with serve(app) as base:
         yield {"base": base, "rid": rid, "sessions": sessions, "m": manifests}
-    engine.dispose()
 
 
 def test_the_video_of_a_y4m_segment_plays_in_the_console(live: dict[str, Any]) -> None:

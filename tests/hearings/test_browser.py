@@ -12,12 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.accounts.web import install
-from central.app import create_app
-from central.database import make_engine, make_session_factory, migrate
-from central.settings import Settings
 from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, need_chromium, serve
+from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
 from tests.hearings.test_service import new_matter
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -28,16 +24,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
     need_chromium()
-    settings = Settings(
-        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
-    )
-    engine = make_engine(settings)
-    migrate(engine)
-    app = create_app(settings, engine=engine)
-    install(app)
-    with serve(app) as base:
-        yield base, make_session_factory(engine)
-    engine.dispose()
+    with central_app(tmp_path) as (app, _settings, sessions), serve(app) as base:
+        yield base, sessions
 
 
 def test_leader_schedules_draws_and_records_a_hearing(server) -> None:
