@@ -71,3 +71,13 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def served(settings: Settings, engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions on an engine made as ``create_app`` makes it (on SQLite, transactions
+    begin deferred, not IMMEDIATE as the test fixture's do): the harder case for
+    concurrent writers. The ``engine`` fixture has migrated the database."""
+    eng = make_engine(settings)
+    yield make_session_factory(eng)
+    eng.dispose()

@@ -5,11 +5,8 @@ are audited, and nothing tells a guesser which usernames exist."""
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,45 +17,13 @@ from central.accounts.login import LoginLocked, log_in
 from central.accounts.models import LoginThrottle
 from central.app import create_app
 from central.audit.models import AuditLog
-from central.database import make_engine, make_session_factory
 from central.settings import Settings
 from tests.accounts.helpers import PASSWORD, add_user
+from tests.concurrency import race
 
 # 2026-11-30 09:15:20 in Beijing
 NOW = datetime(2026, 11, 30, 1, 15, 20, tzinfo=UTC)
 LIMITS = throttle.Limits(user_failures=5, ip_failures=30)
-
-
-@pytest.fixture
-def served(settings: Settings, engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions on an engine made as ``create_app`` makes it (on SQLite, transactions
-    begin deferred, not IMMEDIATE as the test fixture's do): the harder case."""
-    eng = make_engine(settings)
-    yield make_session_factory(eng)
-    eng.dispose()
-
-
-def _race(n: int, attempt: Callable[[], str]) -> list[str]:
-    """Run ``attempt`` in ``n`` threads released together; what each returned."""
-    start = threading.Barrier(n)
-    results: list[str] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        start.wait()
-        try:
-            results.append(attempt())
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return results
 
 
 def _try(
@@ -236,7 +201,7 @@ def test_the_message_says_when_to_come_back() -> None:
 def test_concurrent_failures_are_counted_exactly(served: sessionmaker[Session]) -> None:
     n = 16
     lim = throttle.Limits(user_failures=100, ip_failures=100)
-    assert _race(n, lambda: _try(served, "zhang", limits=lim)) == ["bad"] * n
+    assert race(n, lambda: _try(served, "zhang", limits=lim)) == ["bad"] * n
     user, addr = _row(served, "user", "zhang"), _row(served, "ip", "10.0.0.1")
     assert user is not None and user.failures == n
     assert addr is not None and addr.failures == n
@@ -247,7 +212,7 @@ def test_concurrent_guesses_get_exactly_the_limit_of_password_checks(
 ) -> None:
     add_user(served, "zhang", "officer")
     n = 20
-    results = _race(n, lambda: _try(served, "zhang"))
+    results = race(n, lambda: _try(served, "zhang"))
     assert sorted(results) == sorted(["bad"] * 4 + ["locked"] + ["refused"] * (n - 5))
     assert len(_audit(served, "account.lockout")) == 1
     row = _row(served, "user", "zhang")

@@ -3,8 +3,7 @@ workers and processes share it; over it, 429 with Retry-After, audited."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,51 +11,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.database import make_engine, make_session_factory
+from central.database import make_engine
 from central.settings import Settings
 from central.sharing import rate
 from central.sharing.api import admin, organ
 from central.sharing.deps import clock
 from central.sharing.models import OrganRow, OrganToken, RateCount
+from tests.concurrency import race
 from tests.legal.appkit import make_app
 from tests.sharing.test_sharing import hdr
 
 # 2026-11-30 09:15:20 in Beijing: 40 s left in the minute, 14 h 44 min 40 s in the day
 NOW = datetime(2026, 11, 30, 1, 15, 20, tzinfo=UTC)
 TO_MIDNIGHT = 14 * 3600 + 44 * 60 + 40
-
-
-@pytest.fixture
-def served(settings: Settings, engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions on an engine made as ``create_app`` makes it (on SQLite, transactions
-    begin deferred, not IMMEDIATE as the test fixture's do): the harder case. The
-    ``engine`` fixture has migrated the database."""
-    eng = make_engine(settings)
-    yield make_session_factory(eng)
-    eng.dispose()
-
-
-def _race(n: int, attempt: Callable[[], bool]) -> int:
-    """Run ``attempt`` in ``n`` threads released together; how many returned True."""
-    start = threading.Barrier(n)
-    results: list[bool] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        start.wait()
-        try:
-            results.append(attempt())
-        except BaseException as e:
-            errors.append(e)
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
-    return sum(results)
 
 
 def _admit(sessions: sessionmaker[Session], limits: rate.Limits, now: datetime = NOW) -> bool:
@@ -75,7 +42,7 @@ def test_concurrent_requests_over_the_limit_admit_exactly_the_limit(
 ) -> None:
     n, limit = 24, 7
     limits = rate.Limits(limit, 10_000) if window == "minute" else rate.Limits(10_000, limit)
-    assert _race(n, lambda: _admit(served, limits)) == limit
+    assert sum(race(n, lambda: _admit(served, limits))) == limit
     with served() as s:  # refused requests counted nowhere
         hits = {b: n for b, n in s.execute(select(RateCount.bucket, RateCount.hits))}
     assert hits == {"m:2026-11-30T09:15": limit, "d:2026-11-30": limit}
@@ -196,7 +163,7 @@ def test_concurrent_http_requests_admit_exactly_the_limit(
         assert code in (200, 429)
         return code == 200
 
-    assert _race(n, call) == 5
+    assert sum(race(n, call)) == 5
     with sessions() as s:
         from central.audit.models import AuditLog
 
