@@ -118,7 +118,7 @@ class Box:
             from .identity.relay import HttpTemplateRelay
 
             relay = HttpTemplateRelay(
-                httpx.Client(base_url=config.central_url, timeout=30),
+                httpx.Client(base_url=config.central_url, timeout=30),  # signs per request
                 device=config.device,
                 key=self.key,
             )
@@ -162,7 +162,10 @@ class Box:
         from .recording.upload import HttpEvidenceClient, Uploader
 
         assert self.config.central_url
-        with httpx.Client(base_url=self.config.central_url, timeout=30) as http:
+        from .http_auth import DeviceAuth
+
+        auth = DeviceAuth(self.config.device, self.key)
+        with httpx.Client(base_url=self.config.central_url, timeout=30, auth=auth) as http:
             uploader = Uploader(self.spool, HttpEvidenceClient(http))
             reported: set[str] = set()
             while not self._uploader_stop.is_set():

@@ -10,12 +10,13 @@ Errors::
     ├── CentralUnavailable (also ConnectionError)  network down, time-out, 5xx
     └── PersonNotFound (also LookupError)          central answered: no such person
 
-Central's routes used: ``GET /api/persons?q=`` (its audited search: an ID number is
-matched by keyed hash and never logged in clear by central; keep the reverse proxy's
-access log off for this path) and ``GET /api/persons/{id}/timeline`` (``X-Actor`` =
-officer id, ``?reason=`` for the audit log). The response shape is central's
-``Timeline``; unknown keys are ignored here so central can add fields without breaking
-boxes in the field.
+Central's routes used, as device-signed requests (``DeviceAuth``: central admits only
+registered boxes, and only to their own site's persons): ``GET /api/box/persons?q=``
+(its audited search: an ID number is matched by keyed hash and never logged in clear
+by central; keep the reverse proxy's access log off for this path) and ``GET
+/api/box/persons/{id}/timeline`` (``X-Zhifang-Officer`` = officer id, ``?reason=`` for
+the audit log). The response shape is central's ``Timeline``; unknown keys are ignored
+here so central can add fields without breaking boxes in the field.
 """
 
 from __future__ import annotations
@@ -114,8 +115,11 @@ class HttpCentralClient(CentralClient):
         self._http = client
 
     @classmethod
-    def to(cls, base_url: str, *, timeout_s: float = 2.0, **kw: Any) -> HttpCentralClient:
-        return cls(httpx.Client(base_url=base_url, timeout=timeout_s, **kw))
+    def to(
+        cls, base_url: str, *, auth: httpx.Auth, timeout_s: float = 2.0, **kw: Any
+    ) -> HttpCentralClient:
+        """``auth``: the box's ``DeviceAuth`` (central refuses unsigned look-ups)."""
+        return cls(httpx.Client(base_url=base_url, timeout=timeout_s, auth=auth, **kw))
 
     def _call(self, method: str, url: str, **kw: Any) -> Any:
         try:
@@ -140,7 +144,10 @@ class HttpCentralClient(CentralClient):
             raise ValueError("need an ID number or a phone number")
         q = (id_number or phone or "").strip().upper()
         hits = self._call(
-            "GET", "/api/persons", params={"q": q, "limit": 5}, headers={"X-Actor": officer_id}
+            "GET",
+            "/api/box/persons",
+            params={"q": q, "limit": 5},
+            headers={"X-Zhifang-Officer": officer_id},
         )
         if not isinstance(hits, list):
             raise CentralUnavailable("中心服务器的检索结果格式无法识别")
@@ -155,8 +162,8 @@ class HttpCentralClient(CentralClient):
     def timeline(self, person_id: str, *, officer_id: str, reason: str) -> Timeline:
         data = self._call(
             "GET",
-            f"/api/persons/{person_id}/timeline",
-            headers={"X-Actor": officer_id},
+            f"/api/box/persons/{person_id}/timeline",
+            headers={"X-Zhifang-Officer": officer_id},
             params={"reason": reason},  # a query parameter: headers cannot carry 中文
         )
         try:

@@ -2,28 +2,39 @@
 
 The app does not migrate the database (``zhifang central migrate`` / ``serve`` do) and
 does not run ingest (``central.ingest.runner.run_ingest``, started by ``serve``).
+
+Every route declares who may call it (``central.access``); ``create_app`` refuses to
+build an app with a route that does not, and the access middleware answers 404 to a
+request for a path no declared route serves. There is no switch that turns this off.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Engine, text
 
+from .access.gates import PUBLIC, Kind, Reader
+from .access.middleware import AccessMiddleware
+from .access.routes import declared
+from .accounts.authn import StaffAuthenticator
 from .database import make_engine, make_session_factory
+from .devices.authn import BoxAuthenticator, ProvisionerAuthenticator
 from .settings import Settings
+from .sharing.authn import OrganAuthenticator
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    from fastapi import Depends
-
-    from .accounts.web import install as install_accounts
-    from .accounts.web import viewer
     from .awareness.api import router as awareness
     from .awareness.views import make_router as awareness_pages
+    from .console import errors
+    from .console.views import STATIC_PATH
     from .console.views import make_router as console_router
+    from .console.views import mount_static as mount_console_static
     from .devices.api import router as devices
-    from .dossier.api import persons, receptions
+    from .dossier.api import box_persons, persons, receptions
     from .evidence.api import router as evidence
     from .evidence.service import make_service as evidence_service
     from .hearings import api as hearings
@@ -36,34 +47,54 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .static import mount_static
     from .workflow.api import router as matters
 
-    app = FastAPI(title="智访 Zhifang central", version="0.1.0")
+    # the API description is for staff (GET /api/openapi.json), not the whole world
+    app = FastAPI(
+        title="智访 Zhifang central", version="0.1.0", openapi_url=None, docs_url=None,
+        redoc_url=None,
+    )  # fmt: skip
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
     app.state.evidence = evidence_service(settings.data_dir)
     legal_public, legal_staff = legal_routers()
     plans_staff, plans_organs = plan_routers()
-    # boxes, organs (by token), the petitioner's pages and the published draw record
-    public = (devices, receptions, persons, matters, evidence, identity, quarantine, stats,
-              legal_public, sharing.organ, plans_organs, hearings.public)  # fmt: skip
-    # staff only: a logged-in account (anonymous reads are allowed in development only)
-    staff = (legal_staff, similar, hearings.router, hearings.make_console_router(),
-             sharing.admin, plans_staff, awareness, awareness_pages())  # fmt: skip
-    for router in (*public, console_router()):
+    routers = (
+        devices, receptions, persons, box_persons, matters, evidence, identity, quarantine,
+        stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
+        plans_staff, hearings.public, hearings.router, hearings.make_console_router(),
+        similar, awareness, awareness_pages(), console_router(),
+    )  # fmt: skip
+    for router in routers:
         app.include_router(router)
-    for router in staff:
-        app.include_router(router, dependencies=[Depends(viewer())])
     mount_static(app)
-    install_accounts(app)  # the logged-in account is the actor of every audited action
+    mount_console_static(app)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], dependencies=[Depends(PUBLIC)])
     def healthz() -> dict[str, str]:
         with app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, dependencies=[Depends(PUBLIC)])
     def root() -> RedirectResponse:
         return RedirectResponse("/console/")
 
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def staff_openapi(acc: Reader) -> dict[str, Any]:
+        return app.openapi()
+
+    errors.install(app)
+    app.state.authenticators = {
+        Kind.box: BoxAuthenticator(),
+        Kind.organ: OrganAuthenticator(),
+        Kind.provisioner: ProvisionerAuthenticator(),
+        Kind.staff: StaffAuthenticator(),
+    }
+    app.state.access_table = declared(app, public_mounts=frozenset({"/static", STATIC_PATH}))
+    app.add_middleware(
+        AccessMiddleware,
+        table=app.state.access_table,
+        authenticators=app.state.authenticators,
+        denied_page=errors.denied_page,
+    )
     return app

@@ -43,6 +43,11 @@ def register(sub: Any) -> None:
 
     register_users(csub)
     register_alerts(csub)
+    from .devices.cli import register as register_provisioning
+
+    register_provisioning(csub, _with_session)
+    matrix = csub.add_parser("access-matrix", help="print the access matrix (Markdown)")
+    matrix.set_defaults(func=_access_matrix)
 
     dev = csub.add_parser("device", help="register, list and revoke boxes")
     dsub = dev.add_subparsers(dest="device_command", required=True)
@@ -56,6 +61,7 @@ def register(sub: Any) -> None:
     ls.set_defaults(func=_device_list)
     rv = dsub.add_parser("revoke", help="revoke a box: its events are quarantined from now on")
     rv.add_argument("name")
+    rv.add_argument("--reason", required=True, help="why (the audit log keeps it)")
     rv.set_defaults(func=_device_revoke)
 
 
@@ -189,8 +195,18 @@ def _device_add(args: argparse.Namespace) -> int:
     except ValidationError as e:
         print(f"输入有误: {e}", file=sys.stderr)
         return 2
+
+    def add(s: Any) -> None:
+        from .audit import service as audit
+
+        service.register(s, data=data)
+        audit.record(
+            s, actor=_cli_actor(), action="device.register", target=f"device:{data.name}",
+            reason=f"site={data.site}",
+        )  # fmt: skip
+
     try:
-        _with_session(lambda s: service.register(s, data=data))
+        _with_session(add)
     except service.DeviceExists as e:
         print(str(e), file=sys.stderr)
         return 1
@@ -214,10 +230,42 @@ def _device_list(args: argparse.Namespace) -> int:
 def _device_revoke(args: argparse.Namespace) -> int:
     from .devices import service
 
+    def revoke(s: Any) -> None:
+        from .audit import service as audit
+
+        service.revoke(s, name=args.name)
+        audit.record(
+            s, actor=_cli_actor(), action="device.revoke", target=f"device:{args.name}",
+            reason=args.reason,
+        )  # fmt: skip
+
     try:
-        _with_session(lambda s: service.revoke(s, name=args.name))
+        _with_session(revoke)
     except service.DeviceNotFound as e:
         print(str(e), file=sys.stderr)
         return 1
     print(f"已吊销设备 {args.name}")
+    return 0
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+def _access_matrix(_args: argparse.Namespace) -> int:
+    """The access matrix from the routes' own declarations (docs/security.md)."""
+    import tempfile
+
+    from .access.matrix import markdown
+    from .app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        from .settings import Settings
+
+        settings = Settings(environment="development", data_dir=tmp)
+        app = create_app(settings)
+        print(markdown(app.state.access_table))
+        app.state.engine.dispose()
     return 0

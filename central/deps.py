@@ -1,6 +1,8 @@
 """FastAPI dependencies as ``Annotated`` aliases: a handler's signature says what it needs.
 
 Everything hangs off ``app.state`` (set by ``create_app``): no module-level engine.
+Who is calling comes from the route's gate (``central.access``): ``ActorDep`` is what
+the audit log writes for that caller.
 """
 
 from __future__ import annotations
@@ -8,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from .access.gates import PRINCIPAL_KEY
+from .access.principals import Principal
 from .settings import Settings
 
 
@@ -24,15 +28,25 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_actor(request: Request, x_actor: Annotated[str | None, Header()] = None) -> str:
-    """Who is asking, for the audit log. Until accounts exist (workflow issue) this is
-    the ``X-Actor`` header, else the client address."""
-    if x_actor:
-        return x_actor.strip()[:200]
-    client = request.client
-    return f"client:{client.host}" if client else "client:unknown"
+def get_principal(request: Request) -> Principal:
+    """The caller the route's gate admitted (the access middleware puts it here)."""
+    state = request.scope.get("state") or {}
+    if PRINCIPAL_KEY not in state:
+        raise RuntimeError("no principal: the route's gate did not run")
+    principal: Principal = state[PRINCIPAL_KEY]
+    return principal
+
+
+def get_actor(request: Request) -> str:
+    """Who is asking, for the audit log: the admitted caller's name."""
+    return get_principal(request).actor
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 ActorDep = Annotated[str, Depends(get_actor)]

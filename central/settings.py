@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from protocol import topics
 
 # Development placeholders (public by definition): refused unless environment="development".
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -77,6 +79,11 @@ class Settings(BaseSettings):
         pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$",
         description="shared-subscription group; workers with the same group share events",
     )
+    ingest_sites: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="the sites whose boxes this central ingests (comma-separated in the "
+        "environment, e.g. minhou,gulou); empty: every site on the broker",
+    )
     ingest_batch_max: int = Field(
         default=500, ge=1, le=10_000, description="most messages committed in one transaction"
     )
@@ -109,8 +116,19 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(
         default=5,
         ge=1,
-        description="console login: failed attempts on one username within login_window_s "
-        "before it is locked (known and unknown usernames alike)",
+        description="console login: failed attempts on one username from one client address "
+        "within login_window_s before that username is locked at that address (known and "
+        "unknown usernames alike; other addresses are not locked)",
+    )
+    login_user_slow_after: int = Field(
+        default=10,
+        ge=1,
+        description="console login: failed attempts on one username over every address "
+        "within login_window_s after which each further attempt must wait (a slowdown, "
+        "never a lock: a stranger cannot shut the real user out)",
+    )
+    login_user_slow_max_s: int = Field(
+        default=60, ge=1, description="console login: the longest such wait, in seconds"
     )
     login_ip_max_failures: int = Field(
         default=30,
@@ -147,6 +165,16 @@ class Settings(BaseSettings):
         description="base64 of 32 bytes: AES-256-GCM key for ID numbers at rest",
     )
 
+    @field_validator("ingest_sites", mode="before")
+    @classmethod
+    def _sites(cls, v: object) -> object:
+        if isinstance(v, str):  # ZHIFANG_INGEST_SITES=minhou,gulou
+            v = tuple(x.strip() for x in v.split(",") if x.strip())
+        if isinstance(v, (list, tuple)):
+            for site in v:
+                topics.check_name("site", str(site))
+        return v
+
     @model_validator(mode="after")
     def _secrets_are_safe(self) -> Settings:
         hash_key = decode_key32("ZHIFANG_ID_HASH_KEY", self.id_hash_key.get_secret_value())
@@ -165,7 +193,7 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"{', '.join(left)} still at the development placeholder; set real secrets "
                 "(e.g. `python -c 'import os,base64;print(base64.b64encode(os.urandom(32))"
-                ".decode())'`) or ZHIFANG_ENVIRONMENT=development"
+                ".decode())'`)"
             )
         if len(self.secret_key.get_secret_value()) < 32:
             raise SettingsError("ZHIFANG_SECRET_KEY must be at least 32 characters")

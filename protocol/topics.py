@@ -53,6 +53,13 @@ ALL_STATUS = f"{ROOT}/+/+/{STATUS}"
 ALL_COMMAND_ACKS = f"{ROOT}/+/+/{CMD}/+/ack"
 
 
+def site_filters(site: str | None) -> tuple[str, str, str]:
+    """(events, statuses, command acks) of one site's boxes, or of every site's (None):
+    what a central that serves only its own sites subscribes to."""
+    s = "+" if site is None else check_name("site", site)
+    return (f"{ROOT}/{s}/+/{EVENT}", f"{ROOT}/{s}/+/{STATUS}", f"{ROOT}/{s}/+/{CMD}/+/ack")
+
+
 def shared(group: str, topic_filter: str) -> str:
     """An MQTT v5 shared subscription: the broker spreads messages over the group."""
     return f"$share/{check_name('group', group)}/{topic_filter}"

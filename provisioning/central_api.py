@@ -1,5 +1,8 @@
 """Central's device API as provisioning uses it: register and revoke a box over HTTP.
 
+Central admits these calls from an admin or from the site's provisioning credential
+(``Authorization: Bearer zfp_…``, issued with ``zhifang central provisioning issue``),
+for that site's boxes only; both are audited at central with who and why.
 The ``httpx.Client`` is passed in (tests pass FastAPI's ``TestClient``); by default one
 is made for ``base_url``.
 """
@@ -20,15 +23,15 @@ class CentralDevices:
         self,
         base_url: str,
         *,
+        token: str,
         client: httpx.Client | None = None,
-        actor: str = "provisioning",
         ca_file: str | None = None,
         timeout: float = 15.0,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         verify: Any = ca_file if ca_file else True
         self._client = client or httpx.Client(timeout=timeout, verify=verify)
-        self._headers = {"X-Actor": actor}
+        self._headers = {"Authorization": f"Bearer {token}"}
 
     def _call(self, method: str, path: str, **kw: Any) -> httpx.Response:
         url = f"{self.base_url}{path}"
@@ -55,9 +58,9 @@ class CentralDevices:
         data: dict[str, Any] = r.json()
         return data
 
-    def revoke(self, name: str) -> dict[str, Any]:
+    def revoke(self, name: str, *, reason: str) -> dict[str, Any]:
         """POST /api/devices/{name}/revoke: central quarantines its events from now on."""
-        r = self._call("POST", f"/api/devices/{name}/revoke")
+        r = self._call("POST", f"/api/devices/{name}/revoke", json={"reason": reason})
         if r.status_code != 200:
             raise CentralError(f"中心未能吊销设备 {name} (HTTP {r.status_code}): {self._detail(r)}")
         data: dict[str, Any] = r.json()

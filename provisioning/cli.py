@@ -107,10 +107,30 @@ def _central_args(s: argparse.ArgumentParser) -> None:
     s.add_argument("--central", help="central's URL (default: site.toml's central_url)")
     s.add_argument("--ca-file", help="CA bundle to check central's HTTPS certificate")
     s.add_argument(
-        "--actor",
-        default=f"provision:{os.environ.get('USER', 'admin')}",
-        help="who does this, for central's audit log",
+        "--token-file",
+        type=Path,
+        help="the site's provisioning credential (zfp_…), issued by central's admin with "
+        "`zhifang central provisioning issue --site SITE`; default: the environment "
+        f"variable {TOKEN_ENV}, else <site-dir>/central-provisioning.token",
     )
+
+
+TOKEN_ENV = "ZHIFANG_PROVISIONING_TOKEN"
+
+
+def _token(args: argparse.Namespace) -> str:
+    """The provisioning credential: --token-file, the environment, or the site folder."""
+    path = args.token_file or Path(args.site_dir) / "central-provisioning.token"
+    if args.token_file is None and os.environ.get(TOKEN_ENV):
+        return os.environ[TOKEN_ENV].strip()
+    try:
+        return path.read_text().strip()
+    except OSError as e:
+        raise ValueError(
+            f"no provisioning credential: {path} cannot be read ({e.strerror}); ask central's "
+            f"admin for one (`zhifang central provisioning issue --site …`) and pass "
+            f"--token-file, or set {TOKEN_ENV}"
+        ) from None
 
 
 def _err(msg: str) -> int:
@@ -263,7 +283,7 @@ def _central(args: argparse.Namespace, site: Any) -> Any:
     url = args.central or site.config.central_url
     if not url:
         raise ValueError("no central URL: pass --central URL (or set central_url in site.toml)")
-    return CentralDevices(url, actor=args.actor, ca_file=args.ca_file)
+    return CentralDevices(url, token=_token(args), ca_file=args.ca_file)
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -317,7 +337,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
         if a.local_only:
             print("central not told (--local-only): its events are still accepted there")
             return 0
-        _central(a, site).revoke(a.name)
+        _central(a, site).revoke(a.name, reason=a.reason)
         print("revoked at central: its events are quarantined (revoked_device) from now on")
         return 0
 

@@ -57,22 +57,31 @@ def serve(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def central_app(tmp_path: Path) -> Iterator[tuple[Any, Any, Any]]:
-    """Central as served (accounts installed), on a fresh SQLite file under ``tmp_path``:
-    yields (app, settings, sessions) and disposes of the engine on exit."""
-    from central.accounts.web import install
+def central_app(tmp_path: Path, db_url: str | None = None) -> Iterator[tuple[Any, Any, Any]]:
+    """Central as production serves it, on a fresh SQLite file under ``tmp_path`` (or
+    ``db_url``): yields (app, settings, sessions) and disposes of the engine on exit."""
     from central.app import create_app
     from central.database import make_engine, make_session_factory, migrate
-    from central.settings import Settings
+    from tests.auth import production_settings
 
-    settings = Settings(
-        environment="development", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}"
+    settings = production_settings(
+        data_dir=tmp_path, database_url=db_url or f"sqlite:///{tmp_path / 'c.db'}"
     )
     engine = make_engine(settings)
     try:
         migrate(engine)
         app = create_app(settings, engine=engine)
-        install(app)
         yield app, settings, make_session_factory(engine)
     finally:
         engine.dispose()
+
+
+def browser_login(page: Any, base: str, username: str, password: str | None = None) -> None:
+    """Log in through the console's form in the browser, as a person does."""
+    from tests.auth import PASSWORD
+
+    page.goto(f"{base}/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/console/login" not in url)

@@ -1,4 +1,6 @@
-"""Fixtures every test package may use: central on SQLite and on PostgreSQL.
+"""Fixtures every test package may use: central on SQLite and on PostgreSQL, run as
+production runs it (``tests/auth.py``): production settings, and a ``client`` that
+logged in through the login form as an admin of every site.
 
 A package's own conftest.py may override any of them (e.g. ``settings`` with an
 ingest group of its own). PostgreSQL runs get a fresh schema per test, named after
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.settings import Settings
+from tests.auth import add_user, login, production_settings
 from tests.browser import ARGS, CHROMIUM, need_chromium
 from tests.databases import pg_schema_url
 
@@ -34,7 +37,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
-    return Settings(environment="development", database_url=db_url, data_dir=tmp_path)
+    return production_settings(database_url=db_url, data_dir=tmp_path)
 
 
 @pytest.fixture
@@ -55,8 +58,21 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
     return create_app(settings, engine=engine)
 
 
+ADMIN = "test-admin"
+
+
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def client(app: FastAPI, sessions: sessionmaker[Session]) -> Iterator[TestClient]:
+    """Logged in as ``test-admin``, an admin of every site (org ``*``), with the
+    session's CSRF token on every request. ``anon`` is the same app with nobody."""
+    add_user(sessions, ADMIN, "admin", org="*")
+    with TestClient(app) as c:
+        login(c, ADMIN, send_csrf=True)
+        yield c
+
+
+@pytest.fixture
+def anon(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
 

@@ -1,8 +1,10 @@
 """``zhifang demo``: a whole reception, simulated box → broker → central.
 
 Central and the box run as separate processes of this same command line, exactly
-as they would on two machines; the demo only starts them, registers the box at
-central over HTTP, and checks the outcome through central's HTTP API.
+as they would on two machines, and as production runs them: central in production
+mode with its own secrets, the box registered with the site's provisioning
+credential and signing every request with its device key, the outcome checked
+through central's HTTP API by a console account that logged in.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -21,13 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-SITE = "demo-site"
-DEVICE = "desk-01"
+from .demo_site import DEVICE, LEADER, DemoError, DemoSite, console_login, register_box
+
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-
-
-class DemoError(RuntimeError):
-    pass
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -86,6 +83,123 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _data_dir(args: argparse.Namespace) -> tuple[Path, str | None]:
+    """The demo's folder, and the temporary one to remove afterwards (if any)."""
+    if args.data_dir is not None:
+        return args.data_dir.resolve(), None
+    if args.once:
+        temp = tempfile.mkdtemp(prefix="zhifang-demo-")
+        return Path(temp), temp
+    return Path("var/demo").resolve(), None
+
+
+def _port(args: argparse.Namespace) -> int:
+    port = args.port or _free_port()
+    if _port_open("127.0.0.1", port):
+        if args.port != 8000:
+            raise DemoError(f"port {port} is already in use; pass --port 0 for a free one")
+        port = _free_port()
+    return port
+
+
+def _cli(env: dict[str, str], *argv: str, stdin: str | None = None) -> str:
+    """Run a ``zhifang`` command as the operator would; its output, or DemoError."""
+    done = subprocess.run(
+        _zhifang(*argv), env=env, input=stdin, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise DemoError(f"`zhifang {' '.join(argv[:3])}` failed: {done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def _console_account(env: dict[str, str], demo: DemoSite) -> None:
+    """The on-duty leader the demo prints the login of (made once per demo folder)."""
+    marker = demo.data / "console-account-made"
+    if marker.exists():
+        return
+    _cli(env, "central", "user", "add", LEADER, "--role", "leader", "--org", "*",
+         "--display-name", "演示领导", "--on-duty", stdin=demo.password + "\n")  # fmt: skip
+    marker.touch()
+
+
+def _box_config(demo: DemoSite, url: str, args: argparse.Namespace) -> Path:
+    box_dir = demo.data / "box"
+    box_dir.mkdir(parents=True, exist_ok=True)
+    config = box_dir / "box.toml"
+    config.write_text(
+        f'site = "{demo.site}"\ndevice = "{DEVICE}"\ndata_dir = "{box_dir.as_posix()}"\n'
+        f'central_url = "{url}"\n\n'
+        f'[mqtt]\nhost = "{args.mqtt_host}"\nport = {args.mqtt_port}\n'
+        f'client_id = "zhifang-demo-box-{demo.run_id}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def _provision(env: dict[str, str], demo: DemoSite, config: Path, client: Any) -> None:
+    """Make the box's key, and register it with a provisioning credential of the site
+    (issued by central's operator, as `zhifang central provisioning issue` does)."""
+    public_key = _cli(env, "appliance", "keygen", "--config", str(config)).strip().splitlines()[-1]
+    token = demo.provisioning_token(
+        lambda: _cli(
+            env, "central", "provisioning", "issue", "--site", demo.site, "--label", "demo"
+        ).strip()
+    )
+    register_box(client, token, site=demo.site, device=DEVICE, public_key=public_key)
+    print(f"zhifang demo: box {demo.site}/{DEVICE} registered (key {public_key[:12]}…)")
+
+
+def _receptions(client: Any) -> list[dict[str, Any]]:
+    items = client.get("/api/receptions").json()
+    return [x for x in items if x.get("device") in (None, DEVICE)]
+
+
+def _simulate(env: dict[str, str], config: Path, timeout: float) -> None:
+    box = subprocess.run(
+        _zhifang("appliance", "run", "--config", str(config), "--simulate", "1",
+                 "--exit-when-drained", "--drain-timeout", str(timeout)),
+        env=env, check=False,
+    )  # fmt: skip
+    if box.returncode != 0:
+        raise DemoError(f"the simulated box exited with code {box.returncode}")
+
+
+def _check(client: Any, rec: dict[str, Any], quarantined_before: int) -> tuple[str, list[str]]:
+    """The summary line, and what is wrong with this run's reception (nothing, we hope)."""
+    stats = client.get("/api/stats").json()
+    events = stats.get("events")
+    new_junk = int(stats.get("quarantined", 0)) - quarantined_before
+    summary = (
+        f"zhifang demo: ok receptions={stats.get('receptions')} events={events} "
+        f"rating={rec['rating']}({RATING_ZH.get(rec['rating'], '?')}) "
+        f"quarantined={new_junk} reception={rec['id']}"
+    )
+    problems = []
+    if not events or int(events) < 5:
+        problems.append(f"expected at least 5 events, central has {events}")
+    if new_junk:
+        problems.append(f"{new_junk} message(s) of this run quarantined")
+    ev = client.get(f"/api/evidence/receptions/{rec['id']}").json()
+    if not ev.get("verified"):
+        problems.append(f"recording not verified at central: {ev.get('problems')}")
+    summary += f" segments={len(ev.get('segments', []))} recording_verified={ev.get('verified')}"
+    return summary, problems
+
+
+def _export(env: dict[str, str], reception_id: str, out: Path) -> tuple[str, list[str]]:
+    ex = subprocess.run(
+        _zhifang("evidence", "export", reception_id, "--out", str(out)), env=env, check=False
+    )
+    if ex.returncode != 0:
+        return "", ["evidence export failed"]
+    check = subprocess.run(
+        _zhifang("evidence", "verify", str(out)), env=env, check=False, stdout=subprocess.DEVNULL
+    )
+    if check.returncode != 0:
+        return "", ["the exported evidence bundle does not verify"]
+    return f" bundle={out}(verified offline)", []
+
+
 def _run(args: argparse.Namespace) -> int:
     import httpx
 
@@ -94,148 +208,33 @@ def _run(args: argparse.Namespace) -> int:
             f"no MQTT broker answers at {args.mqtt_host}:{args.mqtt_port}; "
             "`make demo` starts one (scripts/ensure-broker.sh)"
         )
-    temp = None
-    if args.data_dir is None:
-        if args.once:
-            temp = tempfile.mkdtemp(prefix="zhifang-demo-")
-            data = Path(temp)
-        else:
-            data = Path("var/demo")
-    else:
-        data = args.data_dir
-    data = data.resolve()
-    central_dir, box_dir = data / "central", data / "box"
-    box_dir.mkdir(parents=True, exist_ok=True)
-    port = args.port or _free_port()
-    if _port_open("127.0.0.1", port):
-        if args.port != 8000:
-            raise DemoError(f"port {port} is already in use; pass --port 0 for a free one")
-        port = _free_port()
+    data, temp = _data_dir(args)
+    demo = DemoSite.open(data)
+    port = _port(args)
     url = f"http://127.0.0.1:{port}"
-    # the demo's site name is its own (a shared broker's retained state from another
-    # demo never mixes in) and kept with its data, so a second run of the same demo
-    # finds its box registered under the same site and key
-    data.mkdir(parents=True, exist_ok=True)
-    id_file = data / "run-id"
-    if not id_file.exists():
-        id_file.write_text(secrets.token_hex(3) + "\n")
-    run_id = id_file.read_text().strip()
-    site, device = f"{SITE}-{run_id}", DEVICE
-    env = {
-        **os.environ,
-        "ZHIFANG_ENVIRONMENT": "development",
-        "ZHIFANG_DATA_DIR": str(central_dir),
-        "ZHIFANG_HTTP_PORT": str(port),
-        "ZHIFANG_PUBLIC_URL": url,
-        "ZHIFANG_MQTT_HOST": args.mqtt_host,
-        "ZHIFANG_MQTT_PORT": str(args.mqtt_port),
-        "ZHIFANG_INGEST_CLIENT_ID": f"zhifang-demo-ingest-{run_id}",
-        # a shared-subscription group of its own with a short-lived session: on a
-        # broker that other runs used, their parked sessions would otherwise take
-        # their round-robin share of this run's events
-        "ZHIFANG_INGEST_GROUP": f"demo-{run_id}",
-        "ZHIFANG_ACCESS_LOG": "0",  # the demo polls central; its own summary says enough
-        "ZHIFANG_MQTT_SESSION_EXPIRY_S": "60" if args.once else "3600",
-    }
-    env.pop("ZHIFANG_DATABASE_URL", None)
+    env = demo.central_env(
+        port=port, url=url, mqtt_host=args.mqtt_host, mqtt_port=args.mqtt_port, once=args.once
+    )
     procs: list[subprocess.Popen[bytes]] = []
-
     ctrl_c: list[bool] = []  # set when the user stopped us: central got Ctrl-C as well
-
-    def stop_all() -> None:
-        for p in procs:
-            if ctrl_c:  # a second SIGINT would make uvicorn abort its clean shutdown
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    p.wait(5)
-            if p.poll() is None:
-                p.send_signal(signal.SIGINT)
-        for p in procs:
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
     try:
-        print(f"zhifang demo: central on {url} (SQLite under {central_dir})")
+        print(f"zhifang demo: central on {url} (SQLite under {data / 'central'})")
         central = subprocess.Popen(_zhifang("central", "serve"), env=env)
         procs.append(central)
         client = httpx.Client(base_url=url, timeout=5)
-        _wait(
-            "central to answer /healthz",
-            lambda: client.get("/healthz").status_code == 200,
-            args.timeout,
-            central,
-        )
-
-        # a console account for whoever runs the demo; its password is kept (0600) with
-        # the demo's data, so a second run of the same demo prints the same login
-        pw_file = data / "console-login.txt"
-        if pw_file.exists():
-            password = pw_file.read_text().strip()
-        else:
-            password = secrets.token_urlsafe(9)
-            user = subprocess.run(
-                _zhifang("central", "user", "add", "demo-leader", "--role", "leader",
-                         "--org", "*", "--display-name", "演示领导", "--on-duty"),
-                env=env, input=password + "\n", capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if user.returncode != 0:
-                raise DemoError(f"making the console account failed: {user.stdout}{user.stderr}")
-            fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as f:
-                f.write(password + "\n")
-
-        config = box_dir / "box.toml"
-        config.write_text(
-            f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir.as_posix()}"\n'
-            f'central_url = "{url}"\n\n'
-            f'[mqtt]\nhost = "{args.mqtt_host}"\nport = {args.mqtt_port}\n'
-            f'client_id = "zhifang-demo-box-{run_id}"\n',
-            encoding="utf-8",
-        )
-        keygen = subprocess.run(
-            _zhifang("appliance", "keygen", "--config", str(config)),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if keygen.returncode != 0:
-            raise DemoError(f"appliance keygen failed: {keygen.stderr.strip()}")
-        public_key = keygen.stdout.strip().splitlines()[-1]
-        r = client.post(
-            "/api/devices", json={"name": device, "site": site, "public_key": public_key}
-        )
-        if r.status_code not in (200, 201):
-            raise DemoError(f"registering the box at central failed: {r.status_code} {r.text}")
-        print(f"zhifang demo: box {site}/{device} registered (key {public_key[:12]}…)")
-
-        def receptions() -> list[dict[str, Any]]:
-            items = client.get("/api/receptions", params={"device": device}).json()
-            return list(items.get("items", items) if isinstance(items, dict) else items)
-
-        earlier = {x["id"] for x in receptions()}  # a second run of the same demo
-        box = subprocess.run(
-            _zhifang(
-                "appliance",
-                "run",
-                "--config",
-                str(config),
-                "--simulate",
-                "1",
-                "--exit-when-drained",
-                "--drain-timeout",
-                str(args.timeout),
-            ),
-            env=env,
-            check=False,
-        )
-        if box.returncode != 0:
-            raise DemoError(f"the simulated box exited with code {box.returncode}")
+        _wait("central to answer /healthz",
+              lambda: client.get("/healthz").status_code == 200, args.timeout, central)  # fmt: skip
+        _console_account(env, demo)
+        console_login(client, LEADER, demo.password)
+        config = _box_config(demo, url, args)
+        _provision(env, demo, config, client)
+        earlier = {x["id"] for x in _receptions(client)}  # a second run of the same demo
+        quarantined_before = int(client.get("/api/stats").json().get("quarantined", 0))
+        _simulate(env, config, args.timeout)
 
         def reception_done() -> dict[str, Any] | None:
             done = [
-                x for x in receptions()
+                x for x in _receptions(client)
                 if x["id"] not in earlier and x.get("ended_at") and x.get("rating")
             ]  # fmt: skip
             return done[0] if done else None
@@ -243,66 +242,53 @@ def _run(args: argparse.Namespace) -> int:
         rec = _wait(
             "the reception, ended and rated, at central", reception_done, args.timeout, central
         )
-        stats = client.get("/api/stats").json()
-        events = stats.get("events")
-        summary = (
-            f"zhifang demo: ok receptions={stats.get('receptions')} events={events} "
-            f"rating={rec['rating']}({RATING_ZH.get(rec['rating'], '?')}) "
-            f"quarantined={stats.get('quarantined', 0)} reception={rec['id']}"
-        )
-        problems = []
-        if not stats.get("receptions"):
-            problems.append("no reception at central")
-        if not events or int(events) < 5:
-            problems.append(f"expected at least 5 events, central has {events}")
-        if stats.get("quarantined"):
-            problems.append(f"{stats['quarantined']} message(s) quarantined")
-        ev = client.get(f"/api/evidence/receptions/{rec['id']}").json()
-        if not ev.get("verified"):
-            problems.append(f"recording not verified at central: {ev.get('problems')}")
-        summary += (
-            f" segments={len(ev.get('segments', []))} recording_verified={ev.get('verified')}"
-        )
+        summary, problems = _check(client, rec, quarantined_before)
         if args.evidence_out is not None:
-            out = str(args.evidence_out)
-            ex = subprocess.run(
-                _zhifang("evidence", "export", rec["id"], "--out", out), env=env, check=False
-            )
-            if ex.returncode != 0:
-                problems.append("evidence export failed")
-            else:
-                check = subprocess.run(
-                    _zhifang("evidence", "verify", out), env=env, check=False,
-                    stdout=subprocess.DEVNULL,
-                )  # fmt: skip
-                if check.returncode != 0:
-                    problems.append("the exported evidence bundle does not verify")
-                summary += f" bundle={out}(verified offline)"
+            more, failed = _export(env, rec["id"], args.evidence_out)
+            summary, problems = summary + more, problems + failed
         if problems:
             raise DemoError("; ".join(problems) + f" ({summary})")
         print(summary)
-        print(f"zhifang demo: console at {url}/console/ (login demo-leader / {password})")
+        print(f"zhifang demo: console at {url}/console/ (login {LEADER} / {demo.password})")
         if args.once:
             return 0
-        print("zhifang demo: running; press Ctrl-C to stop")
-
-        def interrupted(*_: object) -> None:  # SIGTERM (kill, a service manager) = Ctrl-C
-            raise KeyboardInterrupt
-
-        for sig in (signal.SIGINT, signal.SIGTERM):  # also where a parent ignored SIGINT
-            signal.signal(sig, interrupted)
-        try:
-            while central.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            print("\nzhifang demo: stopping")
-            ctrl_c.append(True)
-            return 0
-        if central.returncode == 0:  # Ctrl-C reached central first: a clean stop
-            print("zhifang demo: central stopped; stopping")
-            return 0
-        raise DemoError(f"central exited with code {central.returncode}")
+        return _serve_until_stopped(central, ctrl_c)
     finally:
-        stop_all()
+        _stop_all(procs, ctrl_c)
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _serve_until_stopped(central: subprocess.Popen[bytes], ctrl_c: list[bool]) -> int:
+    print("zhifang demo: running; press Ctrl-C to stop")
+
+    def interrupted(*_: object) -> None:  # SIGTERM (kill, a service manager) = Ctrl-C
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also where a parent ignored SIGINT
+        signal.signal(sig, interrupted)
+    try:
+        while central.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nzhifang demo: stopping")
+        ctrl_c.append(True)
+        return 0
+    if central.returncode == 0:  # Ctrl-C reached central first: a clean stop
+        print("zhifang demo: central stopped; stopping")
+        return 0
+    raise DemoError(f"central exited with code {central.returncode}")
+
+
+def _stop_all(procs: list[subprocess.Popen[bytes]], ctrl_c: list[bool]) -> None:
+    for p in procs:
+        if ctrl_c:  # a second SIGINT would make uvicorn abort its clean shutdown
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                p.wait(5)
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+    for p in procs:
+        try:
+            p.wait(15)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -7,7 +7,7 @@ opaque ciphertext: it never has the key. The other desks fetch what is new and i
 it (``TemplateStore.import_person`` refuses a person deleted there after that consent,
 so a late transfer cannot bring a deleted person back).
 
-Requests are signed with the device key (``signed_headers``): central checks the
+Requests are signed with the device key (``DeviceAuth``): central checks the
 signature against the registered key, that the device is not revoked, and that it
 only reads its own site's transfers.
 
@@ -35,8 +35,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from appliance.http_auth import DeviceAuth
 from appliance.identity.templates import PersonTransfer, TemplateStore
-from protocol.requests import HDR_DEVICE, HDR_SIG, HDR_TS, request_message
 
 __all__ = [
     "FakeRelayHub",
@@ -50,7 +50,6 @@ __all__ = [
     "TemplateRelay",
     "open_transfer",
     "seal_transfer",
-    "signed_headers",
 ]
 
 TRANSFERS_PATH = "/api/identity/transfers"
@@ -116,14 +115,6 @@ def open_transfer(store: TemplateStore, s: SealedTransfer, *, site: str) -> Pers
     return t
 
 
-def signed_headers(
-    key: Ed25519PrivateKey, *, device: str, method: str, path: str, body: bytes, ts_ms: int
-) -> dict[str, str]:
-    """Headers proving which device sent this request (central checks the same bytes)."""
-    msg = request_message(device, method, path, ts_ms, body)
-    return {HDR_DEVICE: device, HDR_TS: str(ts_ms), HDR_SIG: key.sign(msg).hex()}
-
-
 class TemplateRelay(Protocol):
     def push(self, t: SealedTransfer) -> int:
         """Upload; returns central's id. Raises RelayRefused / RelayUnavailable."""
@@ -143,17 +134,15 @@ class HttpTemplateRelay:
         key: Ed25519PrivateKey,
         clock_ms: Callable[[], int] = lambda: int(time.time() * 1000),
     ) -> None:
-        self._http, self._device, self._key, self._clock = http, device, key, clock_ms
+        self._http = http
+        self._auth = DeviceAuth(device, key, clock_ms=clock_ms)
 
     def _call(self, method: str, path: str, body: bytes = b"") -> httpx.Response:
-        headers = signed_headers(
-            self._key, device=self._device, method=method, path=path, body=body,
-            ts_ms=self._clock(),
-        )  # fmt: skip
-        if body:
-            headers["Content-Type"] = "application/json"
+        headers = {"Content-Type": "application/json"} if body else {}
         try:
-            r = self._http.request(method, path, content=body or None, headers=headers)
+            r = self._http.request(
+                method, path, content=body or None, headers=headers, auth=self._auth
+            )
         except httpx.HTTPError as e:
             raise RelayUnavailable(f"central unreachable: {e}") from e
         if r.status_code >= 500:

@@ -161,6 +161,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from ..box import Box
     from ..central_client import FakeCentralClient, HttpCentralClient
     from ..config import ConfigError, load_config
+    from ..http_auth import DeviceAuth
     from .app import create_app
     from .config import UiConfigError, load_ui_config
     from .hooks import FakeRecorder, SpoolRecorder
@@ -172,11 +173,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         print(f"配置错误 / config error: {e}", file=sys.stderr)
         return 2
     central_url = ui_cfg.central_url or config.central_url
-    if central_url:
-        central: Any = HttpCentralClient.to(central_url, timeout_s=ui_cfg.central_timeout_s)
-    elif args.fake_central:
-        central = FakeCentralClient()
-    else:
+    if not central_url and not args.fake_central:
         print("config error: set central_url, or pass --fake-central", file=sys.stderr)
         return 2
     pinmap = load_pinmap(config.pinmap_path)
@@ -189,6 +186,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
         panel = GpioRatingPanel(pinmap)
     box = Box(config).start()
+    if central_url:  # dossier look-ups are signed with the box's device key
+        central: Any = HttpCentralClient.to(
+            central_url, auth=DeviceAuth(config.device, box.key), timeout_s=ui_cfg.central_timeout_s
+        )
+    else:
+        central = FakeCentralClient()
     # the badge follows the box's own recorder and spool; feeding it camera frames and
     # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
     recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)

@@ -7,9 +7,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from central.access.gates import ROLES
 from central.db import Base, UTCDateTime, utcnow
 
-ROLES = ("officer", "leader", "admin", "auditor")
+__all__ = ["ROLES", "ROLE_ZH", "Account", "LoginThrottle", "WebSession"]
+
 ROLE_ZH = {"officer": "接访人员", "leader": "领导", "admin": "管理员", "auditor": "审计员"}
 
 
@@ -56,9 +58,11 @@ class LoginThrottle(Base):
 
     __tablename__ = "login_throttle"
 
-    scope: Mapped[str] = mapped_column(String(8), primary_key=True, comment="user / ip")
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True, comment="user / pair / ip")
     key: Mapped[str] = mapped_column(
-        String(64), primary_key=True, comment="the username as typed, or the client address"
+        String(160),
+        primary_key=True,
+        comment="the username as typed, username + U+001F + address, or the address",
     )
     failures: Mapped[int] = mapped_column(
         Integer, comment="attempts in the window that did not succeed (or are under way)"

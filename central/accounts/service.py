@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from central.access.principals import Staff
 from central.audit import service as audit
 from central.db import utcnow
 
@@ -37,22 +37,8 @@ class UnknownAccount(AccountError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class Current:
-    """The logged-in account as request handlers see it."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    org: str
-    csrf: str
-
-    def may(self, *roles: str) -> bool:
-        return self.role in roles
-
-    def sees_org(self, org: str | None) -> bool:
-        return self.org == "*" or self.role == "admin" or org == self.org
+# the logged-in account as handlers see it (central.access.principals.Staff)
+Current = Staff
 
 
 def _token_hash(token: str) -> str:

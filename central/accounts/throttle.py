@@ -1,8 +1,17 @@
-"""Console login throttling, per username and per client address, in the database.
+"""Console login throttling, in the database, in three scopes:
+
+* **user at address** (``pair``): a few failures lock this username *from this address*,
+  each lock twice the one before (up to a day). A stranger guessing from elsewhere
+  cannot lock the real user out: the user's own address is another pair.
+* **address** (``ip``): many failures over any usernames lock the address.
+* **user** (``user``, every address together): never locked; past a number of failures
+  each further attempt waits a little longer (a slowdown, at most a minute), so a
+  guesser spread over many addresses gets about one guess a minute per username, and
+  the real user is only ever slowed, never shut out.
 
 Counted in ``login_throttle`` so every central process on the database counts together.
 Each attempt is *admitted* before its password is checked, one atomic statement per
-scope (username first, then address: the same lock order in every transaction, so no
+scope (user, pair, then address: the same lock order in every transaction, so no
 deadlock on PostgreSQL)::
 
     INSERT … ON CONFLICT DO UPDATE SET failures = failures + 1   (1 in a new window)
@@ -12,12 +21,14 @@ No row back means refused, and the caller rolls back, so a refused attempt count
 nowhere. Because the count rises before the slow argon2 check, N concurrent guesses at
 one name get exactly ``limit`` checks, not N. Then:
 
-* failure: the count stays; the attempt that brought it to the limit locks the scope
-  for ``lock · 2^(lockouts)`` (capped at ``lock_max``), and the lockout is audited;
-* success: the username's row is deleted (its count and lockout history start over);
-  the address's count goes back down by one. Only failures count against an address,
-  and a success does not forgive its others: one valid account must not let a guesser
-  at the same address go on.
+* failure: the count stays; the attempt that brought a pair's or an address's count to
+  its limit locks it for ``lock · 2^(lockouts)`` (capped at ``lock_max``), and the
+  lockout is audited; past ``user_slow_after`` failures the user's next attempt waits
+  ``2^(failures - user_slow_after)`` seconds (capped at ``user_slow_max``);
+* success: the username's and the pair's rows are deleted (their counts and lockout
+  history start over); the address's count goes back down by one. Only failures count
+  against an address, and a success does not forgive its others: one valid account
+  must not let a guesser at the same address go on.
 
 Usernames are counted whether or not the account exists, and a locked attempt checks
 no password at all, so a lockout says nothing about which usernames exist.
@@ -56,19 +67,21 @@ from .models import LoginThrottle
 
 log = logging.getLogger(__name__)
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")  # lock times are shown in Beijing time
-USER, IP = "user", "ip"
+USER, PAIR, IP = "user", "pair", "ip"
 ACTOR = "login-throttle"
-KEY_MAX = 64
+KEY_MAX = 64  # a username's or an address's part of a key
 TABLE = cast(Table, LoginThrottle.__table__)
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    user_failures: int = 5
+    user_failures: int = 5  # per username at one address: then that pair is locked
     ip_failures: int = 30
     window: timedelta = timedelta(minutes=15)
     lock: timedelta = timedelta(minutes=15)
     lock_max: timedelta = timedelta(days=1)
+    user_slow_after: int = 10  # per username over every address: then each try waits
+    user_slow_max: timedelta = timedelta(minutes=1)
 
     @classmethod
     def of(cls, settings: Settings | None) -> Limits:
@@ -80,7 +93,18 @@ class Limits:
             window=timedelta(seconds=settings.login_window_s),
             lock=timedelta(seconds=settings.login_lock_s),
             lock_max=timedelta(seconds=settings.login_lock_max_s),
+            user_slow_after=settings.login_user_slow_after,
+            user_slow_max=timedelta(seconds=settings.login_user_slow_max_s),
         )
+
+    def slowdown(self, failures: int) -> timedelta:
+        """How long a username waits after its ``failures``-th failure (pure)."""
+        over = failures - self.user_slow_after
+        if over < 0:
+            return timedelta(0)
+        if over > 20:
+            return self.user_slow_max
+        return min(timedelta(seconds=2**over), self.user_slow_max)
 
     def lock_for(self, nth: int) -> timedelta:
         """The ``nth`` lockout's length (pure): doubling, capped."""
@@ -88,8 +112,9 @@ class Limits:
             return self.lock_max
         return min(self.lock * 2 ** max(nth - 1, 0), self.lock_max)
 
-    def limit(self, scope: str) -> int:
-        return self.user_failures if scope == USER else self.ip_failures
+    def limit(self, scope: str) -> int | None:
+        """Failures in a window before a lock; None: never locked (the user's slowdown)."""
+        return {PAIR: self.user_failures, IP: self.ip_failures}.get(scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +124,23 @@ class Attempt:
     username: str
     ip: str
     user_count: int
+    pair_count: int
     ip_count: int
+
+    @property
+    def pair(self) -> str:
+        return pair_key(self.username, self.ip)
 
 
 @dataclass(frozen=True, slots=True)
 class Locked:
     until: datetime
+    slowed: bool = False  # the username's slowdown, not a lock
 
     def message(self, now: datetime) -> str:
+        if self.slowed:
+            secs = max(1, math.ceil((self.until - now).total_seconds()))
+            return f"该用户名登录失败较多，为防止猜测密码，请 {secs} 秒后再试。"
         return lock_message(self.until, now)
 
 
@@ -132,6 +166,11 @@ def lock_message(until: datetime, now: datetime) -> str:
 
 def keys(username: str, ip: str) -> tuple[str, str]:
     return username.strip()[:KEY_MAX], (ip or "unknown")[:KEY_MAX]
+
+
+def pair_key(username: str, ip: str) -> str:
+    """A username at an address (the unit that is locked)."""
+    return f"{username}\x1f{ip}"
 
 
 def _not_locked(now: datetime) -> Any:
@@ -160,12 +199,19 @@ def _count(
                 "lockouts": case((quiet <= now - limits.lock_max, 0), else_=t.c.lockouts),
                 "last_at": stamp,
             },
-            where=and_(_not_locked(now), or_(t.c.failures < limits.limit(scope), expired)),
+            where=_admissible(scope, limits, now, expired),
         )
         .returning(t.c.failures, t.c.lockouts)
     )
     row = session.execute(stmt).first()
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+def _admissible(scope: str, limits: Limits, now: datetime, expired: Any) -> Any:
+    limit = limits.limit(scope)
+    if limit is None:  # the user's count: only its slowdown holds an attempt back
+        return _not_locked(now)
+    return and_(_not_locked(now), or_(TABLE.c.failures < limit, expired))
 
 
 def _retry_at(session: Session, scope: str, key: str, limits: Limits, now: datetime) -> datetime:
@@ -189,12 +235,12 @@ def admit(
     user, addr = keys(username, ip)
     insert = upsert_insert(session)
     counts: list[int] = []
-    for scope, key in ((USER, user), (IP, addr)):
+    for scope, key in ((USER, user), (PAIR, pair_key(user, addr)), (IP, addr)):
         got = _count(session, insert, scope, key, limits, now)
         if got is None:
-            return Locked(_retry_at(session, scope, key, limits, now))
+            return Locked(_retry_at(session, scope, key, limits, now), slowed=scope == USER)
         counts.append(got[0])
-    return Attempt(user, addr, counts[0], counts[1])
+    return Attempt(user, addr, counts[0], counts[1], counts[2])
 
 
 def _lock(session: Session, scope: str, key: str, limits: Limits, now: datetime) -> Lockout | None:
@@ -213,26 +259,49 @@ def _lock(session: Session, scope: str, key: str, limits: Limits, now: datetime)
     return Lockout(scope, key, until, int(nth))
 
 
+def _slow(session: Session, attempt: Attempt, limits: Limits, now: datetime) -> None:
+    """Past its threshold, the username's next attempt waits (a slowdown, not a lock)."""
+    wait = limits.slowdown(attempt.user_count)
+    if not wait:
+        return
+    t = TABLE
+    session.execute(
+        update(t)
+        .where(t.c.scope == USER, t.c.key == attempt.username)
+        .values(locked_until=now + wait)
+    )
+    if attempt.user_count == limits.user_slow_after:  # said once, when it starts
+        audit.record(
+            session, actor=ACTOR, action="account.slowdown", target=f"account:{attempt.username}",
+            reason=f"用户名在 {_minutes(limits.window)} 分钟内登录失败 {attempt.user_count} 次"
+            f"（各地址合计）；此后每次尝试须等待，最长 {_minutes(limits.user_slow_max)} 分钟",
+            client=attempt.ip,
+        )  # fmt: skip
+
+
 def failed(session: Session, attempt: Attempt, *, limits: Limits, now: datetime) -> list[Lockout]:
     """The attempt's password was wrong (or the account unknown or disabled): the one
-    that filled a window locks it; each lockout is audited. The caller commits."""
+    that filled a pair's or an address's window locks it; each lockout is audited; the
+    username slows down. The caller commits."""
+    _slow(session, attempt, limits, now)
     done: list[Lockout] = []
     for scope, key, count in (
-        (USER, attempt.username, attempt.user_count),
+        (PAIR, attempt.pair, attempt.pair_count),
         (IP, attempt.ip, attempt.ip_count),
     ):
-        if count < limits.limit(scope):
+        limit = limits.limit(scope)
+        if limit is None or count < limit:
             continue
         lockout = _lock(session, scope, key, limits, now)
         if lockout is None:
             continue
         done.append(lockout)
-        what = "用户名" if scope == USER else "来源地址"
+        what = f"用户名（从 {attempt.ip}）" if scope == PAIR else "来源地址"
         audit.record(
             session,
             actor=ACTOR,
-            action="account.lockout" if scope == USER else "login.ip.lockout",
-            target=f"account:{key}" if scope == USER else f"ip:{key}",
+            action="account.lockout" if scope == PAIR else "login.ip.lockout",
+            target=f"account:{attempt.username}" if scope == PAIR else f"ip:{key}",
             reason=f"{what}在 {_minutes(limits.window)} 分钟内登录失败 {count} 次；"
             f"第 {lockout.nth} 次锁定，至 {lockout.until.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
             "（北京时间）",
@@ -246,9 +315,11 @@ def _minutes(d: timedelta) -> int:
 
 
 def succeeded(session: Session, attempt: Attempt) -> None:
-    """The username starts over; the address's failures stay. The caller commits."""
+    """The username (everywhere and at this address) starts over; the address's failures
+    stay. The caller commits."""
     t = TABLE
     session.execute(delete(t).where(t.c.scope == USER, t.c.key == attempt.username))
+    session.execute(delete(t).where(t.c.scope == PAIR, t.c.key == attempt.pair))
     session.execute(
         update(t)
         .where(t.c.scope == IP, t.c.key == attempt.ip, t.c.failures > 0)
@@ -257,23 +328,40 @@ def succeeded(session: Session, attempt: Attempt) -> None:
 
 
 def clear(session: Session, *, scope: str, key: str) -> datetime | None:
-    """Forget a username's or address's count and lock (an admin's unlock); returns the
-    lock it was under, if any. The caller commits and audits."""
+    """Forget a username's (with its pairs at every address) or an address's count and
+    lock (an admin's unlock); returns the latest lock it was under, if any. The caller
+    commits and audits."""
     t = TABLE
-    row = session.execute(
-        delete(t).where(t.c.scope == scope, t.c.key == key).returning(t.c.locked_until)
-    ).first()
-    return None if row is None else cast(datetime | None, row[0])
+    keys_of = [(scope, key)]
+    if scope == USER:
+        prefix = pair_key(key, "")
+        pairs = session.scalars(select(t.c.key).where(t.c.scope == PAIR))
+        keys_of += [(PAIR, k) for k in pairs if k.startswith(prefix)]
+    untils = []
+    for sc, k in keys_of:
+        row = session.execute(
+            delete(t).where(t.c.scope == sc, t.c.key == k).returning(t.c.locked_until)
+        ).first()
+        if row is not None and row[0] is not None:
+            untils.append(cast(datetime, row[0]))
+    return max(untils) if untils else None
 
 
 def locks(session: Session, *, scope: str, now: datetime) -> dict[str, datetime]:
-    """The keys of ``scope`` locked now, and until when."""
+    """The usernames (``USER``: locked at some address, or slowed) or addresses (``IP``)
+    held back now, and until when."""
+    wanted = (USER, PAIR) if scope == USER else (scope,)
     rows = session.execute(
-        select(LoginThrottle.key, LoginThrottle.locked_until).where(
-            LoginThrottle.scope == scope, LoginThrottle.locked_until > now
+        select(LoginThrottle.scope, LoginThrottle.key, LoginThrottle.locked_until).where(
+            LoginThrottle.scope.in_(wanted), LoginThrottle.locked_until > now
         )
     )
-    return {k: cast(datetime, u) for k, u in rows}
+    out: dict[str, datetime] = {}
+    for sc, k, until in rows:
+        name = k.split("\x1f", 1)[0] if sc == PAIR else k
+        held = cast(datetime, until)
+        out[name] = max(held, out.get(name, held))
+    return out
 
 
 def prune(session: Session, *, limits: Limits, now: datetime) -> int:

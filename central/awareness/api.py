@@ -8,37 +8,42 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.accounts.web import LEADS, WORKS
-from central.deps import ActorDep, SessionDep, SettingsDep
+from central.access.gates import LEAD, READ, Leader, Reader, Worker
+from central.access.scope import SiteScope
+from central.deps import SessionDep, SettingsDep
+from central.dossier.scope import matter_sites
 from central.workflow.api import ConfigDep, NowDep
 
 from . import charts, kpis, lists, service, warnings
 from .deps import CtxDep, DimsDep, ProfileDep
 
+# staff; charts and KPIs are procuratorate-wide counts (no names), lists and profiles
+# are limited to the account's own site (another site's person with a reason)
 router = APIRouter(prefix="/api/awareness", tags=["awareness"])
+ANY_STAFF = [Depends(READ)]
 
 
 def _bad(e: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e))
 
 
-@router.get("/charts")
+@router.get("/charts", dependencies=ANY_STAFF)
 def chart_names() -> list[str]:
     return list(charts.CHARTS)
 
 
-@router.get("/charts/{name}", response_model=charts.ChartPublic)
+@router.get("/charts/{name}", response_model=charts.ChartPublic, dependencies=ANY_STAFF)
 def chart(name: str, ctx: CtxDep) -> charts.ChartPublic:
     if name not in charts.CHARTS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"没有名为 {name} 的图表")
     return charts.build(name, ctx)
 
 
-@router.get("/kpis")
+@router.get("/kpis", dependencies=ANY_STAFF)
 def kpi(ctx: CtxDep) -> dict[str, Any]:
     return kpis.kpis(ctx.session, f=ctx.f, tz=ctx.tz, config=ctx.config).as_dict()
 
@@ -47,14 +52,16 @@ def kpi(ctx: CtxDep) -> dict[str, Any]:
 def receptions(
     ctx: CtxDep,
     dims: DimsDep,
+    acc: Reader,
     visits: Annotated[int | None, Query(ge=1, le=5)] = None,
     limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     try:
         page = lists.reception_list(
-            ctx.session, f=ctx.f, tz=ctx.tz, dims=dims, visits=visits, limit=limit, offset=offset
-        )
+            ctx.session, f=ctx.f, tz=ctx.tz, dims=dims, visits=visits, limit=limit,
+            offset=offset, site=acc.site,
+        )  # fmt: skip
     except ValueError as e:
         raise _bad(e) from e
     return {"total": page.total, "items": [asdict(x) for x in page.items]}
@@ -64,6 +71,7 @@ def receptions(
 def matters(
     ctx: CtxDep,
     dims: DimsDep,
+    acc: Reader,
     clock: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
     limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
@@ -71,14 +79,14 @@ def matters(
 ) -> dict[str, Any]:
     try:
         page = service.matter_page(
-            ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset
+            ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset, site=acc.site
         )
     except ValueError as e:
         raise _bad(e) from e
     return {"total": page.total, "items": [asdict(x) for x in page.items]}
 
 
-@router.get("/persons/{person_id}/profile")
+@router.get("/persons/{person_id}/profile", dependencies=ANY_STAFF)
 def person_profile(p: ProfileDep) -> dict[str, Any]:
     out = asdict(p)
     out["person"] = p.person.model_dump(mode="json")
@@ -91,12 +99,14 @@ class TagIn(BaseModel):
     organ: str | None = Field(default=None, max_length=200, description="承办/转办机关")
 
 
-@router.put("/matters/{matter_id}/tag", dependencies=[WORKS])
-def tag_matter(matter_id: str, body: TagIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+@router.put("/matters/{matter_id}/tag")
+def tag_matter(matter_id: str, body: TagIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+    SiteScope.of(acc).write(matter_sites(session, matter_id), what="该事项")
     try:
         row = service.tag_matter(
-            session, matter_id=matter_id, category=body.category, organ=body.organ, actor=actor
-        )
+            session, matter_id=matter_id, category=body.category, organ=body.organ,
+            actor=acc.actor,
+        )  # fmt: skip
     except LookupError as e:
         session.rollback()
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
@@ -104,7 +114,7 @@ def tag_matter(matter_id: str, body: TagIn, session: SessionDep, actor: ActorDep
     return {"matter_id": row.matter_id, "category": row.category, "organ": row.organ}
 
 
-@router.get("/alerts")
+@router.get("/alerts", dependencies=ANY_STAFF)
 def alerts(
     session: SessionDep,
     kind: Annotated[str | None, Query(max_length=32)] = None,
@@ -115,7 +125,7 @@ def alerts(
     ]
 
 
-@router.post("/alerts/run", dependencies=[LEADS])
+@router.post("/alerts/run", dependencies=[Depends(LEAD)])
 def run_alerts(session: SessionDep, config: ConfigDep, now: NowDep) -> list[dict[str, Any]]:
     raised = warnings.run_all(session, now=now, config=config)
     session.commit()
@@ -127,14 +137,14 @@ class ReportIn(BaseModel):
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
 
 
-@router.post("/reports", status_code=status.HTTP_201_CREATED, dependencies=[LEADS])
+@router.post("/reports", status_code=status.HTTP_201_CREATED)
 def make_report(
     body: ReportIn,
     session: SessionDep,
     settings: SettingsDep,
     config: ConfigDep,
     now: NowDep,
-    actor: ActorDep,
+    acc: Leader,
 ) -> dict[str, Any]:
     from . import reports
 
@@ -145,18 +155,18 @@ def make_report(
         config=config,
         now=now,
         trigger="manual",
-        actor=actor,
+        actor=acc.actor,
     )
     session.commit()
     return service.report_public(row)
 
 
-@router.get("/reports")
+@router.get("/reports", dependencies=ANY_STAFF)
 def report_list(session: SessionDep) -> list[dict[str, Any]]:
     return [service.report_public(r) for r in service.reports(session)]
 
 
-@router.get("/reports/{report_id}/{fmt}")
+@router.get("/reports/{report_id}/{fmt}", dependencies=ANY_STAFF)
 def report_file(report_id: int, fmt: str, session: SessionDep) -> FileResponse:
     try:
         path, media, name = service.report_file(session, report_id=report_id, fmt=fmt)

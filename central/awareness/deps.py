@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, status
 from pydantic import ValidationError
 
-from central.deps import ActorDep, SessionDep, SettingsDep
+from central.access.gates import Reader
+from central.access.scope import SiteScope
+from central.deps import SessionDep, SettingsDep
 from central.dossier.service import NotFound
 from central.workflow.api import ConfigDep, NowDep
 
@@ -84,16 +86,16 @@ def read_profile(
     settings: SettingsDep,
     config: ConfigDep,
     now: NowDep,
-    actor: ActorDep,
+    acc: Reader,
     reason: Annotated[str, Query(max_length=500)] = "",
 ) -> Profile:
-    """人员画像 of the path's person (the read is audited and committed); 404 if unknown."""
+    """人员画像 of the path's person (the read is audited and committed); 404 if unknown;
+    another site's person only with a stated reason."""
     try:
         p = person_profile(
             session,
             person_id=person_id,
-            actor=actor,
-            reason=reason or "人员画像查阅",
+            scope=SiteScope.of(acc, reason=reason),
             client=request.client.host if request.client else None,
             enc_key=settings.id_enc_key_bytes,
             config=config,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central.dossier.models import Person, Reception
+from central.dossier.scope import site_matter_ids, site_reception_ids
 from central.workflow.models import MatterRow
 
 from .filters import Filters
@@ -68,9 +69,14 @@ def reception_list(
     visits: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    site: str | None = None,
 ) -> Page[ReceptionItem]:
+    """Receptions in scope (names included); ``site``: that site's desks only."""
+
     def scoped(stmt: Any) -> Any:
         out = reception_scope(stmt, f=f, tz=tz, dims=dims)
+        if site is not None:
+            out = out.where(F.reception_id.in_(site_reception_ids(site)))
         if visits:
             out = out.where(F.person_id.in_(repeat_person_ids(f, tz, visits)))
         return out
@@ -111,9 +117,13 @@ def matter_list(
     only: set[str] | None = None,
     limit: int = 100,
     offset: int = 0,
+    site: str | None = None,
 ) -> Page[MatterItem]:
-    """Matters in scope; ``only`` restricts to given ids (e.g. those with a clock alert)."""
+    """Matters in scope; ``only`` restricts to given ids (e.g. those with a clock alert);
+    ``site``: that site's matters only."""
     base = matter_scope(select(MatterRow.id), f=f, tz=tz, dims=dims)
+    if site is not None:
+        base = base.where(MatterRow.id.in_(site_matter_ids(site)))
     if only is not None:
         base = base.where(MatterRow.id.in_(sorted(only)))
     total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()

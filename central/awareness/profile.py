@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import PersonPublic
+from central.dossier.scope import person_sites
 from central.dossier.service import NotFound, person_public
 from central.workflow.clocks import ClockState, clocks
 from central.workflow.config import WorkflowConfig
@@ -59,22 +61,23 @@ def person_profile(
     session: Session,
     *,
     person_id: str,
-    actor: str,
-    reason: str,
+    scope: SiteScope,
     client: str | None,
     enc_key: bytes,
     config: WorkflowConfig,
     now: datetime,
 ) -> Profile:
+    """人员画像: audited; another site's person only with a stated reason."""
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"没有编号为 {person_id} 的当事人")
+    cross = scope.read(person_sites(session, person_id), what="该当事人的画像")
     audit.record(
         session,
-        actor=actor,
+        actor=scope.actor,
         action="person.profile.read",
         target=f"person:{person_id}",
-        reason=reason,
+        reason=scope.audit_reason(cross, "人员画像查阅"),
         client=client,
     )
     recs = session.scalars(

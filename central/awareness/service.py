@@ -88,9 +88,10 @@ def matter_page(
     state: str | None,
     limit: int,
     offset: int,
+    site: str | None = None,
 ) -> lists.Page[lists.MatterItem]:
     """Matters in scope; with ``clock``/``state``: the open matters with that clock alert
-    now (registered any time, as the clock chart counts them)."""
+    now (registered any time, as the clock chart counts them); ``site``: its own only."""
     only: set[str] | None = None
     f: Any = ctx.f
     if clock or state:
@@ -110,7 +111,7 @@ def matter_page(
         if ctx.f.category:
             dims["category"] = ctx.f.category
     return lists.matter_list(
-        ctx.session, f=f, tz=ctx.tz, dims=dims, only=only, limit=limit, offset=offset
+        ctx.session, f=f, tz=ctx.tz, dims=dims, only=only, limit=limit, offset=offset, site=site
     )
 
 

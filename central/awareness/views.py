@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central.accounts.web import Viewer
+from central.access.gates import Reader as Viewer
 from central.console.templating import KIND_ZH, TEMPLATES
 from central.console.templating import templates as console_templates
 from central.deps import SessionDep
@@ -135,6 +135,7 @@ def make_router() -> APIRouter:
                 visits=visits,
                 limit=limit,
                 offset=offset,
+                site=acc.site,
             )
         except ValueError as e:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
@@ -154,8 +155,9 @@ def make_router() -> APIRouter:
     ) -> HTMLResponse:
         try:
             page = service.matter_page(
-                ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset
-            )
+                ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset,
+                site=acc.site,
+            )  # fmt: skip
         except ValueError as e:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
         note = None

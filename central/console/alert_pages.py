@@ -12,7 +12,8 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy import select, update
 
-from central.accounts.web import AnyAccount, Auditor
+from central.access.gates import Auditor
+from central.access.gates import Reader as AnyAccount
 from central.alerts import service as alerts
 from central.alerts.models import AlertRow
 from central.audit.models import AuditLog

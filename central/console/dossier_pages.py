@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from central.accounts.service import Current
-from central.accounts.web import Viewer, Worker
+from central.access.gates import Reader, Worker
+from central.access.principals import Staff
+from central.access.scope import SiteScope
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
 from central.dossier import people
@@ -25,11 +26,9 @@ from .templating import render
 router = APIRouter()
 
 
-def site_scope(acc: Current | None) -> str | None:
+def site_scope(acc: Staff) -> str | None:
     """The site an account's lists are limited to (None: every site)."""
-    if acc is None or acc.org == "*" or acc.role == "admin":
-        return None
-    return acc.org
+    return acc.site
 
 
 def back(path: str, msg: str, *, error: bool = False) -> RedirectResponse:
@@ -45,7 +44,7 @@ def _client(request: Request) -> str | None:
 def home(
     request: Request,
     session: SessionDep,
-    acc: Viewer,
+    acc: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> HTMLResponse:
     receptions = dossier.recent_receptions(session, limit=limit, site=site_scope(acc))
@@ -84,7 +83,7 @@ def person(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    acc: Viewer,
+    acc: Reader,
     reason: str = "",
     msg: str = "",
     error: str = "",
@@ -96,32 +95,27 @@ def person(
             f"/console/persons/{p.merged_into}?msg={quote('该档案已并入此档案')}",
             status_code=status.HTTP_303_SEE_OTHER,
         )  # type: ignore[return-value]
-    actor = acc.username if acc else f"client:{_client(request)}"
-    site = site_scope(acc)
-    cross_site = (
-        p is not None and site is not None and person_id not in on_site(session, [person_id], site)
-    )
-    if cross_site and len(reason.strip()) < 2:  # outside one's site: only with a reason
-        ask = {"person_id": person_id, "site": site}
-        return render(request, "cross_site.html", ask, session=session, acc=acc)
+    scope = SiteScope.of(acc, reason=reason)  # another site's: asks for the reason
     try:
         d = full_dossier(
             session,
             person_id=person_id,
-            actor=actor,
-            reason=(f"跨院查阅（{site}）：{reason.strip()}" if cross_site else reason)
-            or "控制台查阅",
+            scope=scope,
             client=_client(request),
             enc_key=settings.id_enc_key_bytes,
             evidence=getattr(request.app.state, "evidence", None),
+            default_reason="控制台查阅",
         )
     except dossier.NotFound as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
-    session.commit()
     open_matters = [m for m in d.matters if m.open]
     dups = []
-    if acc is not None and dups_wanted:  # on request: scoring names is not free
-        dups = people.duplicates(session, person_id=person_id, hash_key=settings.id_hash_key_bytes)
+    if dups_wanted and acc.role != "auditor":  # on request: scoring names is not free
+        dups = people.duplicates(
+            session, person_id=person_id, hash_key=settings.id_hash_key_bytes, scope=scope,
+            client=_client(request),
+        )  # fmt: skip
+    session.commit()
     ctx = {
         "t": d,
         "open_matters": open_matters,
@@ -129,6 +123,7 @@ def person(
         "dups_wanted": dups_wanted,
         "msg": msg,
         "error": error,
+        "reason": reason,
     }
     return render(request, "person.html", ctx, session=session, acc=acc)
 
@@ -147,7 +142,7 @@ def merge(
             session,
             survivor_id=person_id,
             merged_id=duplicate_id,
-            actor=acc.username,
+            scope=SiteScope.of(acc),
             reason=reason,
         )
         session.commit()
@@ -167,7 +162,7 @@ def undo(
     row = session.get(PersonMerge, merge_id)
     path = f"/console/persons/{row.survivor_id}" if row else "/console/search"
     try:
-        undo_merge(session, merge_id=merge_id, actor=acc.username, reason=reason)
+        undo_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=reason)
         session.commit()
     except MergeRefused as e:
         session.rollback()
@@ -189,8 +184,9 @@ def link(
     path = f"/console/persons/{person_id}" if person_id else f"/console/receptions/{reception_id}"
     try:
         wf.link_visit(
-            session, matter_id=matter_id, reception_id=reception_id, actor=acc.username, at=utcnow()
-        )
+            session, matter_id=matter_id, reception_id=reception_id, scope=SiteScope.of(acc),
+            at=utcnow(),
+        )  # fmt: skip
     except WorkflowError as e:
         return back(path, str(e), error=True)
     return back(path, "已将本次来访关联到事项，无需重复陈述")
@@ -198,29 +194,26 @@ def link(
 
 @router.get("/receptions/{reception_id}", response_class=HTMLResponse)
 def reception(
-    reception_id: str, request: Request, session: SessionDep, acc: Worker
+    reception_id: str, request: Request, session: SessionDep, acc: Reader, reason: str = ""
 ) -> HTMLResponse:
-    from central.audit import service as audit
     from central.evidence.service import reception_status
     from central.workflow.models import ReviewRow
 
     try:
-        r = dossier.get_reception(session, reception_id=reception_id)
+        r = dossier.get_reception(
+            session, reception_id=reception_id, scope=SiteScope.of(acc, reason=reason),
+            client=_client(request), default_reason="控制台查阅",
+        )  # fmt: skip
     except dossier.NotFound as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
-    audit.record(
-        session,
-        actor=acc.username,
-        action="reception.read",
-        target=f"reception:{reception_id}",
-        reason="控制台查阅",
-        client=_client(request),
-    )
     session.commit()
     ev = getattr(request.app.state, "evidence", None)
     rec = reception_status(session, ev, reception_id) if ev is not None else None
     review = session.scalar(select(ReviewRow).where(ReviewRow.reception_id == reception_id))
-    ctx = {"r": r, "rec": rec, "review": review, "playback": _playback_offers(ev, rec)}
+    ctx = {
+        "r": r, "rec": rec, "review": review, "playback": _playback_offers(ev, rec),
+        "reason": reason,
+    }  # fmt: skip
     return render(request, "reception.html", ctx, session=session, acc=acc)
 
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 
-from central.accounts.web import Leader
+from central.access.gates import Leader
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep
@@ -92,11 +93,17 @@ def supervise(
             action=Action.supervise, actor=acc.username, at=now, reason=note or "领导督办"
         )
         try:
-            wf.apply_step(session, matter_id=matter_id, command=cmd, config=cfg)
+            wf.apply_step(
+                session, matter_id=matter_id, command=cmd, config=cfg, scope=SiteScope.of(acc)
+            )
         except WorkflowError as e:
             return back(path, str(e), error=True)
     if reception_id and session.get(Reception, reception_id) is None:
         return back(path, f"接访记录不存在：{reception_id}", error=True)
+    if reception_id:
+        from central.dossier.scope import reception_sites
+
+        SiteScope.of(acc).write(reception_sites(session, reception_id), what="该接访记录")
     session.add(
         SupervisionRow(
             reception_id=reception_id or None,
@@ -155,6 +162,9 @@ def review(
     r = session.get(Reception, reception_id)
     if r is None or r.rating != "dissatisfied":
         return back(path, "只能复核评价为不满意的接访", error=True)
+    from central.dossier.scope import reception_sites
+
+    SiteScope.of(acc).write(reception_sites(session, reception_id), what="该接访记录")
     if (
         session.scalar(select(ReviewRow.id).where(ReviewRow.reception_id == reception_id))
         is not None

@@ -10,15 +10,15 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from central.accounts.web import Worker
+from central.access.gates import Reader, Worker
+from central.access.scope import SiteScope
 from central.db import utcnow
 from central.deps import SessionDep
-from central.dossier.scope import matter_on_site
 from central.legal.search import mark
 from central.workflow.api import ConfigDep, matter_view, step_command
 from central.workflow.schemas import StepCreate
 
-from .dossier_pages import back, site_scope
+from .dossier_pages import back
 from .matter_side import assemble
 from .plan_pages import PLANNERS
 from .templating import render
@@ -39,7 +39,7 @@ def matter(
     matter_id: str,
     request: Request,
     session: SessionDep,
-    acc: Worker,
+    acc: Reader,
     cfg: ConfigDep,
     msg: str = "",
     error: str = "",
@@ -47,20 +47,19 @@ def matter(
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
     from central.audit import service as audit
+    from central.workflow import service as wf
 
     now = utcnow()
     m = matter_view(session, matter_id, cfg, now)
-    site = site_scope(acc)
-    cross_site = site is not None and not matter_on_site(session, matter_id, site)
-    if cross_site and len(reason.strip()) < 2:  # another site's matter: only with a reason
-        ask = {"what": "事项", "action": f"/console/matters/{matter_id}", "site": site}
-        return render(request, "cross_site.html", ask, session=session, acc=acc)
+    scope = SiteScope.of(acc, reason=reason)
+    cross = wf.guard(session, matter_id, scope, write=False)  # another site's: asks why
     planner = acc.role in PLANNERS
     side = assemble(
         session,
         matter_id=matter_id,
         risk_level=m.risk.level,
         now=now,
+        scope=scope,
         legal_query=lq,
         planner=planner,
     )
@@ -69,7 +68,7 @@ def matter(
         actor=acc.username,
         action="matter.read",
         target=f"matter:{matter_id}",
-        reason=f"跨院查阅（{site}）：{reason.strip()}" if cross_site else "控制台查阅",
+        reason=scope.audit_reason(cross, "控制台查阅"),
         client=request.client.host if request.client else None,
     )
     session.commit()
@@ -79,6 +78,7 @@ def matter(
         "msg": msg,
         "error": error,
         "side": side,
+        "reason": reason,
         "planner": planner,
         "mark": mark,
     }
@@ -107,6 +107,7 @@ async def step(
     from central.workflow.states import ACTION_ZH
 
     path = f"/console/matters/{matter_id}"
+    wf.guard(session, matter_id, SiteScope.of(acc), write=True)  # before reading the form
     form = await request.form()
     try:
         body = StepCreate.model_validate(_form_step(form))
@@ -121,6 +122,7 @@ async def step(
             matter_id=matter_id,
             command=step_command(body, actor=acc.username, now=utcnow()),
             config=cfg,
+            scope=SiteScope.of(acc),
         )
     except IllegalTransition as e:
         allowed = "、".join(ACTION_ZH[a] for a in e.allowed)

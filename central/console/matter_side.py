@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.awareness.models import MatterTagRow
 from central.legal.models import LawRow
 from central.legal.search import BadQuery, Hit, search, terms_of
@@ -179,12 +180,13 @@ def assemble(
     matter_id: str,
     risk_level: str,
     now: datetime,
+    scope: SiteScope,
     legal_query: str = "",
     planner: bool = False,
 ) -> Side:
     """Everything beside the matter. ``risk_level``: as assessed now (the page shows
     it); ``planner``: the viewer may draft and edit plans (adds the organs a task may
-    go to)."""
+    go to); ``scope``: the reader's (the page checked it already)."""
     row = session.get_one(MatterRow, matter_id)
     summary = row.summary
     similar = similar_matters(session, text=summary, k=SIMILAR, exclude=matter_id)
@@ -209,7 +211,7 @@ def assemble(
     ]
     contributions = [
         c | {"at": datetime.fromisoformat(c["at"])}
-        for c in sharing.contributions(session, matter_id)
+        for c in sharing.contributions(session, matter_id, scope=scope)
     ]
     advised = []
     if "high" in (risk_level, row.risk_level):  # as assessed, or as stated at the desk

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central.accounts.web import Leader, Worker
+from central.access.gates import Leader, Worker
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep
 from central.plans import service as plans
@@ -32,7 +33,7 @@ from .templating import LOCAL
 router = APIRouter()
 MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
 DUE_TIME = time(23, 59)  # a date typed as the deadline means by the end of that day
-PLANNERS = ("leader", "admin")  # the roles of accounts.web.Leader
+PLANNERS = ("leader", "admin")  # the roles of central.access.gates.Leader
 PROGRESS_ZH = {"open": "未开始", "in_progress": "办理中", "done": "已完成"}
 
 
@@ -135,6 +136,7 @@ def parse_edit(
 async def draft(
     matter_id: str, request: Request, session: SessionDep, settings: SettingsDep, acc: Leader
 ) -> Response:
+    plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
     form = await request.form()
     try:
         p = plans.draft(
@@ -163,6 +165,7 @@ async def edit(
 ) -> Response:
     form = await request.form()
     _plan(session, matter_id, plan_id)
+    plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
     kinds = {i: k for i, k in session.execute(select(OrganRow.id, OrganRow.kind))}
     old_due = {
         i: due
@@ -191,8 +194,9 @@ async def edit(
 @router.post("/matters/{matter_id}/plans/{plan_id}/send")
 def send(matter_id: str, plan_id: str, session: SessionDep, acc: Leader) -> Response:
     _plan(session, matter_id, plan_id)
+    plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
     try:
-        plans.send(session, plan_id=plan_id, actor=acc.username)
+        plans.send(session, plan_id=plan_id, scope=SiteScope.of(acc))
     except plans.PlanError as e:
         return _back(matter_id, str(e), error=True)
     names = session.scalars(
@@ -218,6 +222,7 @@ async def progress(
     p = session.get(PlanRow, t.plan_id) if t else None
     if t is None or p is None or p.matter_id != matter_id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"任务不存在：{task_id}")
+    plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
     if t.organ_id is not None and acc.role not in PLANNERS:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "该任务由有关单位报告进度")
     if p.status == "draft":

@@ -95,5 +95,10 @@ def render(
 
 def header_context(request: Any) -> dict[str, Any]:
     """For other packages' Jinja2Templates (``context_processors=[header_context]``):
-    the signed-in account for base.html's header, as the staff dependency found it."""
-    return {"acc": getattr(request.state, "account", None), "alert_count": 0}
+    the signed-in account for base.html's header, as the route's gate admitted it."""
+    from central.access.gates import PRINCIPAL_KEY
+    from central.access.principals import Staff
+
+    principal = (request.scope.get("state") or {}).get(PRINCIPAL_KEY)
+    acc = principal if isinstance(principal, Staff) else None
+    return {"acc": acc, "alert_count": 0, "role_zh": templates().env.globals["role_zh"]}

@@ -54,6 +54,10 @@ def list_devices(session: Session, *, site: str | None = None) -> Sequence[Devic
     return session.scalars(q).all()
 
 
+def get(session: Session, *, name: str) -> Device | None:
+    return session.get(Device, name)
+
+
 def revoke(session: Session, *, name: str) -> Device:
     device = session.get(Device, name)
     if device is None:

@@ -1,12 +1,22 @@
-"""/api/receptions and /api/persons."""
+"""/api/receptions, /api/persons (staff) and /api/box/persons (the desk's look-up).
+
+Every read of personal data here is audited (who, when, why, from where). Another
+site's record is read only with a stated reason (``reason`` or ``X-Reason``), and the
+box reads only its own site's (``central.access.scope``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 
-from central.deps import ActorDep, SessionDep, SettingsDep
+from central.access.gates import BoxCaller, Reader, Worker
+from central.access.principals import Box, Staff
+from central.access.scope import SiteScope
+from central.audit import service as audit
+from central.deps import SessionDep, SettingsDep, client_address
 
 from . import people, service
 from .full import Dossier, full_dossier
@@ -21,24 +31,59 @@ from .schemas import (
     ReceptionSummary,
     Timeline,
 )
+from .scope import on_site
 
 receptions = APIRouter(prefix="/api/receptions", tags=["receptions"])
 persons = APIRouter(prefix="/api/persons", tags=["persons"])
+box_persons = APIRouter(prefix="/api/box/persons", tags=["box"])
+
+ReasonQuery = Annotated[str, Query(max_length=500, description="why (another site's record)")]
+ReasonHeader = Annotated[str | None, Header(description="the same, percent-encoded UTF-8")]
+
+
+def _scope(acc: Staff | Box, reason: str = "", x_reason: str | None = None) -> SiteScope:
+    return SiteScope.of(acc, reason=reason or unquote(x_reason or ""))
+
+
+def _not_found(e: Exception) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, str(e))
 
 
 @receptions.get("", response_model=list[ReceptionSummary])
 def list_receptions(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    request: Request,
+    session: SessionDep,
+    acc: Reader,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ReceptionSummary]:
-    return service.recent_receptions(session, limit=limit)
+    """The newest receptions of the account's own site (names included: audited)."""
+    out = service.recent_receptions(session, limit=limit, site=acc.site)
+    audit.record(
+        session, actor=acc.actor, action="reception.list.read", target=f"site:{acc.org}",
+        reason=f"最近接访 {len(out)} 条", client=client_address(request),
+    )  # fmt: skip
+    session.commit()
+    return out
 
 
 @receptions.get("/{reception_id}", response_model=ReceptionDetail)
-def get_reception(reception_id: str, session: SessionDep) -> ReceptionDetail:
+def get_reception(
+    reception_id: str,
+    request: Request,
+    session: SessionDep,
+    acc: Reader,
+    reason: ReasonQuery = "",
+    x_reason: ReasonHeader = None,
+) -> ReceptionDetail:
     try:
-        return service.get_reception(session, reception_id=reception_id)
+        out = service.get_reception(
+            session, reception_id=reception_id, scope=_scope(acc, reason, x_reason),
+            client=client_address(request), default_reason="接口查阅",
+        )  # fmt: skip
     except service.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+        raise _not_found(e) from e
+    session.commit()  # the audit row
+    return out
 
 
 @persons.get("/{person_id}/timeline", response_model=Timeline)
@@ -47,27 +92,19 @@ def person_timeline(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    actor: ActorDep,
-    x_reason: Annotated[str | None, Header()] = None,
-    reason: str | None = None,
+    acc: Reader,
+    reason: ReasonQuery = "",
+    x_reason: ReasonHeader = None,
 ) -> Timeline:
     try:
         timeline = service.person_timeline(
-            session,
-            person_id=person_id,
-            actor=actor,
-            reason=reason or x_reason or "",
-            client=request.client.host if request.client else None,
-            enc_key=settings.id_enc_key_bytes,
-        )
+            session, person_id=person_id, scope=_scope(acc, reason, x_reason),
+            client=client_address(request), enc_key=settings.id_enc_key_bytes,
+        )  # fmt: skip
     except service.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+        raise _not_found(e) from e
     session.commit()  # the audit row
     return timeline
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @persons.get("", response_model=list[PersonHit])
@@ -75,18 +112,14 @@ def search(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    actor: ActorDep,
+    acc: Reader,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PersonHit]:
     hits = people.search(
-        session,
-        q=q,
-        hash_key=settings.id_hash_key_bytes,
-        limit=limit,
-        actor=actor,
-        client=_client(request),
-    )
+        session, q=q, hash_key=settings.id_hash_key_bytes, limit=limit, actor=acc.actor,
+        client=client_address(request),
+    )  # fmt: skip
     session.commit()  # the audit row
     return hits
 
@@ -97,44 +130,49 @@ def dossier(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    actor: ActorDep,
-    x_reason: Annotated[str | None, Header()] = None,
-    reason: str | None = None,
+    acc: Reader,
+    reason: ReasonQuery = "",
+    x_reason: ReasonHeader = None,
 ) -> Dossier:
     try:
         d = full_dossier(
-            session,
-            person_id=person_id,
-            actor=actor,
-            reason=reason or x_reason or "",
-            client=_client(request),
-            enc_key=settings.id_enc_key_bytes,
+            session, person_id=person_id, scope=_scope(acc, reason, x_reason),
+            client=client_address(request), enc_key=settings.id_enc_key_bytes,
             evidence=getattr(request.app.state, "evidence", None),
-        )
+        )  # fmt: skip
     except service.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+        raise _not_found(e) from e
     session.commit()
     return d
 
 
 @persons.get("/{person_id}/duplicates", response_model=list[Candidate])
-def duplicates(person_id: str, session: SessionDep, settings: SettingsDep) -> list[Candidate]:
+def duplicates(
+    person_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    acc: Worker,
+    reason: ReasonQuery = "",
+) -> list[Candidate]:
     try:
-        return people.duplicates(session, person_id=person_id, hash_key=settings.id_hash_key_bytes)
+        out = people.duplicates(
+            session, person_id=person_id, hash_key=settings.id_hash_key_bytes,
+            scope=_scope(acc, reason), client=client_address(request),
+        )  # fmt: skip
     except service.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+        raise _not_found(e) from e
+    session.commit()
+    return out
 
 
 @persons.post("/{person_id}/merge", response_model=MergePublic, status_code=201)
-def merge(person_id: str, body: MergeCreate, session: SessionDep, actor: ActorDep) -> MergePublic:
+def merge(person_id: str, body: MergeCreate, session: SessionDep, acc: Worker) -> MergePublic:
     try:
         row = merge_persons(
-            session,
-            survivor_id=person_id,
-            merged_id=body.duplicate_id,
-            actor=actor,
-            reason=body.reason,
-        )
+            session, survivor_id=person_id, merged_id=body.duplicate_id,
+            scope=SiteScope.of(acc), reason=body.reason,
+        )  # fmt: skip
         out = MergePublic.model_validate(row)
         session.commit()
     except MergeRefused as e:
@@ -144,12 +182,62 @@ def merge(person_id: str, body: MergeCreate, session: SessionDep, actor: ActorDe
 
 
 @persons.post("/merges/{merge_id}/undo", response_model=MergePublic)
-def undo(merge_id: int, body: MergeUndo, session: SessionDep, actor: ActorDep) -> MergePublic:
+def undo(merge_id: int, body: MergeUndo, session: SessionDep, acc: Worker) -> MergePublic:
     try:
-        row = undo_merge(session, merge_id=merge_id, actor=actor, reason=body.reason)
+        row = undo_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
         out = MergePublic.model_validate(row)
         session.commit()
     except MergeRefused as e:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
     return out
+
+
+# ---- the desk's look-up (device-signed; its own site only) ----------------------------
+
+OfficerHeader = Annotated[
+    str, Header(alias="X-Zhifang-Officer", max_length=64, description="officer at the desk")
+]
+
+
+@box_persons.get("", response_model=list[PersonHit])
+def box_search(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    box: BoxCaller,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    officer: OfficerHeader = "",
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> list[PersonHit]:
+    """An ID number or phone typed at the desk: the persons of the box's own site that
+    match (a person known only at another site is not shown to a box)."""
+    hits = people.search(
+        session, q=q, hash_key=settings.id_hash_key_bytes, limit=limit,
+        actor=f"{box.actor}/{officer or '?'}", client=client_address(request),
+    )  # fmt: skip
+    mine = on_site(session, [h.id for h in hits], box.site)
+    session.commit()  # the audit row
+    return [h for h in hits if h.id in mine]
+
+
+@box_persons.get("/{person_id}/timeline", response_model=Timeline)
+def box_timeline(
+    person_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    box: BoxCaller,
+    officer: OfficerHeader = "",
+    reason: ReasonQuery = "",
+) -> Timeline:
+    scope = SiteScope(f"{box.actor}/{officer or '?'}", box.site, reason, may_cross=False)
+    try:
+        timeline = service.person_timeline(
+            session, person_id=person_id, scope=scope, client=client_address(request),
+            enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
+        )  # fmt: skip
+    except service.NotFound as e:
+        raise _not_found(e) from e
+    session.commit()
+    return timeline

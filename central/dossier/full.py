@@ -16,10 +16,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 
 from .models import Person, PersonMerge, Reception
 from .schemas import PersonPublic, ReceptionDetail
+from .scope import person_sites
 from .service import NotFound, _detail, person_public
 
 ENTRY_LIMIT = 500  # a dossier page shows the newest entries; older ones via the API
@@ -103,13 +105,14 @@ def full_dossier(
     session: Session,
     *,
     person_id: str,
-    actor: str,
-    reason: str,
+    scope: SiteScope,
     client: str | None,
     enc_key: bytes,
     evidence: Any = None,
+    default_reason: str = "",
 ) -> Dossier:
-    """Audited like every dossier read (the caller commits)."""
+    """Audited like every dossier read (the caller commits). Another site's person
+    only with ``scope``'s stated reason (``SiteScope.read``)."""
     from central.evidence.models import Leaf
     from central.workflow.models import (
         MatterPersonRow,
@@ -124,12 +127,13 @@ def full_dossier(
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"没有编号为 {person_id} 的当事人")
+    cross = scope.read(person_sites(session, person_id), what="该当事人的档案")
     audit.record(
         session,
-        actor=actor,
+        actor=scope.actor,
         action="person.dossier.read",
         target=f"person:{person_id}",
-        reason=reason,
+        reason=scope.audit_reason(cross, default_reason),
         client=client,
     )
     receptions = session.scalars(

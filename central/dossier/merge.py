@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 
 from .models import Person, PersonMerge, Reception
+from .scope import person_sites
 
 
 class MergeRefused(ValueError):
@@ -29,9 +31,11 @@ def _tables() -> tuple[Any, Any]:
 
 
 def merge_persons(
-    session: Session, *, survivor_id: str, merged_id: str, actor: str, reason: str
+    session: Session, *, survivor_id: str, merged_id: str, scope: SiteScope, reason: str
 ) -> PersonMerge:
-    """Move ``merged_id``'s receptions and matters to ``survivor_id``. Caller commits."""
+    """Move ``merged_id``'s receptions and matters to ``survivor_id``. Caller commits.
+    Both dossiers must be the caller's site's (a merge writes to both)."""
+    actor = scope.actor
     if not reason.strip():
         raise MergeRefused("合并须说明理由")
     if survivor_id == merged_id:
@@ -39,6 +43,8 @@ def merge_persons(
     survivor, merged = session.get(Person, survivor_id), session.get(Person, merged_id)
     if survivor is None or merged is None:
         raise MergeRefused("当事人不存在")
+    for pid in (survivor_id, merged_id):  # before anything is said about their state
+        scope.write(person_sites(session, pid), what="该当事人的档案")
     if survivor.merged_into or merged.merged_into:
         raise MergeRefused("其中一份档案已被合并，请先撤销或选择合并后的档案")
     a, b = survivor.id_number_hash, merged.id_number_hash
@@ -117,8 +123,9 @@ def merge_persons(
     return row
 
 
-def undo_merge(session: Session, *, merge_id: int, actor: str, reason: str) -> PersonMerge:
+def undo_merge(session: Session, *, merge_id: int, scope: SiteScope, reason: str) -> PersonMerge:
     """Put back exactly what ``merge_persons`` moved. Caller commits."""
+    actor = scope.actor
     if not reason.strip():
         raise MergeRefused("撤销合并须说明理由")
     row = session.get(PersonMerge, merge_id)
@@ -128,6 +135,7 @@ def undo_merge(session: Session, *, merge_id: int, actor: str, reason: str) -> P
         raise MergeRefused("该合并已撤销")
     survivor, merged = session.get(Person, row.survivor_id), session.get(Person, row.merged_id)
     assert survivor is not None and merged is not None  # foreign keys
+    scope.write(person_sites(session, row.survivor_id), what="该当事人的档案")
     if survivor.merged_into:
         raise MergeRefused("保留的档案此后又被合并，请先撤销那次合并")
     MatterRow, MatterPersonRow = _tables()

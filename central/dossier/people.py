@@ -8,11 +8,13 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 
 from . import matching
 from .models import Person, Reception
 from .schemas import Candidate, PersonHit
+from .scope import person_sites
 from .search import classify, pinyin_key, search_persons
 from .service import NotFound
 
@@ -56,11 +58,28 @@ def _record(p: Person) -> matching.PersonRecord:
     )
 
 
-def duplicates(session: Session, *, person_id: str, hash_key: bytes) -> list[Candidate]:
-    """Records that may be the same person (same phone, same or homophone name)."""
+def duplicates(
+    session: Session,
+    *,
+    person_id: str,
+    hash_key: bytes,
+    scope: SiteScope,
+    client: str | None = None,
+) -> list[Candidate]:
+    """Records that may be the same person (same phone, same or homophone name):
+    audited, as a read of the person's dossier (the caller commits)."""
     p = session.get(Person, person_id)
     if p is None:
         raise NotFound(f"没有编号为 {person_id} 的当事人")
+    cross = scope.read(person_sites(session, person_id), what="该当事人的档案")
+    audit.record(
+        session,
+        actor=scope.actor,
+        action="person.duplicates.read",
+        target=f"person:{person_id}",
+        reason=scope.audit_reason(cross, "查重"),
+        client=client,
+    )
     conds = [Person.name == p.name, Person.name_pinyin == pinyin_key(p.name)]
     if p.phone:
         conds.append(Person.phone == p.phone)

@@ -9,6 +9,7 @@ console asks for a reason and the audit log records it as a cross-site read.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -73,3 +74,98 @@ def matter_on_site(session: Session, matter_id: str, site: str) -> bool:
         MatterVisitRow.matter_id == matter_id, MatterVisitRow.reception_id.in_(at_desk)
     )
     return session.scalar(registered.union(visited).limit(1)) is not None
+
+
+# ---- the sites a record belongs to (for ``central.access.scope.SiteScope``) ----------
+
+
+def person_sites(session: Session, person_id: str) -> set[str]:
+    """Every site that received this person or handles a matter they are party to."""
+    from central.accounts.models import Account
+    from central.devices.models import Device
+    from central.workflow.models import MatterPersonRow, MatterRow
+
+    from .models import Reception
+
+    at_desks = (
+        select(Device.site)
+        .join(Reception, Reception.device == Device.id)
+        .where(Reception.person_id == person_id)
+    )
+    handling = (
+        select(Account.org)
+        .join(MatterRow, MatterRow.officer_id == Account.username)
+        .join(MatterPersonRow, MatterPersonRow.matter_id == MatterRow.id)
+        .where(MatterPersonRow.person_id == person_id, Account.org != "*")
+    )
+    return set(session.scalars(at_desks.union(handling)))
+
+
+def matter_sites(session: Session, matter_id: str) -> set[str]:
+    """The site of the matter's officer, and of the desks it was registered or visited at."""
+    from central.accounts.models import Account
+    from central.devices.models import Device
+    from central.workflow.models import MatterRow, MatterVisitRow
+
+    from .models import Reception
+
+    officer = (
+        select(Account.org)
+        .join(MatterRow, MatterRow.officer_id == Account.username)
+        .where(MatterRow.id == matter_id, Account.org != "*")
+    )
+    registered = (
+        select(Device.site)
+        .join(Reception, Reception.device == Device.id)
+        .join(MatterRow, MatterRow.reception_id == Reception.id)
+        .where(MatterRow.id == matter_id)
+    )
+    visited = (
+        select(Device.site)
+        .join(Reception, Reception.device == Device.id)
+        .join(MatterVisitRow, MatterVisitRow.reception_id == Reception.id)
+        .where(MatterVisitRow.matter_id == matter_id)
+    )
+    return set(session.scalars(officer.union(registered, visited)))
+
+
+def reception_sites(session: Session, reception_id: str) -> set[str]:
+    """The site of the desk that received this visit."""
+    from central.devices.models import Device
+
+    from .models import Reception
+
+    site = session.scalar(
+        select(Device.site)
+        .join(Reception, Reception.device == Device.id)
+        .where(Reception.id == reception_id)
+    )
+    return {site} if site else set()
+
+
+def site_reception_ids(site: str) -> Any:
+    """SQL: the ids of the receptions taken at ``site``'s desks (for list filters)."""
+    from central.devices.models import Device
+
+    from .models import Reception
+
+    return (
+        select(Reception.id).join(Device, Device.id == Reception.device).where(Device.site == site)
+    )
+
+
+def site_matter_ids(site: str) -> Any:
+    """SQL: the ids of the matters on ``site`` (as ``matter_sites`` decides, in bulk)."""
+    from central.accounts.models import Account
+    from central.workflow.models import MatterRow, MatterVisitRow
+
+    at_desk = site_reception_ids(site)
+    return (
+        select(MatterRow.id)
+        .join(Account, Account.username == MatterRow.officer_id)
+        .where(Account.org == site)
+        .union(
+            select(MatterRow.id).where(MatterRow.reception_id.in_(at_desk)),
+            select(MatterVisitRow.matter_id).where(MatterVisitRow.reception_id.in_(at_desk)),
+        )
+    )

@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 
 from . import crypto
 from .models import Person, Reception
 from .schemas import PersonPublic, ReceptionDetail, ReceptionSummary, StepPublic, Timeline
+from .scope import person_sites, reception_sites
 
 
 class NotFound(LookupError):
@@ -47,12 +49,30 @@ def recent_receptions(
     return [_summary(r, p) for r, p in rows]
 
 
-def get_reception(session: Session, *, reception_id: str) -> ReceptionDetail:
+def get_reception(
+    session: Session,
+    *,
+    reception_id: str,
+    scope: SiteScope,
+    client: str | None = None,
+    default_reason: str = "",
+) -> ReceptionDetail:
+    """One reception with its steps (the complaint, in the step fields): audited, and
+    another site's only with a stated reason (the caller commits)."""
     r = session.scalar(
         select(Reception).where(Reception.id == reception_id).options(selectinload(Reception.steps))
     )
     if r is None:
         raise NotFound(f"没有编号为 {reception_id} 的接访记录")
+    cross = scope.read(reception_sites(session, reception_id), what="该接访记录")
+    audit.record(
+        session,
+        actor=scope.actor,
+        action="reception.read",
+        target=f"reception:{reception_id}",
+        reason=scope.audit_reason(cross, default_reason),
+        client=client,
+    )
     person = session.get(Person, r.person_id) if r.person_id else None
     return _detail(r, person)
 
@@ -78,21 +98,23 @@ def person_timeline(
     session: Session,
     *,
     person_id: str,
-    actor: str,
-    reason: str,
+    scope: SiteScope,
     client: str | None,
     enc_key: bytes,
+    default_reason: str = "",
 ) -> Timeline:
-    """One person's receptions, newest first. Audited: who, when, why."""
+    """One person's receptions, newest first. Audited: who, when, why; another site's
+    person only with a stated reason (the caller commits)."""
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"没有编号为 {person_id} 的当事人")
+    cross = scope.read(person_sites(session, person_id), what="该当事人的档案")
     audit.record(
         session,
-        actor=actor,
+        actor=scope.actor,
         action="person.timeline.read",
         target=f"person:{person_id}",
-        reason=reason,
+        reason=scope.audit_reason(cross, default_reason),
         client=client,
     )
     receptions: Sequence[Reception] = session.scalars(

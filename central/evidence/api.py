@@ -15,15 +15,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.accounts.web import viewer
+from central.access.gates import PUBLIC, BoxCaller, Reader
+from central.access.principals import Box
+from central.access.scope import SiteScope
 from central.audit import service as audit
-from central.deps import ActorDep, SessionDep
+from central.deps import SessionDep, client_address
+from central.dossier.scope import reception_sites
 from protocol import keys
-from protocol.evidence import MAX_JSON_BYTES
+from protocol.evidence import MAX_JSON_BYTES, EvidenceError, parse_signed_manifest
 
 from .service import MAX_CHUNK, EvidenceService, UploadRefused
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
+PUBLIC_ROUTE = [Depends(PUBLIC)]  # the log's checkpoint and proofs are for anyone
 
 
 def get_service(request: Request) -> EvidenceService:
@@ -68,9 +72,32 @@ def _status(up: Any) -> UploadStatus:
     )
 
 
+def _own_manifest(box: Box, body: bytes) -> None:
+    """A box uploads its own recordings only (the manifest names the recording device)."""
+    try:
+        device = parse_signed_manifest(body).manifest.device
+    except (EvidenceError, ValueError):
+        return  # the service refuses it with its reason
+    if device != box.device:
+        raise HTTPException(
+            403, detail={"reason": "foreign_device", "message": f"清单属于设备 {device}，不是本机"}
+        )
+
+
+def _own_upload(session: SessionDep, svc: EvidenceService, box: Box, upload_id: str) -> None:
+    try:
+        up = svc.get_upload(session, upload_id)
+    except UploadRefused:
+        return  # the service answers 404 with its reason
+    _own_manifest(box, up.manifest)
+
+
 @router.post("/uploads", status_code=201)
-async def init_upload(request: Request, session: SessionDep, svc: ServiceDep) -> UploadStatus:
+async def init_upload(
+    request: Request, session: SessionDep, svc: ServiceDep, box: BoxCaller
+) -> UploadStatus:
     body = await _body(request, MAX_JSON_BYTES)
+    _own_manifest(box, body)
     try:
         up = svc.init_upload(session, manifest_bytes=body)
         session.commit()
@@ -81,21 +108,26 @@ async def init_upload(request: Request, session: SessionDep, svc: ServiceDep) ->
 
 
 @router.get("/uploads/{upload_id}")
-def upload_status(upload_id: str, session: SessionDep, svc: ServiceDep) -> UploadStatus:
+def upload_status(
+    upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller
+) -> UploadStatus:
+    _own_upload(session, svc, box, upload_id)
     try:
         return _status(svc.get_upload(session, upload_id))
     except UploadRefused as e:
         raise _refused(e) from e
 
 
-@router.put("/uploads/{upload_id}")
+@router.put("/uploads/{upload_id}", max_body_size=MAX_CHUNK)
 async def put_chunk(
     upload_id: str,
     request: Request,
     session: SessionDep,
     svc: ServiceDep,
+    box: BoxCaller,
     offset: Annotated[int, Query(ge=0)],
 ) -> UploadStatus:
+    _own_upload(session, svc, box, upload_id)
     data = await _body(request, MAX_CHUNK)
     try:
         up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data)
@@ -107,7 +139,10 @@ async def put_chunk(
 
 
 @router.post("/uploads/{upload_id}/finalize")
-def finalize(upload_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, Any]:
+def finalize(
+    upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller
+) -> dict[str, Any]:
+    _own_upload(session, svc, box, upload_id)
     try:
         receipt = svc.finalize(session, upload_id=upload_id)
     except UploadRefused as e:
@@ -117,19 +152,19 @@ def finalize(upload_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, 
     return receipt.as_dict()
 
 
-@router.get("/checkpoint")
+@router.get("/checkpoint", dependencies=PUBLIC_ROUTE)
 def checkpoint(session: SessionDep, svc: ServiceDep) -> Response:
     raw = svc.log.checkpoint(session)
     session.commit()
     return Response(raw, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/log-key")
+@router.get("/log-key", dependencies=PUBLIC_ROUTE)
 def log_key(svc: ServiceDep) -> dict[str, str]:
     return {"vkey": svc.log.verifier.vkey()}
 
 
-@router.get("/proofs/inclusion")
+@router.get("/proofs/inclusion", dependencies=PUBLIC_ROUTE)
 def inclusion(
     session: SessionDep,
     svc: ServiceDep,
@@ -143,7 +178,7 @@ def inclusion(
     return {"leaf_index": index, "tree_size": size, "hashes": [keys.b64e(h) for h in proof]}
 
 
-@router.get("/proofs/consistency")
+@router.get("/proofs/consistency", dependencies=PUBLIC_ROUTE)
 def consistency(
     session: SessionDep,
     svc: ServiceDep,
@@ -157,12 +192,46 @@ def consistency(
     return {"first": first, "second": second, "hashes": [keys.b64e(h) for h in proof]}
 
 
+def _read_reception(
+    request: Request,
+    session: SessionDep,
+    acc: Reader,
+    reception_id: str,
+    reason: str,
+    what: str,
+    *,
+    segment: str | None = None,
+    note: str = "",
+) -> None:
+    """The site-scope rule and the audit row for reading a reception's recording (a
+    playback names the segment it played)."""
+    scope = SiteScope.of(acc, reason=reason)
+    cross = scope.read(reception_sites(session, reception_id), what="该接访的录音录像")
+    said = f"reception {reception_id}{note}"
+    audit.record(
+        session, actor=acc.actor, action=what,
+        target=f"segment:{segment}" if segment else f"reception:{reception_id}",
+        reason=f"{said}；{cross or scope.reason}" if (cross or scope.reason) else said,
+        client=client_address(request),
+    )  # fmt: skip
+
+
 @router.get("/receptions/{reception_id}")
-def reception(reception_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, Any]:
+def reception(
+    reception_id: str,
+    request: Request,
+    session: SessionDep,
+    svc: ServiceDep,
+    acc: Reader,
+    reason: str = "",
+) -> dict[str, Any]:
     """A reception's recording and its verification state (for the console)."""
     from .service import reception_status
 
-    return reception_status(session, svc, reception_id)
+    out = reception_status(session, svc, reception_id)
+    _read_reception(request, session, acc, reception_id, reason, "recording.status.read")
+    session.commit()
+    return out
 
 
 def _check_hash(sha256: str) -> None:
@@ -173,36 +242,46 @@ def _check_hash(sha256: str) -> None:
 MEDIA_TYPES = {"wav": "audio/wav", "y4m": "video/x-yuv4mpeg", "h264": "video/h264"}
 
 
-@router.get("/blobs/{sha256}", dependencies=[Depends(viewer())])
+@router.get("/blobs/{sha256}")
 def blob(
     sha256: str,
+    request: Request,
     svc: ServiceDep,
     session: SessionDep,
-    actor: ActorDep,
-    container: str = "bin",
-    reception: str | None = None,
+    acc: Reader,
+    reception: str,
+    reason: str = "",
 ) -> FileResponse:
-    """A stored segment by content hash, for playback in the console: staff only, and
-    every playback is in the audit log (a recording is part of the person's dossier)."""
+    """A stored segment of ``reception`` by content hash, for playback and download in
+    the console: staff of the reception's site (another site's with a reason), and
+    every playback is in the audit log (a recording is part of the person's dossier).
+    The container comes from the signed manifest, not from the query."""
+    from .service import reception_segment
+
     _check_hash(sha256)
+    SiteScope.of(acc, reason=reason).read(
+        reception_sites(session, reception), what="该接访的录音录像"
+    )  # before saying whether the segment exists
+    m = reception_segment(session, svc, reception, sha256)
     path = svc.blobs.path(sha256)
-    if not path.exists():
-        raise HTTPException(404, detail={"reason": "not_found", "message": "no such segment"})
-    audit.record(
-        session, actor=actor, action="recording.play", target=f"segment:{sha256}",
-        reason=f"reception {reception}" if reception else "",
-    )  # fmt: skip
+    if m is None or not path.exists():
+        raise HTTPException(
+            404, detail={"reason": "not_found", "message": "该接访记录中没有此录音录像片段"}
+        )
+    _read_reception(request, session, acc, reception, reason, "recording.play", segment=sha256)
     session.commit()
-    return FileResponse(path, media_type=MEDIA_TYPES.get(container, "application/octet-stream"))
+    return FileResponse(path, media_type=MEDIA_TYPES.get(m.container, "application/octet-stream"))
 
 
-@router.get("/blobs/{sha256}/playable", dependencies=[Depends(viewer())])
+@router.get("/blobs/{sha256}/playable")
 def playable_blob(
     sha256: str,
+    request: Request,
     svc: ServiceDep,
     session: SessionDep,
-    actor: ActorDep,
+    acc: Reader,
     reception: str,
+    reason: str = "",
 ) -> FileResponse:
     """A browser-playable copy of a video segment (MP4 remuxed from H.264, WebM encoded
     from Y4M), made on first request and cached by the original's hash. The copy is
@@ -214,6 +293,8 @@ def playable_blob(
     from .service import reception_segment
 
     _check_hash(sha256)
+    sites = reception_sites(session, reception)
+    SiteScope.of(acc, reason=reason).read(sites, what="该接访的录音录像")  # before any work
     m = reception_segment(session, svc, reception, sha256)
     # end the read now: no transaction stays open through the conversion, and the audit
     # write below starts its own (on SQLite a read upgraded to a write while the
@@ -230,9 +311,9 @@ def playable_blob(
         )
     except PlaybackError as e:
         raise HTTPException(e.status, detail={"reason": e.reason, "message": str(e)}) from e
-    audit.record(
-        session, actor=actor, action="recording.play", target=f"segment:{sha256}",
-        reason=f"reception {reception} (playable copy)",
+    _read_reception(
+        request, session, acc, reception, reason, "recording.play", segment=sha256,
+        note=" (playable copy)",
     )  # fmt: skip
     session.commit()
     return FileResponse(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from central.accounts.web import LEADS, WORKS
-from central.deps import ActorDep, SessionDep
+from central.access.gates import LEAD, PUBLIC, WORK, Reader, Worker
+from central.access.scope import SiteScope
+from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
 
 from . import service
@@ -118,14 +119,14 @@ router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
 public = APIRouter(prefix="/api/hearings", tags=["hearings"])  # anyone may check a draw
 
 
-@router.post("/registry", status_code=201, dependencies=[LEADS])
+@router.post("/registry", status_code=201, dependencies=[Depends(LEAD)])
 def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
     p = _run(service.add_person, session, **body.model_dump())
     session.commit()
     return {"id": p.id, "name": p.name, "category": p.category}
 
 
-@router.get("/registry")
+@router.get("/registry", dependencies=[Depends(WORK)])
 def registry(session: SessionDep) -> list[dict[str, Any]]:
     return [
         {
@@ -143,7 +144,7 @@ def registry(session: SessionDep) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[LEADS])
+@router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[Depends(LEAD)])
 def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
     c = _run(
         service.add_conflict, session, person_id=person_id, subject=body.subject, note=body.note
@@ -152,18 +153,21 @@ def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[
     return {"id": c.id, "subject": c.subject}
 
 
-@router.post("", status_code=201, dependencies=[WORKS])
-def schedule(body: HearingIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+@router.post("", status_code=201)
+def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
     for t in (body.starts_at, body.ends_at):
         if t.tzinfo is None:
             raise HTTPException(422, "时间须带时区，如 2026-12-01T09:00:00+08:00")
-    h = _run(service.schedule, session, actor=actor, **body.model_dump())
+    service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
+    h = _run(service.schedule, session, actor=acc.actor, **body.model_dump())
     session.commit()
     return {"id": h.id, "status": h.status}
 
 
 @router.get("/{hearing_id}/invite.ics")
-def ics(hearing_id: str, session: SessionDep) -> Response:
+def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> Response:
+    scope = SiteScope.of(acc, reason=reason)
+    service.guard(session, scope, hearing_id=hearing_id, write=False)
     h = _run(service.get_hearing, session, hearing_id)
     rows = session.execute(
         select(RegistryPerson.name, RegistryPerson.contact)
@@ -178,8 +182,11 @@ def ics(hearing_id: str, session: SessionDep) -> Response:
     )
 
 
-@router.post("/{hearing_id}/draws", status_code=201, dependencies=[WORKS])
-def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep) -> dict[str, Any]:
+@router.post("/{hearing_id}/draws", status_code=201)
+def commit(
+    hearing_id: str, body: DrawIn, request: Request, session: SessionDep, acc: Worker
+) -> dict[str, Any]:
+    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     row = _run(
         service.commit_draw,
         session,
@@ -205,8 +212,9 @@ def commit(hearing_id: str, body: DrawIn, request: Request, session: SessionDep)
     }
 
 
-@router.post("/draws/{draw_id}/reveal", dependencies=[WORKS])
-def reveal(draw_id: str, body: RevealIn, session: SessionDep) -> dict[str, Any]:
+@router.post("/draws/{draw_id}/reveal")
+def reveal(draw_id: str, body: RevealIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+    service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
     row = _run(
         service.reveal_draw,
         session,
@@ -218,15 +226,16 @@ def reveal(draw_id: str, body: RevealIn, session: SessionDep) -> dict[str, Any]:
     return {"id": row.id, "selected": row.selected}
 
 
-@public.get("/draws/{draw_id}/record")
+@public.get("/draws/{draw_id}/record", dependencies=[Depends(PUBLIC)])
 def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """The published record for ``zhifang hearings verify-draw``."""
     out: dict[str, Any] = _run(service.published, session, _log(request), draw_id)
     return out
 
 
-@router.post("/{hearing_id}/outcome", dependencies=[WORKS])
-def outcome(hearing_id: str, body: OutcomeIn, session: SessionDep) -> dict[str, Any]:
+@router.post("/{hearing_id}/outcome")
+def outcome(hearing_id: str, body: OutcomeIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     h = _run(
         service.record_outcome,
         session,
@@ -246,15 +255,20 @@ class CancelIn(BaseModel):
     reason: str = Field(min_length=2, max_length=500, description="取消理由")
 
 
-@router.post("/{hearing_id}/cancel", dependencies=[WORKS])
-def cancel(hearing_id: str, body: CancelIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=actor)
+@router.post("/{hearing_id}/cancel")
+def cancel(hearing_id: str, body: CancelIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
+    h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=acc.actor)
     session.commit()
     return {"id": h.id, "status": h.status}
 
 
 @router.get("/by-matter/{matter_id}")
-def for_matter(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
+def for_matter(
+    matter_id: str, session: SessionDep, acc: Reader, reason: str = ""
+) -> list[dict[str, Any]]:
+    scope = SiteScope.of(acc, reason=reason)
+    service.guard(session, scope, matter_id=matter_id, write=False)
     return service.dossier_rows(session, matter_id)
 
 

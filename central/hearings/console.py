@@ -29,8 +29,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.access.gates import Leader, Reader, Worker
+from central.access.scope import SiteScope
 from central.accounts.service import Current
-from central.accounts.web import Leader, Viewer, Worker
 from central.console.templating import TEMPLATES as CONSOLE_TEMPLATES
 from central.console.templating import templates as console_templates
 from central.db import utcnow
@@ -169,9 +170,16 @@ def make_router() -> APIRouter:
 
     @r.get("/panel", response_class=HTMLResponse)
     def panel(
-        request: Request, session: SessionDep, acc: Viewer, matter_id: str, back: str = ""
+        request: Request,
+        session: SessionDep,
+        acc: Reader,
+        matter_id: str,
+        back: str = "",
+        reason: str = "",
     ) -> HTMLResponse:
         """The fragment (no page around it): forms only for those who may use them."""
+        scope = SiteScope.of(acc, reason=reason)
+        service.guard(session, scope, matter_id=matter_id, write=False)
         ctx = _matter_ctx(request, session, acc, matter_id, back or _matter_page(matter_id))
         return templates().TemplateResponse(request, "hearings/_panel.html", ctx)
 
@@ -183,9 +191,12 @@ def make_router() -> APIRouter:
         matter_id: str,
         msg: str = "",
         error: str = "",
+        reason: str = "",
     ) -> HTMLResponse:
         if not views.matter_exists(session, matter_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"事项不存在：{matter_id}")
+        scope = SiteScope.of(acc, reason=reason)
+        service.guard(session, scope, matter_id=matter_id, write=False)
         here = f"/console/hearings/matters/{quote(matter_id, safe='')}"
         ctx = _matter_ctx(request, session, acc, matter_id, here) | {"msg": msg, "error": error}
         return _page(request, "hearings/matter.html", ctx, session=session, acc=acc)
@@ -198,8 +209,11 @@ def make_router() -> APIRouter:
         hearing_id: str,
         msg: str = "",
         error: str = "",
+        reason: str = "",
     ) -> HTMLResponse:
         h = _hearing_or_404(session, hearing_id)
+        scope = SiteScope.of(acc, reason=reason)
+        service.guard(session, scope, hearing_id=hearing_id, write=False)
         ctx = {
             "h": views.hearing(
                 session, h, public_url=_public_url(request), now=utcnow(), full=True
@@ -262,6 +276,7 @@ def make_router() -> APIRouter:
         form = await request.form()
         matter_id = str(form.get("matter_id") or "")
         to = _target(form, _matter_page(matter_id))
+        service.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
         try:
             h = service.schedule(
                 session, actor=acc.username, **forms.hearing(form, matter_id=matter_id)
@@ -277,6 +292,7 @@ def make_router() -> APIRouter:
         request: Request, session: SessionDep, acc: Worker, hearing_id: str
     ) -> Response:
         h = _hearing_or_404(session, hearing_id)
+        service.guard(session, SiteScope.of(acc), matter_id=h.matter_id, write=True)
         form = await request.form()
         to = _target(form, _matter_page(h.matter_id))
         try:
@@ -299,6 +315,7 @@ def make_router() -> APIRouter:
         if row is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"抽取不存在：{draw_id}")
         matter_id = _hearing_or_404(session, row.hearing_id).matter_id
+        service.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
         form = await request.form()
         to = _target(form, _matter_page(matter_id))
         try:
@@ -315,6 +332,7 @@ def make_router() -> APIRouter:
         request: Request, session: SessionDep, acc: Worker, hearing_id: str
     ) -> Response:
         h = _hearing_or_404(session, hearing_id)
+        service.guard(session, SiteScope.of(acc), matter_id=h.matter_id, write=True)
         form = await request.form()
         to = _target(form, _matter_page(h.matter_id))
         if h.status != "scheduled":  # the service would add the other participants twice
@@ -337,6 +355,7 @@ def make_router() -> APIRouter:
         request: Request, session: SessionDep, acc: Worker, hearing_id: str
     ) -> Response:
         h = _hearing_or_404(session, hearing_id)
+        service.guard(session, SiteScope.of(acc), matter_id=h.matter_id, write=True)
         form = await request.form()
         to = _target(form, _matter_page(h.matter_id))
         try:

@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.db import utcnow
+from central.dossier.scope import matter_sites
 from central.evidence.log import Entry, EvidenceLog
 from central.workflow.models import MatterPersonRow, MatterRow
 from protocol.canonical import canonical_json
@@ -82,6 +84,38 @@ def add_conflict(session: Session, *, person_id: str, subject: str, note: str = 
     session.add(row)
     session.flush()
     return row
+
+
+def matter_of(
+    session: Session, *, hearing_id: str | None = None, draw_id: str | None = None
+) -> str | None:
+    """The matter a hearing or a draw is about (None: no such hearing or draw)."""
+    if draw_id is not None:
+        row = session.get(DrawRow, draw_id)
+        hearing_id = row.hearing_id if row is not None else None
+    h = session.get(HearingRow, hearing_id) if hearing_id is not None else None
+    return h.matter_id if h is not None else None
+
+
+def guard(
+    session: Session,
+    scope: SiteScope,
+    *,
+    matter_id: str | None = None,
+    hearing_id: str | None = None,
+    draw_id: str | None = None,
+    write: bool,
+) -> None:
+    """The site-scope rule for a hearing: scheduling, drawing, revealing and recording
+    are for the matter's own site; reading another site's needs a reason."""
+    mid = matter_id or matter_of(session, hearing_id=hearing_id, draw_id=draw_id)
+    if mid is None:
+        return  # the service answers 404 in its own words
+    sites = matter_sites(session, mid)
+    if write:
+        scope.write(sites, what="该事项的听证")
+    else:
+        scope.read(sites, what="该事项的听证")
 
 
 def schedule(

@@ -1,7 +1,8 @@
 """/api/identity: consent records, deletions and their acks, the template relay.
 
 Reads of consent and deletion records are personal information and are audited
-(who, when, why). The ``/transfers`` routes are for the boxes (signed requests).
+(who, when, why), and another site's person's only with a stated reason. The
+``/transfers`` routes are for the boxes (device-signed requests, ``central.access``).
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from central.access.gates import Auditor, BoxCaller, Reader
+from central.access.principals import Box, Staff
+from central.access.scope import SiteScope
 from central.audit import service as audit
-from central.deps import ActorDep, SessionDep
-from protocol.requests import HDR_DEVICE, HDR_SIG, HDR_TS
+from central.deps import SessionDep, client_address
+from central.dossier.scope import person_sites
 
 from . import relay, service
 
@@ -68,15 +72,19 @@ class TransferList(BaseModel):
 
 
 def _audit_read(
-    session: SessionDep, actor: str, request: Request, what: str, person_id: str, reason: str | None
+    session: SessionDep, acc: Staff, request: Request, what: str, person_id: str, reason: str
 ) -> None:
+    """The site-scope rule, then the audit row: a person's consents and deletions are
+    personal information."""
+    scope = SiteScope.of(acc, reason=reason)
+    cross = scope.read(person_sites(session, person_id), what="该当事人的生物特征记录")
     audit.record(
         session,
-        actor=actor,
+        actor=acc.actor,
         action=f"identity.{what}.read",
         target=f"person:{person_id}",
-        reason=(reason or "").strip()[:500],
-        client=request.client.host if request.client else None,
+        reason=scope.audit_reason(cross),
+        client=client_address(request),
     )
     session.commit()
 
@@ -84,26 +92,26 @@ def _audit_read(
 @router.get("/consents", response_model=list[ConsentOut])
 def list_consents(
     session: SessionDep,
-    actor: ActorDep,
+    acc: Reader,
     request: Request,
     person_id: Annotated[str, Query(min_length=1, max_length=64)],
-    reason: str | None = None,
+    reason: str = "",
 ) -> list[ConsentOut]:
+    _audit_read(session, acc, request, "consents", person_id, reason)
     rows = service.consents_of(session, person_id=person_id)
-    _audit_read(session, actor, request, "consents", person_id, reason)
     return [ConsentOut.model_validate(r) for r in rows]
 
 
 @router.get("/deletions", response_model=list[DeletionOut])
 def list_deletions(
     session: SessionDep,
-    actor: ActorDep,
+    acc: Reader,
     request: Request,
     person_id: Annotated[str, Query(min_length=1, max_length=64)],
-    reason: str | None = None,
+    reason: str = "",
 ) -> list[DeletionOut]:
+    _audit_read(session, acc, request, "deletions", person_id, reason)
     found = service.deletions_of(session, person_id=person_id)
-    _audit_read(session, actor, request, "deletions", person_id, reason)
     return [
         DeletionOut.model_validate(
             {
@@ -117,41 +125,29 @@ def list_deletions(
 
 @router.get("/deletions/pending", response_model=list[service.PendingCommand])
 def list_pending(
-    session: SessionDep, site: str | None = None, device: str | None = None
+    session: SessionDep, acc: Auditor, site: str | None = None, device: str | None = None
 ) -> list[service.PendingCommand]:
-    """Deletions some desk has not confirmed yet (no personal data beyond the id)."""
+    """Deletions some desk has not confirmed yet (admins and auditors, their own site)."""
+    if acc.site is not None:
+        if site not in (None, acc.site):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "只能查看本院的删除指令")
+        site = acc.site
     return service.pending_deletions(session, site=site, device=device)
 
 
-# --- the boxes: template relay (signed requests) --------------------------------------
-
-_Dev = Annotated[str | None, Header(alias=HDR_DEVICE)]
-_Ts = Annotated[str | None, Header(alias=HDR_TS)]
-_Sig = Annotated[str | None, Header(alias=HDR_SIG)]
+# --- the boxes: template relay (device-signed requests, their own site only) ----------
 
 
-def _caller(
-    request: Request, session: SessionDep, dev: str | None, ts: str | None, sig: str | None,
-    body: bytes,
-) -> relay.Caller:  # fmt: skip
-    q = request.url.query
-    path = request.url.path + (f"?{q}" if q else "")
-    try:
-        return relay.authenticate(
-            session, device=dev, ts=ts, sig=sig, method=request.method, path=path, body=body
-        )
-    except relay.NotAuthenticated as e:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(e)) from e
+def _caller(box: Box) -> relay.Caller:
+    return relay.Caller(device=box.device, site=box.site)
 
 
 @router.post("/transfers", response_model=TransferCreated, status_code=status.HTTP_201_CREATED)
-async def upload_transfer(
-    request: Request, session: SessionDep, dev: _Dev = None, ts: _Ts = None, sig: _Sig = None
-) -> TransferCreated:
+async def upload_transfer(request: Request, session: SessionDep, box: BoxCaller) -> TransferCreated:
     body = await request.body()
     if len(body) > relay.MAX_CIPHERTEXT * 2:
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "transfer too large")
-    caller = _caller(request, session, dev, ts, sig, body)
+    caller = _caller(box)
     try:
         up = relay.TransferUpload.model_validate_json(body)
         row = relay.store_transfer(session, caller, up)
@@ -169,11 +165,9 @@ async def upload_transfer(
 def fetch_transfers(
     request: Request,
     session: SessionDep,
+    box: BoxCaller,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    dev: _Dev = None,
-    ts: _Ts = None,
-    sig: _Sig = None,
 ) -> TransferList:
-    caller = _caller(request, session, dev, ts, sig, b"")
+    caller = _caller(box)
     return TransferList(items=relay.fetch_transfers(session, caller, after=after, limit=limit))

@@ -2,11 +2,10 @@
 
 A desk uploads a person's transfer sealed under the site's template key (central has
 no copy of that key, so it cannot open it); the other desks of the same site fetch
-it. Requests are signed with the device key (headers ``X-Zhifang-Device``, ``-Ts``,
-``-Sig``: Ed25519 over the canonical JSON below), checked against the registered,
-non-revoked device. An upload for a person deleted at the site after the consents
-inside it is refused, and a deletion removes the stored copies (``service``), so a
-late transfer cannot bring a deleted person back.
+it. Requests are device-signed (``protocol.requests``), proven by the box gate
+(``central.access``) before these functions run. An upload for a person deleted at
+the site after the consents inside it is refused, and a deletion removes the stored
+copies (``service``), so a late transfer cannot bring a deleted person back.
 """
 
 from __future__ import annotations
@@ -15,29 +14,20 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central.db import from_ms, utcnow
-from central.devices.models import Device
-from protocol import keys
-from protocol.requests import request_message
 
 from .models import DeletionRow, TransferRow
 
-MAX_SKEW = timedelta(minutes=5)
 MAX_CIPHERTEXT = 256 * 1024
 
 
 class RelayError(Exception):
     """Root of relay errors."""
-
-
-class NotAuthenticated(RelayError, PermissionError):
-    """Unsigned, badly signed, stale, unknown or revoked device."""
 
 
 class PersonDeleted(RelayError, ValueError):
@@ -68,39 +58,6 @@ class TransferOut(TransferUpload):
 class Caller:
     device: str
     site: str
-
-
-def authenticate(
-    session: Session,
-    *,
-    device: str | None,
-    ts: str | None,
-    sig: str | None,
-    method: str,
-    path: str,
-    body: bytes,
-    now: datetime | None = None,
-) -> Caller:
-    if not device or not ts or not sig:
-        raise NotAuthenticated("请求未签名 (missing X-Zhifang-Device / -Ts / -Sig)")
-    try:
-        ts_ms = int(ts)
-        signature = bytes.fromhex(sig)
-    except ValueError:
-        raise NotAuthenticated("签名格式错误 (bad timestamp or signature)") from None
-    now = now or utcnow()
-    if not 0 <= ts_ms <= 2**53 - 1 or abs(from_ms(ts_ms) - now) > MAX_SKEW:
-        raise NotAuthenticated("请求时间与中心相差超过 5 分钟 (clock skew or replay)")
-    d = session.get(Device, device)
-    if d is None or d.revoked_at is not None:
-        raise NotAuthenticated(f"设备 {device} 未登记或已吊销")
-    try:
-        keys.load_public_b64(d.public_key).verify(
-            signature, request_message(device, method, path, ts_ms, body)
-        )
-    except Exception:
-        raise NotAuthenticated("签名无效 (bad signature)") from None
-    return Caller(device=d.id, site=d.site)
 
 
 def store_transfer(session: Session, caller: Caller, up: TransferUpload) -> TransferRow:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from central.deps import SessionDep
+from central.access.gates import Auditor, Reader
+from central.audit import service as audit
+from central.deps import SessionDep, client_address
 
 from . import service
 from .schemas import QuarantinePublic, Stats
@@ -17,15 +19,26 @@ stats = APIRouter(prefix="/api/stats", tags=["stats"])
 
 @quarantine.get("", response_model=list[QuarantinePublic])
 def list_quarantine(
+    request: Request,
     session: SessionDep,
+    acc: Auditor,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     reason: str | None = None,
     device: str | None = None,
 ) -> list[QuarantinePublic]:
-    rows = service.list_quarantine(session, limit=limit, reason=reason, device=device)
+    """Messages refused at ingest, with the reason (admins and auditors; an account of
+    one site sees its own site's boxes' and those of no known box)."""
+    rows = service.list_quarantine(
+        session, limit=limit, reason=reason, device=device, site=acc.site
+    )
+    audit.record(
+        session, actor=acc.actor, action="quarantine.read", target="quarantine",
+        reason=f"{len(rows)} 条", client=client_address(request),
+    )  # fmt: skip
+    session.commit()
     return [QuarantinePublic.model_validate(r) for r in rows]
 
 
 @stats.get("", response_model=Stats)
-def get_stats(session: SessionDep) -> Stats:
+def get_stats(session: SessionDep, acc: Reader) -> Stats:
     return service.stats(session)

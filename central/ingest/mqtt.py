@@ -173,13 +173,18 @@ class MqttIngestClient:
         self.connected.set()
         log.info("connected to MQTT (session present: %s)", flags.session_present)
         opts = SubscribeOptions(qos=1)
-        result, mid = client.subscribe(
-            [
-                (topics.shared(self._settings.ingest_group, topics.ALL_EVENTS), opts),
-                (topics.ALL_STATUS, opts),  # not shared: retained statuses reach every worker
-                (topics.shared(self._settings.ingest_group, topics.ALL_COMMAND_ACKS), opts),
+        group = self._settings.ingest_group
+        wanted: list[tuple[str, SubscribeOptions]] = []
+        # only the sites this central serves (a shared broker carries others' traffic,
+        # which is theirs to ingest, not ours to quarantine); every site when unset
+        for site in self._settings.ingest_sites or (None,):
+            events, statuses, acks = topics.site_filters(site)
+            wanted += [
+                (topics.shared(group, events), opts),
+                (statuses, opts),  # not shared: retained statuses reach every worker
+                (topics.shared(group, acks), opts),
             ]
-        )
+        result, mid = client.subscribe(wanted)
         if result != mqtt.MQTT_ERR_SUCCESS:
             log.error("subscribe could not be sent: %s", mqtt.error_string(result))
         self._sub_mid = mid

@@ -15,9 +15,21 @@ from .schemas import Stats
 
 
 def list_quarantine(
-    session: Session, *, limit: int = 100, reason: str | None = None, device: str | None = None
+    session: Session,
+    *,
+    limit: int = 100,
+    reason: str | None = None,
+    device: str | None = None,
+    site: str | None = None,
 ) -> Sequence[Quarantine]:
+    """Newest first. ``site``: that site's boxes' messages and those of no known box
+    (a stranger's junk concerns every site's admin)."""
     q = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
+    if site is not None:
+        from central.devices.models import Device
+
+        others = select(Device.id).where(Device.site != site)
+        q = q.where(Quarantine.device.is_(None) | Quarantine.device.not_in(others))
     if reason is not None:
         q = q.where(Quarantine.reason == reason)
     if device is not None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from central.access.gates import PUBLIC, READ, Reader
+from central.access.scope import SiteScope
 from central.console.templating import header_context
 from central.deps import SessionDep
+from central.dossier.scope import matter_sites
 from central.similar.bm25 import tokens
 from central.workflow.models import MatterRow
 
@@ -54,8 +57,8 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
     ``/console/legal`` (page) and ``/console/legal/panel`` (fragment beside a matter)."""
     templates = Jinja2Templates(directory=[TEMPLATES, CONSOLE], context_processors=[header_context])
     templates.env.globals["mark"] = mark
-    router = APIRouter()  # public: the box and the petitioner's pages
-    console = APIRouter()  # for logged-in staff
+    router = APIRouter(dependencies=[Depends(PUBLIC)])  # the box and the petitioner's pages
+    console = APIRouter(dependencies=[Depends(READ)])  # for logged-in staff
 
     @router.get("/api/legal/search", tags=["legal"])
     def api_search(
@@ -111,11 +114,18 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
 
     @console.get("/console/legal/panel", response_class=HTMLResponse, include_in_schema=False)
     def console_panel(
-        request: Request, session: SessionDep, q: str = "", matter_id: str | None = None
+        request: Request,
+        session: SessionDep,
+        acc: Reader,
+        q: str = "",
+        matter_id: str | None = None,
     ) -> HTMLResponse:
         """Beside a matter: with ``matter_id`` and no query, the articles related to the
-        matter's summary; with ``q``, a search."""
+        matter's summary (the account's own site's matter; else a plain search); with
+        ``q``, a search."""
         matter = session.get(MatterRow, matter_id) if matter_id and not q.strip() else None
+        if matter is not None and not SiteScope.of(acc).owns(matter_sites(session, matter.id)):
+            matter = None
         if matter is None:
             return page(request, session, "legal/_panel.html", q[:200], 8)
         hits = [h.__dict__ for h in suggest(session, matter.summary, limit=8)]

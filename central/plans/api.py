@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.accounts.web import LEADS, WORKS
-from central.deps import ActorDep, SessionDep, SettingsDep
+from central.access.gates import Leader, Reader, Worker
+from central.access.scope import SiteScope
+from central.deps import SessionDep, SettingsDep
 from central.sharing.deps import OrganDep
 
 from . import service
@@ -61,37 +62,31 @@ def _run(fn: Any, *a: Any, **kw: Any) -> Any:
         raise HTTPException(500, str(e)) from e
 
 
-def make_router() -> APIRouter:
-    """Both routers of ``make_routers`` in one (tests, or a site with no accounts)."""
-    router = APIRouter()
-    for r in make_routers():
-        router.include_router(r)
-    return router
-
-
 def make_routers() -> tuple[APIRouter, APIRouter]:
     """(staff: ``/api/plans``, ``/console/plans``; organs: ``/api/organ/tasks`` by token)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
     router = APIRouter()
     organs = APIRouter()
 
-    @router.post("/api/plans", status_code=201, tags=["plans"], dependencies=[LEADS])
+    @router.post("/api/plans", status_code=201, tags=["plans"])
     def draft(
-        body: DraftIn, session: SessionDep, settings: SettingsDep, actor: ActorDep
+        body: DraftIn, session: SessionDep, settings: SettingsDep, acc: Leader
     ) -> dict[str, Any]:
+        service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
         p = _run(
             service.draft,
             session,
             matter_id=body.matter_id,
-            actor=actor,
+            actor=acc.actor,
             data_dir=settings.data_dir,
             force=body.force,
         )
         session.commit()
         return {"id": p.id, "status": p.status, "version": p.version}
 
-    @router.put("/api/plans/{plan_id}", tags=["plans"], dependencies=[LEADS])
-    def edit(plan_id: str, body: EditIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    @router.put("/api/plans/{plan_id}", tags=["plans"])
+    def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[str, Any]:
+        service.guard(session, SiteScope.of(acc), plan_id=plan_id, write=True)
         for t in body.tasks:
             if t.due_at.tzinfo is None:
                 raise HTTPException(422, "期限须带时区")
@@ -103,21 +98,24 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
             version=body.version,
             title=body.title,
             tasks=tasks,
-            actor=actor,
+            actor=acc.actor,
         )
         session.commit()
         return {"id": p.id, "version": p.version}
 
-    @router.post("/api/plans/{plan_id}/send", tags=["plans"], dependencies=[LEADS])
-    def send(plan_id: str, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-        p = _run(service.send, session, plan_id=plan_id, actor=actor)
+    @router.post("/api/plans/{plan_id}/send", tags=["plans"])
+    def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
+        scope = SiteScope.of(acc)
+        service.guard(session, scope, plan_id=plan_id, write=True)
+        p = _run(service.send, session, plan_id=plan_id, scope=scope)
         session.commit()
         return {"id": p.id, "status": p.status}
 
-    @router.post("/api/plans/tasks/{task_id}/progress", tags=["plans"], dependencies=[WORKS])
+    @router.post("/api/plans/tasks/{task_id}/progress", tags=["plans"])
     def own_progress(
-        task_id: RowId, body: ProgressIn, session: SessionDep, actor: ActorDep
+        task_id: RowId, body: ProgressIn, session: SessionDep, acc: Worker
     ) -> dict[str, Any]:
+        service.guard(session, SiteScope.of(acc), task_id=task_id, write=True)
         t = _run(
             service.update_task,
             session,
@@ -125,13 +123,17 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
             task_id=task_id,
             status=body.status,
             note=body.note,
-            actor=actor,
+            actor=acc.actor,
         )
         session.commit()
         return {"id": t.id, "status": t.status}
 
     @router.get("/api/plans/by-matter/{matter_id}", tags=["plans"])
-    def by_matter(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    def by_matter(
+        matter_id: str, session: SessionDep, acc: Reader, reason: str = ""
+    ) -> list[dict[str, Any]]:
+        scope = SiteScope.of(acc, reason=reason)
+        service.guard(session, scope, matter_id=matter_id, write=False)
         return service.for_matter(session, matter_id)
 
     @organs.get("/api/organ/tasks", tags=["organ"])
@@ -155,7 +157,11 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
         return {"id": t.id, "status": t.status}
 
     @router.get("/console/plans/panel", response_class=HTMLResponse, include_in_schema=False)
-    def panel(request: Request, session: SessionDep, matter_id: str) -> HTMLResponse:
+    def panel(
+        request: Request, session: SessionDep, acc: Reader, matter_id: str, reason: str = ""
+    ) -> HTMLResponse:
+        scope = SiteScope.of(acc, reason=reason)
+        service.guard(session, scope, matter_id=matter_id, write=False)
         ctx = {"plans": service.for_matter(session, matter_id)}
         return templates.TemplateResponse(request, "plans/_progress.html", ctx)
 

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
+from central.dossier.scope import matter_sites
 from central.sharing import service as sharing
 from central.sharing.models import MatterShare, OrganRow
 from central.similar.service import similar_matters
@@ -179,7 +181,7 @@ def edit(
     return p
 
 
-def send(session: Session, *, plan_id: str, actor: str) -> PlanRow:
+def send(session: Session, *, plan_id: str, scope: SiteScope) -> PlanRow:
     """Share the matter with every organ that has a task, and mark the plan sent."""
     p = get(session, plan_id, lock=True)
     tasks = session.scalars(select(PlanTaskRow).where(PlanTaskRow.plan_id == p.id)).all()
@@ -195,12 +197,12 @@ def send(session: Session, *, plan_id: str, actor: str) -> PlanRow:
             session,
             matter_id=p.matter_id,
             organ_id=organ_id,
-            by=actor,
+            scope=scope,
             reason=f"协同接访方案 {p.id}",
         )
     p.status, p.sent_at, p.updated_at = "sent", utcnow(), utcnow()
     audit.record(
-        session, actor=actor, action="plan.send", target=f"matter:{p.matter_id}", reason=p.id
+        session, actor=scope.actor, action="plan.send", target=f"matter:{p.matter_id}", reason=p.id
     )
     session.flush()
     return p
@@ -214,6 +216,38 @@ def organ_tasks(session: Session, organ_id: str) -> list[dict[str, Any]]:
         .order_by(PlanTaskRow.due_at)
     ).all()
     return [_task(t) | {"matter_id": mid} for t, mid in rows]
+
+
+def matter_of(
+    session: Session, *, plan_id: str | None = None, task_id: int | None = None
+) -> str | None:
+    """The matter a plan or a task belongs to (None if there is no such plan/task)."""
+    if task_id is not None:
+        t = session.get(PlanTaskRow, task_id)
+        plan_id = t.plan_id if t is not None else None
+    p = session.get(PlanRow, plan_id) if plan_id is not None else None
+    return p.matter_id if p is not None else None
+
+
+def guard(
+    session: Session,
+    scope: SiteScope,
+    *,
+    matter_id: str | None = None,
+    plan_id: str | None = None,
+    task_id: int | None = None,
+    write: bool,
+) -> None:
+    """The site-scope rule for a plan: drafting, editing, sending and progress are for
+    the matter's own site; reading another site's plans needs a reason."""
+    mid = matter_id or matter_of(session, plan_id=plan_id, task_id=task_id)
+    if mid is None:
+        return  # the service answers 404 with its own words
+    sites = matter_sites(session, mid)
+    if write:
+        scope.write(sites, what="该事项的协同方案")
+    else:
+        scope.read(sites, what="该事项的协同方案")
 
 
 def update_task(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from central.accounts.web import ADMIN, AUDITS, LEADS
+from central.access.gates import ADMIN, AUDIT, Leader, Reader
+from central.access.scope import SiteScope
 from central.deps import ActorDep, SessionDep
 
 from . import service
@@ -94,7 +95,7 @@ def contribute(
 admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
 
 
-@admin.post("/organs", status_code=201, dependencies=[ADMIN])
+@admin.post("/organs", status_code=201, dependencies=[Depends(ADMIN)])
 def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     o = _run(service.create_organ, session, **body.model_dump())
     service.audit.record(
@@ -108,7 +109,7 @@ def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[st
     return {"id": o.id, "fields": o.fields}
 
 
-@admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[ADMIN])
+@admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[Depends(ADMIN)])
 def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     row, token = _run(service.issue_token, session, organ_id=organ_id, label=body.label)
     service.audit.record(
@@ -122,7 +123,7 @@ def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) ->
     return {"id": row.id, "token": token, "note": "令牌只显示这一次，请妥善交付"}
 
 
-@admin.post("/tokens/{token_id}/revoke", dependencies=[ADMIN])
+@admin.post("/tokens/{token_id}/revoke", dependencies=[Depends(ADMIN)])
 def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
     _run(service.revoke_token, session, token_id)
     service.audit.record(
@@ -132,14 +133,14 @@ def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str
     return {"id": token_id, "status": "revoked"}
 
 
-@admin.put("/organs/{organ_id}/rate", dependencies=[ADMIN])
+@admin.put("/organs/{organ_id}/rate", dependencies=[Depends(ADMIN)])
 def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The organ's own limits for all its tokens (else the settings' defaults)."""
     _run(service.set_rate, session, organ_id=organ_id, **body.model_dump())
     return _rate_set(session, actor, f"organ:{organ_id}", body)
 
 
-@admin.put("/tokens/{token_id}/rate", dependencies=[ADMIN])
+@admin.put("/tokens/{token_id}/rate", dependencies=[Depends(ADMIN)])
 def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """One token's own limits (else its organ's, else the settings' defaults)."""
     _run(service.set_rate, session, token_id=token_id, **body.model_dump())
@@ -161,14 +162,14 @@ def _rate_set(session: Session, actor: str, target: str, body: RateIn) -> dict[s
     return {"target": target, **body.model_dump()}
 
 
-@admin.post("/matters/{matter_id}/shares", status_code=201, dependencies=[LEADS])
-def share(matter_id: str, body: ShareIn, session: SessionDep, actor: ActorDep) -> dict[str, str]:
+@admin.post("/matters/{matter_id}/shares", status_code=201)
+def share(matter_id: str, body: ShareIn, session: SessionDep, acc: Leader) -> dict[str, str]:
     _run(
         service.share,
         session,
         matter_id=matter_id,
         organ_id=body.organ_id,
-        by=actor,
+        scope=SiteScope.of(acc),
         reason=body.reason,
     )
     session.commit()
@@ -176,11 +177,13 @@ def share(matter_id: str, body: ShareIn, session: SessionDep, actor: ActorDep) -
 
 
 @admin.get("/matters/{matter_id}/contributions")
-def matter_contributions(matter_id: str, session: SessionDep) -> list[dict[str, Any]]:
-    return service.contributions(session, matter_id)
+def matter_contributions(
+    matter_id: str, session: SessionDep, acc: Reader, reason: str = ""
+) -> list[dict[str, Any]]:
+    return service.contributions(session, matter_id, scope=SiteScope.of(acc, reason=reason))
 
 
-@admin.get("/audit", dependencies=[AUDITS])
+@admin.get("/audit", dependencies=[Depends(AUDIT)])
 def audit_trail(
     session: SessionDep, organ: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200
 ) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """The organ behind a request: ``Authorization: Bearer zfo_…`` plus ``X-Purpose``.
 
-Each organ request is audited here, once, after the handler, in the request's session:
+The ``ORGAN`` gate has proven the token (``authn``) before this runs. Each organ
+request is audited here, once, after the handler, in the request's session:
 a refusal rolls back whatever the handler did and then commits the audit row, so a
 refused request still leaves a trace. Past authentication and purpose, the token's
 rate limit (``rate.py``) is taken before the handler runs: over it, 429 with
@@ -18,6 +19,8 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from central.access.gates import ORGAN
+from central.access.principals import Organ
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
 
@@ -46,16 +49,12 @@ def organ_caller(
     session: SessionDep,
     settings: SettingsDep,
     now: Annotated[datetime, Depends(clock)],
-    authorization: Annotated[str | None, Header()] = None,
+    who: Annotated[Organ, Depends(ORGAN)],
     x_purpose: Annotated[str | None, Header(description="查询目的（必填，记入审计）")] = None,
 ) -> Iterator[OrganCaller]:
     target = f"http:{request.method} {request.url.path}"
-    token = (authorization or "").removeprefix("Bearer ").strip()
-    try:
-        organ, tok = service.authenticate(session, token)
-    except service.SharingError as e:
-        _refused(session, request, "anonymous", target, str(e))
-        raise HTTPException(e.status, str(e)) from e
+    organ = session.get_one(OrganRow, who.organ_id)
+    tok = session.get_one(OrganToken, who.token_id)
     # header values are Latin-1: Chinese purposes arrive percent-encoded (UTF-8)
     purpose = unquote(x_purpose or "").strip()
     if len(purpose) < 2:

@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.audit.models import AuditLog
 from central.db import utcnow
+from central.dossier.scope import matter_sites
 from central.workflow.models import MatterRow
 
 from .models import Contribution, MatterShare, OrganRow, OrganToken
@@ -145,9 +147,14 @@ def log_access(
     )
 
 
-def share(session: Session, *, matter_id: str, organ_id: str, by: str, reason: str) -> MatterShare:
+def share(
+    session: Session, *, matter_id: str, organ_id: str, scope: SiteScope, reason: str
+) -> MatterShare:
+    """Share a matter with an organ: only the caller's own site's matter."""
+    by = scope.actor
     if session.get(MatterRow, matter_id) is None:
         raise SharingError(f"事项不存在：{matter_id}", status=404)
+    scope.write(matter_sites(session, matter_id), what="该事项")
     if session.get(OrganRow, organ_id) is None:
         raise SharingError(f"单位不存在：{organ_id}", status=404)
     row = session.get(MatterShare, (matter_id, organ_id))
@@ -185,7 +192,7 @@ def view(session: Session, organ: OrganRow, matter_id: str) -> dict[str, Any]:
     for f in organ.fields:
         v = getattr(m, f)
         out[f] = v.isoformat() if hasattr(v, "isoformat") else v
-    out["contributions"] = contributions(session, matter_id)
+    out["contributions"] = _contributions(session, matter_id)  # shared with this organ
     return out
 
 
@@ -224,7 +231,13 @@ def contribute(
     return row
 
 
-def contributions(session: Session, matter_id: str) -> list[dict[str, Any]]:
+def contributions(session: Session, matter_id: str, *, scope: SiteScope) -> list[dict[str, Any]]:
+    """What organs added to a matter (the caller's own site's, or with a reason)."""
+    scope.read(matter_sites(session, matter_id), what="该事项")
+    return _contributions(session, matter_id)
+
+
+def _contributions(session: Session, matter_id: str) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Contribution, OrganRow.name)
         .join(OrganRow)

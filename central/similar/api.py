@@ -7,7 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from central.access.gates import Worker
+from central.access.scope import SiteScope
 from central.deps import SessionDep
+from central.dossier.scope import matter_sites
 from central.workflow.models import MatterRow
 
 from .service import similar_matters
@@ -23,15 +26,22 @@ router = APIRouter(tags=["similar"])
 
 
 @router.post("/api/similar")
-def similar(body: SimilarQuery, session: SessionDep) -> list[dict[str, Any]]:
+def similar(body: SimilarQuery, session: SessionDep, acc: Worker) -> list[dict[str, Any]]:
+    """Past matters like a new description (summaries and outcomes of every site, so
+    handling is consistent across the procuratorate; no names)."""
     return similar_matters(session, text=body.text, k=body.k)
 
 
 @router.get("/api/matters/{matter_id}/similar")
 def similar_to_matter(
-    matter_id: str, session: SessionDep, k: Annotated[int, Query(ge=1, le=20)] = 5
+    matter_id: str,
+    session: SessionDep,
+    acc: Worker,
+    k: Annotated[int, Query(ge=1, le=20)] = 5,
+    reason: str = "",
 ) -> list[dict[str, Any]]:
     m = session.get(MatterRow, matter_id)
     if m is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"事项不存在：{matter_id}")
+    SiteScope.of(acc, reason=reason).read(matter_sites(session, matter_id), what="该事项")
     return similar_matters(session, text=m.summary, k=k, exclude=matter_id)

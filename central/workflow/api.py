@@ -10,12 +10,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from sqlalchemy.orm import Session
 
-from central.accounts.web import viewer
+from central.access.gates import Reader, Worker
+from central.access.scope import SiteScope
+from central.audit import service as audit
 from central.db import utcnow
-from central.deps import ActorDep, SessionDep
+from central.deps import SessionDep, client_address
+from central.dossier.scope import reception_sites
 
 from . import service
 from .clocks import clocks
@@ -154,11 +157,15 @@ def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_matter(
-    body: MatterCreate, session: SessionDep, actor: ActorDep, cfg: ConfigDep, now: NowDep
+    body: MatterCreate, session: SessionDep, acc: Worker, cfg: ConfigDep, now: NowDep
 ) -> MatterPublic:
+    scope = SiteScope.of(acc)
+    service.guard_officer(session, body.officer_id, scope)
+    if body.reception_id:
+        scope.write(reception_sites(session, body.reception_id), what="该接访记录")
     cmd = Command(
         action=Action.register,
-        actor=actor,
+        actor=acc.actor,
         at=now,
         reason=body.reason,
         documents=tuple(body.documents),
@@ -178,18 +185,27 @@ def create_matter(
     return _view(session, m.id, cfg, now)
 
 
-@router.get("/steps/pending", dependencies=[Depends(viewer())])
-def pending_steps(session: SessionDep, limit: int = 200) -> list[dict[str, Any]]:
+@router.get("/steps/pending")
+def pending_steps(session: SessionDep, acc: Worker, limit: int = 200) -> list[dict[str, Any]]:
     """Box steps waiting for the steps they follow (see ``wire.project_steps``): oldest
-    first; one that stays here long was likely taken in error at the desk."""
+    first; one that stays here long was likely taken in error at the desk. The
+    account's own site's desks only."""
     from sqlalchemy import select
+
+    from central.devices.models import Device
+    from central.dossier.models import Reception
 
     from .models import PendingStepRow
 
+    q = select(PendingStepRow)
+    if acc.site is not None:
+        q = (
+            q.join(Reception, Reception.id == PendingStepRow.reception_id)
+            .join(Device, Device.id == Reception.device)
+            .where(Device.site == acc.site)
+        )
     rows = session.scalars(
-        select(PendingStepRow)
-        .order_by(PendingStepRow.parked_at, PendingStepRow.id)
-        .limit(max(1, min(limit, 1000)))
+        q.order_by(PendingStepRow.parked_at, PendingStepRow.id).limit(max(1, min(limit, 1000)))
     )
     return [
         {
@@ -203,8 +219,26 @@ def pending_steps(session: SessionDep, limit: int = 200) -> list[dict[str, Any]]
 
 
 @router.get("/{matter_id}")
-def read_matter(matter_id: str, session: SessionDep, cfg: ConfigDep, now: NowDep) -> MatterPublic:
-    return _view(session, matter_id, cfg, now)
+def read_matter(
+    matter_id: str,
+    request: Request,
+    session: SessionDep,
+    acc: Reader,
+    cfg: ConfigDep,
+    now: NowDep,
+    reason: Annotated[str, Query(max_length=500, description="why (another site's)")] = "",
+) -> MatterPublic:
+    """A matter with its clocks, steps and persons: audited; another site's matter only
+    with a stated reason."""
+    out = _view(session, matter_id, cfg, now)
+    scope = SiteScope.of(acc, reason=reason)
+    cross = service.guard(session, matter_id, scope, write=False)
+    audit.record(
+        session, actor=acc.actor, action="matter.read", target=f"matter:{matter_id}",
+        reason=scope.audit_reason(cross, "接口查阅"), client=client_address(request),
+    )  # fmt: skip
+    session.commit()
+    return out
 
 
 @router.post("/{matter_id}/steps")
@@ -212,13 +246,15 @@ def take_step(
     matter_id: str,
     body: StepCreate,
     session: SessionDep,
-    actor: ActorDep,
+    acc: Worker,
     cfg: ConfigDep,
     now: NowDep,
 ) -> MatterPublic:
-    cmd = step_command(body, actor=actor, now=now)
+    cmd = step_command(body, actor=acc.actor, now=now)
     try:
-        service.apply_step(session, matter_id=matter_id, command=cmd, config=cfg)
+        service.apply_step(
+            session, matter_id=matter_id, command=cmd, config=cfg, scope=SiteScope.of(acc)
+        )
     except WorkflowError as e:
         raise _error(e) from e
     return _view(session, matter_id, cfg, now)
@@ -226,12 +262,13 @@ def take_step(
 
 @router.post("/{matter_id}/visits", status_code=status.HTTP_204_NO_CONTENT)
 def link_visit(
-    matter_id: str, body: VisitLink, session: SessionDep, actor: ActorDep, now: NowDep
+    matter_id: str, body: VisitLink, session: SessionDep, acc: Worker, now: NowDep
 ) -> None:
     try:
         service.link_visit(
-            session, matter_id=matter_id, reception_id=body.reception_id, actor=actor, at=now
-        )
+            session, matter_id=matter_id, reception_id=body.reception_id,
+            scope=SiteScope.of(acc), at=now,
+        )  # fmt: skip
     except (service.MatterNotFound, service.ReferenceMissing, service.ConcurrentUpdate) as e:
         raise _error(e) from e
     except WorkflowError as e:  # archived matter

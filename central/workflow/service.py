@@ -18,9 +18,11 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.dossier.models import Person, Reception
+from central.dossier.scope import matter_sites, reception_sites
 
 from .alerts import Alert, Recipient, alerts
 from .clocks import ClockState, clocks
@@ -228,11 +230,37 @@ def _check_refs(session: Session, people: list[str], reception_id: str | None) -
         raise ReferenceMissing(f"接访记录不存在：{reception_id}")
 
 
+def guard(session: Session, matter_id: str, scope: SiteScope, *, write: bool) -> str:
+    """The site-scope rule for a matter: '' or the cross-site audit reason of a read;
+    ``ReasonRequired`` / ``OtherSite`` otherwise (``central.access.scope``)."""
+    sites = matter_sites(session, matter_id)
+    if write:
+        scope.write(sites, what="该事项")
+        return ""
+    return scope.read(sites, what="该事项")
+
+
+def guard_officer(session: Session, officer_id: str, scope: SiteScope) -> None:
+    """A matter opened from the console is handled on the caller's own site."""
+    from central.accounts.models import Account
+
+    org = session.scalar(select(Account.org).where(Account.username == officer_id))
+    if org is not None and org != "*":
+        scope.write({org}, what=f"承办人 {officer_id} 所在院的事项")
+
+
 def apply_step(
-    session: Session, *, matter_id: str, command: Command, config: WorkflowConfig
+    session: Session,
+    *,
+    matter_id: str,
+    command: Command,
+    config: WorkflowConfig,
+    scope: SiteScope,
 ) -> Matter:
-    """Apply one step; on any refusal or failure nothing is written."""
+    """Apply one step (the caller's own site's matter only); on any refusal or failure
+    nothing is written."""
     try:
+        guard(session, matter_id, scope, write=True)
         new = apply_step_uncommitted(session, matter_id=matter_id, command=command, config=config)
         session.commit()
     except IntegrityError as e:
@@ -335,13 +363,17 @@ def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> No
 
 
 def link_visit(
-    session: Session, *, matter_id: str, reception_id: str, actor: str, at: datetime
+    session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime
 ) -> None:
-    """Link a (repeat) visit to an open matter, so the petitioner need not retell it."""
+    """Link a (repeat) visit to an open matter, so the petitioner need not retell it.
+    Both must be the caller's own site's."""
+    actor = scope.actor
     try:
         row = session.get(MatterRow, matter_id)
         if row is None:
             raise MatterNotFound(f"事项不存在：{matter_id}")
+        guard(session, matter_id, scope, write=True)
+        scope.write(reception_sites(session, reception_id), what="该接访记录")
         if row.status == Status.archived.value:
             raise WorkflowError(f"事项 {matter_id} 已归档，不能再关联来访")
         _check_refs(session, [], reception_id)

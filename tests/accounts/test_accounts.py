@@ -13,7 +13,7 @@ from central.accounts import service as accounts
 from central.accounts.models import Account
 from central.audit.models import AuditLog
 from central.settings import Settings
-from tests.accounts.helpers import PASSWORD, add_user, login
+from tests.auth import PASSWORD, add_user, central_env, login
 
 
 def test_passwords_are_argon2id_and_verify() -> None:
@@ -38,7 +38,8 @@ def test_add_account_refuses_bad_roles_and_duplicates(sessions: sessionmaker[Ses
         assert PASSWORD not in acc.password_hash
 
 
-def test_login_sets_a_safe_cookie_and_logout_ends_the_session(client: TestClient, sessions) -> None:
+def test_login_sets_a_safe_cookie_and_logout_ends_the_session(anon: TestClient, sessions) -> None:
+    client = anon
     add_user(sessions, "zhang", "officer", display_name="张检察官")
     assert (
         client.get("/console/search", follow_redirects=False)
@@ -60,7 +61,32 @@ def test_login_sets_a_safe_cookie_and_logout_ends_the_session(client: TestClient
     assert client.get("/console/search", follow_redirects=False).status_code == 303
 
 
-def test_wrong_password_and_login_without_csrf_are_refused(client: TestClient, sessions) -> None:
+def test_a_logged_out_session_cookie_no_longer_opens_anything(anon: TestClient, sessions) -> None:
+    add_user(sessions, "zhang", "officer")
+    csrf = login(anon, "zhang")
+    stolen = anon.cookies.get("zf_session")
+    assert anon.post("/console/logout", data={"csrf_token": csrf}).status_code == 200
+    anon.cookies.set("zf_session", stolen)  # a copy of the cookie kept from before
+    assert anon.get("/api/receptions").status_code == 401
+    assert anon.get("/console/", follow_redirects=False).status_code == 303
+
+
+def test_an_expired_session_is_refused(anon: TestClient, sessions) -> None:
+    from central.accounts.models import WebSession
+    from central.db import utcnow
+
+    add_user(sessions, "zhang", "officer")
+    login(anon, "zhang")
+    assert anon.get("/api/receptions").status_code == 200
+    with sessions.begin() as s:  # ten hours later
+        for ws in s.scalars(select(WebSession)):
+            ws.expires_at = utcnow()
+    r = anon.get("/api/receptions")
+    assert r.status_code == 401 and "重新登录" in r.json()["detail"]
+
+
+def test_wrong_password_and_login_without_csrf_are_refused(anon: TestClient, sessions) -> None:
+    client = anon
     add_user(sessions, "zhang", "officer")
     bad = client.post(
         "/console/login", data={"username": "zhang", "password": "nope", "csrf_token": "x"}
@@ -78,7 +104,8 @@ def test_wrong_password_and_login_without_csrf_are_refused(client: TestClient, s
     assert ghost.status_code == 401
 
 
-def test_api_changes_with_a_session_need_the_csrf_header(client: TestClient, sessions) -> None:
+def test_api_changes_with_a_session_need_the_csrf_header(anon: TestClient, sessions) -> None:
+    client = anon
     add_user(sessions, "zhang", "officer")
     csrf = login(client, "zhang")
     body = {"summary": "拖欠工资", "officer_id": "zhang"}
@@ -92,7 +119,8 @@ def test_api_changes_with_a_session_need_the_csrf_header(client: TestClient, ses
     assert r2.json()["history"][0]["actor"] == "zhang"
 
 
-def test_auditors_read_the_log_but_change_nothing(client: TestClient, sessions) -> None:
+def test_auditors_read_the_log_but_change_nothing(anon: TestClient, sessions) -> None:
+    client = anon
     add_user(sessions, "audit", "auditor")
     add_user(sessions, "zhang", "officer")
     csrf = login(client, "audit")
@@ -107,13 +135,10 @@ def test_auditors_read_the_log_but_change_nothing(client: TestClient, sessions) 
     assert client.get("/console/audit").status_code == 403  # officers do not read the log
 
 
-def test_production_refuses_anonymous_actors(settings: Settings, engine: Engine) -> None:
-    from central.accounts.web import install
+def test_anonymous_actors_are_refused(settings: Settings, engine: Engine) -> None:
     from central.app import create_app
 
-    prod = settings.model_copy(update={"environment": "production"})
-    app = create_app(prod, engine=engine)
-    install(app)
+    app = create_app(settings, engine=engine)
     with TestClient(app) as c:
         r = c.post(
             "/api/matters", json={"summary": "x", "officer_id": "o"}, headers={"X-Actor": "o"}
@@ -141,11 +166,7 @@ def test_cli_adds_a_user_reading_the_password_from_stdin(
 
     from central.accounts import cli
 
-    for k, v in {
-        "ZHIFANG_ENVIRONMENT": "development",
-        "ZHIFANG_DATABASE_URL": settings.db_url,
-        "ZHIFANG_DATA_DIR": str(settings.data_dir),
-    }.items():
+    for k, v in central_env(settings).items():
         monkeypatch.setenv(k, v)
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())

@@ -1,6 +1,7 @@
-"""Login throttling: per username and per client address, counted in the database so
-every central process counts together; locks grow, successes reset the name, lockouts
-are audited, and nothing tells a guesser which usernames exist."""
+"""Login throttling: per username at an address (locked), per address (locked) and per
+username over every address (slowed, never locked), counted in the database so every
+central process counts together; locks grow, successes reset the name, lockouts are
+audited, and nothing tells a guesser which usernames exist."""
 
 from __future__ import annotations
 
@@ -24,6 +25,11 @@ from tests.concurrency import race
 # 2026-11-30 09:15:20 in Beijing
 NOW = datetime(2026, 11, 30, 1, 15, 20, tzinfo=UTC)
 LIMITS = throttle.Limits(user_failures=5, ip_failures=30)
+
+
+def P(user: str, ip: str = "10.0.0.1") -> str:
+    """The key of a username at an address."""
+    return throttle.pair_key(user, ip)
 
 
 def _try(
@@ -65,17 +71,17 @@ def test_five_failures_lock_the_name_even_for_the_right_password(
     add_user(served, "zhang", "officer")
     assert [_try(served, "zhang") for _ in range(5)] == ["bad"] * 4 + ["locked"]
     assert _try(served, "zhang", PASSWORD) == "refused"
-    row = _row(served, "user", "zhang")
+    row = _row(served, "pair", P("zhang"))
     assert row is not None and row.locked_until == NOW + timedelta(minutes=15)
     # after the lock, five more failures lock it twice as long
     later = NOW + timedelta(minutes=15)
     assert [_try(served, "zhang", now=later) for _ in range(5)] == ["bad"] * 4 + ["locked"]
-    row = _row(served, "user", "zhang")
+    row = _row(served, "pair", P("zhang"))
     assert row is not None and row.locked_until == later + timedelta(minutes=30)
     assert row.lockouts == 2
     # and once that is over, the right password gets in and the name starts over
     assert _try(served, "zhang", PASSWORD, now=later + timedelta(minutes=30)) == "ok"
-    assert _row(served, "user", "zhang") is None
+    assert _row(served, "pair", P("zhang")) is None
 
 
 def test_failures_outside_the_window_do_not_add_up(served: sessionmaker[Session]) -> None:
@@ -83,7 +89,7 @@ def test_failures_outside_the_window_do_not_add_up(served: sessionmaker[Session]
     assert [_try(served, "zhang") for _ in range(4)] == ["bad"] * 4
     later = NOW + timedelta(minutes=15)
     assert [_try(served, "zhang", now=later) for _ in range(4)] == ["bad"] * 4
-    row = _row(served, "user", "zhang")
+    row = _row(served, "pair", P("zhang"))
     assert row is not None and row.failures == 4 and row.locked_until is None
 
 
@@ -99,7 +105,7 @@ def test_lockouts_are_forgotten_a_quiet_day_after_the_lock(served: sessionmaker[
         _try(served, "ghost")
     quiet = NOW + timedelta(minutes=15) + timedelta(days=1)  # a day after the lock ended
     assert [_try(served, "ghost", now=quiet) for _ in range(5)] == ["bad"] * 4 + ["locked"]
-    row = _row(served, "user", "ghost")
+    row = _row(served, "pair", P("ghost"))
     assert row is not None and row.lockouts == 1
     assert row.locked_until == quiet + timedelta(minutes=15)  # a first lock again
 
@@ -109,12 +115,12 @@ def test_a_lock_at_the_cap_is_not_forgotten_when_it_ends(served: sessionmaker[Se
     at, lengths = NOW, []
     for _ in range(3):
         assert [_try(served, "ghost", limits=lim, now=at) for _ in range(5)][-1] == "locked"
-        row = _row(served, "user", "ghost")
+        row = _row(served, "pair", P("ghost"))
         assert row is not None and row.locked_until is not None
         lengths.append(row.locked_until - at)
         at = row.locked_until
     assert lengths == [timedelta(minutes=15), timedelta(minutes=30), timedelta(minutes=30)]
-    last = _row(served, "user", "ghost")
+    last = _row(served, "pair", P("ghost"))
     assert last is not None and last.lockouts == 3
 
 
@@ -178,13 +184,17 @@ def test_stale_rows_are_pruned_but_locks_and_recent_counts_stay(
         _try(served, "locked", ip="10.0.0.2", now=NOW - timedelta(days=1, minutes=1))
     _try(served, "recent")
     with served() as s:
-        long_lock = s.get(LoginThrottle, ("user", "locked"))
+        long_lock = s.get(LoginThrottle, ("pair", P("locked", "10.0.0.2")))
         assert long_lock is not None
         long_lock.locked_until = NOW + timedelta(hours=1)  # as an admin-length lock
         s.commit()
-        assert throttle.prune(s, limits=LIMITS, now=NOW) == 3  # old's name and address, 10.0.0.2
+        # old's name, pair and address; locked's name and address (its pair is locked)
+        assert throttle.prune(s, limits=LIMITS, now=NOW) == 5
         left = {(r.scope, r.key) for r in s.execute(select(LoginThrottle.scope, LoginThrottle.key))}
-    assert left == {("user", "locked"), ("user", "recent"), ("ip", "10.0.0.1")}
+    assert left == {
+        ("pair", P("locked", "10.0.0.2")), ("user", "recent"), ("pair", P("recent")),
+        ("ip", "10.0.0.1"),
+    }  # fmt: skip
 
 
 def test_the_message_says_when_to_come_back() -> None:
@@ -202,7 +212,7 @@ def test_concurrent_failures_are_counted_exactly(served: sessionmaker[Session]) 
     n = 16
     lim = throttle.Limits(user_failures=100, ip_failures=100)
     assert race(n, lambda: _try(served, "zhang", limits=lim)) == ["bad"] * n
-    user, addr = _row(served, "user", "zhang"), _row(served, "ip", "10.0.0.1")
+    user, addr = _row(served, "pair", P("zhang")), _row(served, "ip", "10.0.0.1")
     assert user is not None and user.failures == n
     assert addr is not None and addr.failures == n
 
@@ -215,7 +225,7 @@ def test_concurrent_guesses_get_exactly_the_limit_of_password_checks(
     results = race(n, lambda: _try(served, "zhang"))
     assert sorted(results) == sorted(["bad"] * 4 + ["locked"] + ["refused"] * (n - 5))
     assert len(_audit(served, "account.lockout")) == 1
-    row = _row(served, "user", "zhang")
+    row = _row(served, "pair", P("zhang"))
     assert row is not None and row.lockouts == 1 and row.failures == 0
     assert row.locked_until == NOW + timedelta(minutes=15)
 
@@ -293,3 +303,54 @@ def test_the_address_throttle_over_http(settings: Settings, engine: Engine, sess
         assert _form(near, "zhang", PASSWORD)[0] == 303
     (row,) = _audit(sessions, "login.ip.lockout")
     assert row.target == "ip:198.51.100.4"
+
+
+# ---- a stranger cannot lock the real user out -----------------------------------------
+
+
+def test_failures_from_another_address_do_not_lock_the_real_user(
+    served: sessionmaker[Session],
+) -> None:
+    add_user(served, "zhang", "officer")
+    attacker = [_try(served, "zhang", ip="203.0.113.9") for _ in range(6)]
+    assert attacker == ["bad"] * 4 + ["locked", "refused"]  # the attacker's address is
+    assert _try(served, "zhang", PASSWORD, ip="10.0.0.1") == "ok"  # the user's own is not
+
+
+def test_guesses_spread_over_many_addresses_are_slowed_never_locked(
+    served: sessionmaker[Session],
+) -> None:
+    lim = throttle.Limits(user_failures=5, ip_failures=30, user_slow_after=10)
+    add_user(served, "zhang", "officer")
+    at = NOW
+    # ten addresses, one guess each: no lock anywhere, and then the name slows down
+    got = [_try(served, "zhang", ip=f"198.51.100.{i}", limits=lim, now=at) for i in range(10)]
+    assert got == ["bad"] * 10
+    row = _row(served, "user", "zhang")
+    assert row is not None and row.locked_until == at + timedelta(seconds=1)
+    assert _try(served, "zhang", ip="198.51.100.99", limits=lim, now=at) == "refused"
+    waits = []
+    for n in range(8):  # each further failure doubles the wait, up to a minute
+        at = row.locked_until
+        assert _try(served, "zhang", ip=f"198.51.101.{n}", limits=lim, now=at) == "bad"
+        row = _row(served, "user", "zhang")
+        assert row is not None and row.locked_until is not None
+        waits.append((row.locked_until - at).total_seconds())
+    assert waits == [2, 4, 8, 16, 32, 60, 60, 60]
+    # the real user, once the short wait is over, gets in with the right password
+    assert _try(served, "zhang", PASSWORD, limits=lim, now=row.locked_until) == "ok"
+    assert [a.target for a in _audit(served, "account.slowdown")] == ["account:zhang"]
+    assert _audit(served, "account.lockout") == []
+
+
+def test_a_slowed_login_answers_429_for_seconds_not_hours(
+    settings: Settings, engine: Engine, sessions
+) -> None:
+    add_user(sessions, "zhang", "officer")
+    lim = throttle.Limits(user_slow_after=2)
+    for i in range(2):  # from elsewhere
+        _try(sessions, "zhang", ip=f"198.51.100.{i}", limits=lim, now=accounts.utcnow())
+    app = create_app(settings.model_copy(update={"login_user_slow_after": 2}), engine=engine)
+    with TestClient(app) as c:
+        code, msg = _form(c, "zhang", PASSWORD)
+    assert code == 429 and "秒后再试" in msg

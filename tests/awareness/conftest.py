@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.settings import Settings
+from tests.auth import staff_client
 from tests.awareness.seed import NOW, Seeded, seed
 
 
@@ -31,6 +32,9 @@ def make_app(settings: Settings, engine: Engine) -> FastAPI:
 
 
 @pytest.fixture
-def client(settings: Settings, engine: Engine, seeded: Seeded) -> Iterator[TestClient]:
-    with TestClient(make_app(settings, engine)) as c:
+def client(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], seeded: Seeded
+) -> Iterator[TestClient]:
+    """Logged in as an admin of every site (the seed spans two townships of one site)."""
+    with staff_client(make_app(settings, engine), sessions, "test-admin", "admin", "*") as c:
         yield c

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.awareness.service import tag_matter
 from central.devices.models import Device
 from central.dossier.models import Person, Reception
@@ -108,5 +109,11 @@ def seed(sessions: sessionmaker[Session]) -> Seeded:
         ]
         for action, day, kw in steps:
             at = datetime(2026, 11, day, 15, tzinfo=SH)
-            wf.apply_step(s, matter_id=m1, command=_cmd(action, at, **kw), config=CFG)
+            wf.apply_step(
+                s,
+                matter_id=m1,
+                command=_cmd(action, at, **kw),
+                config=CFG,
+                scope=SiteScope.everywhere("test"),
+            )
     return out

@@ -41,7 +41,7 @@ def test_lists_behind_the_charts(client: TestClient):
 
 def test_profile_is_audited(client: TestClient, seeded: Seeded, sessions: sessionmaker[Session]):
     pid = seeded.persons["张三"]
-    p = client.get(f"/api/awareness/persons/{pid}/profile", headers={"X-Actor": "leader-1"}).json()
+    p = client.get(f"/api/awareness/persons/{pid}/profile").json()
     assert p["visits"] == 3 and p["risk_level"] == "high"
     assert any("扬言过激" in r for r in p["risk_reasons"])
     assert any("不满意评价 2 次" in r for r in p["risk_reasons"])
@@ -49,7 +49,7 @@ def test_profile_is_audited(client: TestClient, seeded: Seeded, sessions: sessio
     assert p["categories"] == {"土地征收": 1} and p["outcomes"] == {"archived": 1}
     with sessions() as s:
         rows = s.scalars(select(AuditLog).where(AuditLog.action == "person.profile.read")).all()
-        assert [(a.actor, a.target) for a in rows] == [("leader-1", f"person:{pid}")]
+        assert [(a.actor, a.target) for a in rows] == [("test-admin", f"person:{pid}")]
     assert client.get("/api/awareness/persons/nobody/profile").status_code == 404
 
 

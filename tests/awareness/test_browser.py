@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.database import engine_for_url, make_session_factory, migrate
-from central.settings import Settings
+from tests.auth import add_user, production_settings
 from tests.awareness.conftest import make_app
 from tests.awareness.seed import seed
-from tests.browser import serve
+from tests.browser import browser_login, serve
 
 Q = "start=2026-11-01&end=2026-11-30"
 
@@ -53,7 +53,8 @@ def site(tmp_path: Path) -> Iterator[str]:
     migrate(engine)
     sessions: sessionmaker[Session] = make_session_factory(engine)
     seed(sessions)
-    settings = Settings(environment="development", database_url=url, data_dir=tmp_path)
+    add_user(sessions, "lin", "leader", org="*")
+    settings = production_settings(database_url=url, data_dir=tmp_path)
     with serve(make_app(settings, engine)) as base:
         yield base
     engine.dispose()
@@ -72,6 +73,7 @@ def test_dashboard_charts_filter_and_drill_down(browser: Any, site: str, tmp_pat
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    browser_login(page, site, "lin")
     page.goto(f"{site}/console/awareness/?{Q}")
     charts = _wait_charts(page)
     assert len(charts) >= 10

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.awareness import facts
 from central.awareness.models import MatterTagRow, MatterTime, ReceptionFact
 from central.awareness.service import tag_matter
@@ -27,6 +28,8 @@ from central.workflow.errors import WorkflowError
 from central.workflow.models import MatterRow
 from central.workflow.states import Action
 from tests.awareness.seed import CFG, SH, Seeded, _cmd, seed
+
+ALL = SiteScope.everywhere("t")
 
 
 def _clean(s: Session) -> None:
@@ -132,14 +135,14 @@ def test_random_write_sequences_keep_facts_exact(
             elif op == "merge":
                 a, b = rnd.sample(persons, 2)
                 try:
-                    pm = merge_persons(s, survivor_id=a, merged_id=b, actor="t", reason="重复")
+                    pm = merge_persons(s, survivor_id=a, merged_id=b, scope=ALL, reason="重复")
                 except ValueError:
                     continue
                 s.flush()
                 merges.append(pm.id)
             elif op == "undo" and merges:
                 try:
-                    undo_merge(s, merge_id=merges.pop(), actor="t", reason="误合并")
+                    undo_merge(s, merge_id=merges.pop(), scope=ALL, reason="误合并")
                 except ValueError:
                     continue
             elif op == "transition":

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.awareness import charts, kpis, lists, queries
 from central.awareness.filters import Filters
 from tests.awareness.seed import CFG, NOW, SH, Seeded
@@ -110,6 +111,6 @@ def test_clock_scan_is_reused_until_a_matter_changes(
         mid = seeded.matters["劳资"]
         at = datetime(2026, 11, 30, 9, tzinfo=SH)
         cmd = Command(action=Action.notify, at=at, actor="officer-1", reason="告知")
-        wf.apply_step(s, matter_id=mid, command=cmd, config=CFG)
+        wf.apply_step(s, matter_id=mid, command=cmd, config=CFG, scope=SiteScope.everywhere("test"))
         again = cache.get(s, config=CFG, now=NOW)
         assert again is not first

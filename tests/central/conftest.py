@@ -20,6 +20,7 @@ from central.devices.schemas import DeviceCreate
 from central.ingest.ingestor import Ingestor
 from central.ingest.projection import IdKeys
 from central.settings import Settings
+from tests.auth import production_settings
 from tests.central.helpers import Box
 from tests.databases import pg_schema_url
 
@@ -35,8 +36,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(db_url: str, tmp_path: Path) -> Settings:
     tag = uuid.uuid4().hex[:10]
-    return Settings(
-        environment="development",
+    return production_settings(
         database_url=db_url,
         data_dir=tmp_path,
         ingest_group=f"t{tag}",

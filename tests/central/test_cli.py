@@ -8,7 +8,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central import cli
+from central.settings import Settings
 from protocol import keys
+from tests.auth import central_env
 
 
 def run(*argv: str) -> int:
@@ -19,9 +21,9 @@ def run(*argv: str) -> int:
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> None:
-    monkeypatch.setenv("ZHIFANG_ENVIRONMENT", "development")
-    monkeypatch.setenv("ZHIFANG_DATABASE_URL", db_url)
+def env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    for k, v in central_env(settings).items():
+        monkeypatch.setenv(k, v)
 
 
 def test_migrate_then_add_list_and_revoke_a_device(
@@ -34,9 +36,27 @@ def test_migrate_then_add_list_and_revoke_a_device(
     assert run("central", "device", "add", "Desk 1", "--site", "minhou", "--public-key", pub) == 2
     assert run("central", "device", "list") == 0
     assert f"desk-1\tminhou\toffline\t-\t{pub}" in capsys.readouterr().out
-    assert run("central", "device", "revoke", "desk-1") == 0
-    assert run("central", "device", "revoke", "nope") == 1
+    assert run("central", "device", "revoke", "desk-1", "--reason", "设备丢失") == 0
+    assert run("central", "device", "revoke", "nope", "--reason", "x") == 1
     run("central", "device", "list")
+    assert "已吊销" in capsys.readouterr().out
+
+
+def test_a_sites_provisioning_credential_is_issued_listed_and_revoked(
+    env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("central", "migrate") == 0
+    capsys.readouterr()
+    assert run("central", "provisioning", "issue", "--site", "minhou", "--label", "技术科") == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("zfp_")
+    cid = token.split("_")[1]
+    assert run("central", "provisioning", "list") == 0
+    listed = capsys.readouterr().out
+    assert cid in listed and "minhou" in listed and token not in listed
+    assert run("central", "provisioning", "revoke", cid) == 0
+    assert run("central", "provisioning", "revoke", "0" * 16) == 1
+    run("central", "provisioning", "list")
     assert "已吊销" in capsys.readouterr().out
 
 

@@ -14,8 +14,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from central.ingest.mqtt import MqttIngestClient
-from central.settings import Settings
 from protocol import topics
+from tests.auth import production_settings
 from tests.e2e.harness import Broker
 
 
@@ -28,8 +28,7 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 
 def worker(port: int, group: str, name: str) -> MqttIngestClient:
-    s = Settings(
-        environment="development", mqtt_port=port, ingest_group=group,
+    s = production_settings(mqtt_port=port, ingest_group=group,
         ingest_client_id=name, mqtt_session_expiry_s=600,
     )  # fmt: skip
     return MqttIngestClient(s)

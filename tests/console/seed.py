@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.awareness.service import tag_matter
 from central.db import utcnow
 from central.legal import service as legal
@@ -73,7 +74,9 @@ def seed_working_view(sessions: sessionmaker[Session], *, risk: str = "high") ->
                 docs = ("reply-doc",) if action is Action.reply else ()
                 at = t0 + timedelta(days=i + 1)
                 step = Command(action=action, actor="zhang", at=at, reason=reason, documents=docs)
-                wf.apply_step(s, matter_id=m.id, command=step, config=cfg)
+                wf.apply_step(
+                    s, matter_id=m.id, command=step, config=cfg, scope=SiteScope.everywhere("test")
+                )
             tag_matter(s, matter_id=m.id, category=category, organ=None, actor="zhang")
             s.commit()
             earlier.append(m.id)
@@ -86,7 +89,13 @@ def seed_working_view(sessions: sessionmaker[Session], *, risk: str = "high") ->
         tag_matter(s, matter_id=m.id, category="土地征收", organ=None, actor="zhang")
         for oid, name, kind in ORGANS:
             sharing.create_organ(s, id=oid, name=name, kind=kind, fields=["summary"])
-        sharing.share(s, matter_id=m.id, organ_id="police-a", by="lin", reason="掌握动态")
+        sharing.share(
+            s,
+            matter_id=m.id,
+            organ_id="police-a",
+            scope=SiteScope.everywhere("lin"),
+            reason="掌握动态",
+        )
         organ = s.get_one(OrganRow, "police-a")
         token, _ = sharing.issue_token(s, organ_id="police-a")
         sharing.contribute(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from central.access.scope import SiteScope
 from central.db import utcnow
 from central.dossier.models import Reception
 from central.workflow import service as wf
@@ -171,6 +172,7 @@ def test_kpis_are_computed_from_the_data(client: TestClient, sessions, settings)
                     action=a, actor="zhang", at=T0 + timedelta(hours=i + 1), reason="r"
                 ),
                 config=cfg,
+                scope=SiteScope.everywhere("test"),
             )
         wf.apply_step(
             s,
@@ -183,6 +185,7 @@ def test_kpis_are_computed_from_the_data(client: TestClient, sessions, settings)
                 documents=("d",),
             ),
             config=cfg,
+            scope=SiteScope.everywhere("test"),
         )
     with sessions() as s:
         k = kpi.compute(s, since=T0 - timedelta(days=1), until=T0 + timedelta(days=30))
@@ -223,6 +226,7 @@ def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(
 
     add_user(sessions, "zhang", "officer", org="minhou")
     add_user(sessions, "boss", "admin", org="minhou")
+    add_user(sessions, "city", "leader", org="*")
     add_device(sessions, "desk-1", site="minhou")
     add_device(sessions, "far-1", site="gulou")
     ours = add_person(sessions, settings, "张三", phone="13800000001")
@@ -234,7 +238,7 @@ def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(
     assert hits.count("外院") == 1 and "张四" in hits
     assert "跨院查阅" not in client.get(f"/console/persons/{ours}").text
     ask = client.get(f"/console/persons/{theirs}")
-    assert ask.status_code == 200 and "查阅其档案须说明理由" in ask.text
+    assert ask.status_code == 403 and "跨院查阅须说明理由" in ask.text and "张四" not in ask.text
     shown = client.get(f"/console/persons/{theirs}", params={"reason": "联合接访核实"})
     assert shown.status_code == 200 and "张四" in shown.text and "须说明理由" not in shown.text
     with sessions() as s:
@@ -244,7 +248,10 @@ def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(
         ]
     assert any(r.startswith("跨院查阅（minhou）：联合接访核实") for r in reasons), reasons
     client.cookies.clear()
-    login(client, "boss")  # an admin sees every site
+    login(client, "boss")  # an admin works on its own site too
+    assert "须说明理由" in client.get(f"/console/persons/{theirs}").text
+    client.cookies.clear()
+    login(client, "city")  # an account of every site (a city office) needs no reason
     assert "须说明理由" not in client.get(f"/console/persons/{theirs}").text
 
 
@@ -263,7 +270,8 @@ def test_another_sites_matter_opens_only_with_a_reason(
     client.cookies.clear()
     login(client, "wu")  # another site's officer
     ask = client.get(f"/console/matters/{mid}")
-    assert "此事项不由本院（gulou）承办" in ask.text and "事项：" not in ask.text
+    assert ask.status_code == 403 and "该事项属于其他院（minhou）" in ask.text
+    assert "本账户属于 gulou" in ask.text and "事项：" not in ask.text
     shown = client.get(f"/console/matters/{mid}", params={"reason": "异地来访核实"})
     assert "事项：" in shown.text
     with sessions() as s:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.audit.models import AuditLog
 from central.dossier import people
 from central.dossier.full import full_dossier
@@ -74,8 +75,7 @@ def test_the_full_dossier_is_newest_first_and_audited(sessions, settings: Settin
         d = full_dossier(
             s,
             person_id=pid,
-            actor="zhang",
-            reason="复访",
+            scope=SiteScope("zhang", "minhou", "复访"),
             client=None,
             enc_key=settings.id_enc_key_bytes,
         )
@@ -107,12 +107,23 @@ def test_merge_moves_everything_and_undo_puts_it_back(sessions, settings: Settin
             person_ids=[keep, dup],
         )
     with sessions() as s:
-        cands = people.duplicates(s, person_id=keep, hash_key=settings.id_hash_key_bytes)
+        cands = people.duplicates(
+            s,
+            person_id=keep,
+            hash_key=settings.id_hash_key_bytes,
+            scope=SiteScope("zhang", "minhou"),
+        )
         assert [c.id for c in cands] == [dup] and "电话一致" in cands[0].reasons
         with pytest.raises(MergeRefused, match="理由"):
-            merge_persons(s, survivor_id=keep, merged_id=dup, actor="zhang", reason=" ")
+            merge_persons(
+                s, survivor_id=keep, merged_id=dup, scope=SiteScope("zhang", "minhou"), reason=" "
+            )
         row = merge_persons(
-            s, survivor_id=keep, merged_id=dup, actor="zhang", reason="同一人，电话一致"
+            s,
+            survivor_id=keep,
+            merged_id=dup,
+            scope=SiteScope("zhang", "minhou"),
+            reason="同一人，电话一致",
         )
         s.commit()
         merge_id = row.id
@@ -129,7 +140,7 @@ def test_merge_moves_everything_and_undo_puts_it_back(sessions, settings: Settin
             s, q=ID_A, hash_key=settings.id_hash_key_bytes, limit=5, actor="z", client=None
         )
         assert [h.id for h in hits] == [keep]
-        undo_merge(s, merge_id=merge_id, actor="lin", reason="误合并")
+        undo_merge(s, merge_id=merge_id, scope=SiteScope("lin", "minhou"), reason="误合并")
         s.commit()
     with sessions() as s:
         assert s.get(Reception, r1).person_id == dup  # type: ignore[union-attr]
@@ -143,14 +154,16 @@ def test_merge_moves_everything_and_undo_puts_it_back(sessions, settings: Settin
         actions = [r.action for r in s.scalars(select(AuditLog).order_by(AuditLog.id))]
         assert "person.merge" in actions and "person.merge.undo" in actions
         with pytest.raises(MergeRefused, match="已撤销"):
-            undo_merge(s, merge_id=merge_id, actor="lin", reason="again")
+            undo_merge(s, merge_id=merge_id, scope=SiteScope("lin", "minhou"), reason="again")
 
 
 def test_different_id_numbers_are_never_merged(sessions, settings: Settings) -> None:
     a = add_person(sessions, settings, "张伟", id_number=ID_A)
     b = add_person(sessions, settings, "张伟", id_number=ID_B)
     with sessions() as s, pytest.raises(MergeRefused, match="身份证号不同"):
-        merge_persons(s, survivor_id=a, merged_id=b, actor="zhang", reason="同名")
+        merge_persons(
+            s, survivor_id=a, merged_id=b, scope=SiteScope("zhang", "minhou"), reason="同名"
+        )
 
 
 def test_leader_receptions_count_batches_and_persons(
@@ -219,7 +232,8 @@ def test_hearings_on_the_persons_matters_join_the_timeline(sessions, settings: S
         )  # fmt: skip
     with sessions() as s:
         d = full_dossier(
-            s, person_id=pid, actor="zhang", reason="", client=None,
+            s, person_id=pid, scope=SiteScope("zhang", "minhou", ""),
+            client=None,
             enc_key=settings.id_enc_key_bytes,
         )  # fmt: skip
     hearing = next(e for e in d.entries if e.kind == "hearing")

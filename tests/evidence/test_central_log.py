@@ -6,15 +6,12 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from appliance.recording.recorder import Recorder
 from appliance.recording.spool import Spool
 from appliance.recording.upload import FakeEvidenceClient, HttpEvidenceClient, Uploader
 from central.db import utcnow
 from central.devices.models import Device
-from central.evidence.api import router
 from central.evidence.log import Entry, EvidenceLog, load_log_key
 from central.evidence.service import EvidenceService, registered_device_key
 from firmware_glue.media import SyntheticAudioSource, SyntheticVideoSource
@@ -77,14 +74,33 @@ def test_a_rolled_back_append_leaves_no_trace(sessions):
 
 
 def make_app(sessions, tmp_path, device_key):
-    app = FastAPI()
-    app.state.sessions = sessions
+    """Central as served, whose evidence service checks manifests against ``device_key``;
+    the box ``desk-01`` is registered (``box_http`` signs its requests)."""
+    from central.app import create_app
+    from tests.auth import production_settings, register_box
+
+    engine = sessions.kw["bind"]
+    app = create_app(production_settings(data_dir=tmp_path / "data"), engine=engine)
     log = EvidenceLog(origin=ORIGIN, key=load_log_key(tmp_path / "log.key"))
     app.state.evidence = EvidenceService(
         log=log, data_dir=tmp_path / "data", device_key=lambda _s, d: device_key
     )
-    app.include_router(router)
+    app.state.test_box_key = register_box(sessions, "desk-01", site="minhou")
     return app
+
+
+def box_http(app):
+    """The box's HTTP client: every request signed with its device key."""
+    from tests.auth import box_client
+
+    return box_client(app, "desk-01", app.state.test_box_key)
+
+
+def staff_http(app, sessions, username="zhang", role="officer"):
+    """An officer of the box's site, logged in."""
+    from tests.auth import staff_client
+
+    return staff_client(app, sessions, username, role, "minhou")
 
 
 def record_reception(tmp_path, key):
@@ -103,7 +119,7 @@ def test_box_uploads_through_http_until_acknowledged(sessions, tmp_path):
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, key.public_key())
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
+    with box_http(app) as http:
         up = Uploader(spool, HttpEvidenceClient(http))
         assert up.run_once() == (3, 0)
         assert spool.pending() == []
@@ -133,7 +149,7 @@ def test_a_resumed_upload_and_a_refused_one(sessions, tmp_path):
     spool = record_reception(tmp_path, key)
     first = spool.manifests(RID)[0]
     data = spool.media_path(first).read_bytes()
-    with TestClient(app) as http:
+    with box_http(app) as http:
         st = http.post("/api/evidence/uploads", content=first.to_bytes()).json()
         uid = st["upload_id"]
         http.put(f"/api/evidence/uploads/{uid}", params={"offset": 0}, content=data[:1000])
@@ -164,7 +180,7 @@ def test_manifests_signed_by_another_key_or_breaking_the_chain_are_refused(sessi
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, Ed25519PrivateKey.generate().public_key())
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
+    with box_http(app) as http:
         r = http.post("/api/evidence/uploads", content=spool.manifests(RID)[0].to_bytes())
         assert r.status_code == 403 and r.json()["detail"]["reason"] == "manifest_wrong_device_key"
         r = http.post("/api/evidence/uploads", content=b"{not json")
@@ -208,7 +224,7 @@ def test_a_manifest_that_breaks_the_logged_chain_is_refused(sessions, tmp_path):
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, key.public_key())
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
+    with box_http(app) as http:
         Uploader(spool, HttpEvidenceClient(http)).run_once()
         second = spool.manifests(RID)[1].manifest
         forged = sign_manifest(second.model_copy(update={"prev": "0" * 64, "index": 2}), key)
@@ -220,13 +236,14 @@ def test_console_sees_the_verification_state_and_can_play_a_segment(sessions, tm
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, key.public_key())
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
-        Uploader(spool, HttpEvidenceClient(http)).run_once()
+    with box_http(app) as box:
+        Uploader(spool, HttpEvidenceClient(box)).run_once()
+    with staff_http(app, sessions) as http:
         st = http.get(f"/api/evidence/receptions/{RID}").json()
         assert st["verified"] and st["complete"] and st["problems"] == []
         audio = st["segments"][1]
         assert (audio["media"], audio["state"]) == ("audio", "ok")
-        r = http.get(f"/api/evidence/blobs/{audio['sha256']}", params={"container": "wav"})
+        r = http.get(f"/api/evidence/blobs/{audio['sha256']}", params={"reception": RID})
         assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
         assert r.content[:4] == b"RIFF"
         from sqlalchemy import select
@@ -235,9 +252,15 @@ def test_console_sees_the_verification_state_and_can_play_a_segment(sessions, tm
 
         with sessions() as s:  # a playback is a dossier read: it is in the audit log
             played = s.scalars(select(AuditLog).where(AuditLog.action == "recording.play"))
-            assert [a.target for a in played] == [f"segment:{audio['sha256']}"]
-        assert http.get("/api/evidence/blobs/xyz").status_code == 422
-        assert http.get(f"/api/evidence/blobs/{'0' * 64}").status_code == 404
+            assert [(a.actor, a.target) for a in played] == [
+                ("zhang", f"segment:{audio['sha256']}")
+            ]
+        assert http.get("/api/evidence/blobs/xyz", params={"reception": RID}).status_code == 422
+        assert (
+            http.get(f"/api/evidence/blobs/{'0' * 64}", params={"reception": RID}).status_code
+            == 404
+        )
+        assert http.get(f"/api/evidence/blobs/{audio['sha256']}").status_code == 422
         none = http.get("/api/evidence/receptions/00000000-0000-0000-0000-000000000000").json()
         assert not none["verified"] and none["segments"] == []
 
@@ -257,7 +280,7 @@ def test_witnesses_cosign_the_checkpoint_and_the_bundle_carries_it(sessions, tmp
     wv = note.CosignatureVerifier("witness.example/w1", wkey.public_key())
     svc.witness_keys = (("witness.example/w1", wkey.public_key()),)
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
+    with box_http(app) as http:
         Uploader(spool, HttpEvidenceClient(http)).run_once()
     with sessions() as s:
         svc.log.append(s, [Entry(b"another reception", "e" * 64)])
@@ -322,6 +345,6 @@ def test_finalize_survives_a_crash_after_the_blob_was_stored(sessions, tmp_path)
 def test_oversized_requests_are_refused_without_buffering(sessions, tmp_path):
     key = Ed25519PrivateKey.generate()
     app = make_app(sessions, tmp_path, key.public_key())
-    with TestClient(app) as http:
+    with box_http(app) as http:
         r = http.post("/api/evidence/uploads", content=b"x" * (300 * 1024))
         assert r.status_code == 413 and r.json()["detail"]["reason"] == "too_large"

@@ -6,19 +6,16 @@ import argparse
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from appliance.recording.upload import HttpEvidenceClient, Uploader
+from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.db import utcnow
 from central.devices.models import Device
 from central.evidence import cli
-from central.evidence.api import router
 from central.evidence.bundle import REPORT_NAME
-from central.evidence.service import make_service
-from central.settings import Settings
 from protocol import keys
+from tests.auth import box_client, central_env, production_settings
 
 from .test_central_log import RID, record_reception
 
@@ -33,9 +30,9 @@ def run(argv):
 @pytest.fixture
 def central_with_a_reception(tmp_path, monkeypatch):
     data = tmp_path / "central"
-    monkeypatch.setenv("ZHIFANG_ENVIRONMENT", "development")
-    monkeypatch.setenv("ZHIFANG_DATA_DIR", str(data))
-    settings = Settings()
+    settings = production_settings(data_dir=data)
+    for k, v in central_env(settings).items():
+        monkeypatch.setenv(k, v)
     engine = make_engine(settings)
     migrate(engine)
     sessions = make_session_factory(engine)
@@ -47,12 +44,9 @@ def central_with_a_reception(tmp_path, monkeypatch):
             )
         )
         s.commit()
-    app = FastAPI()
-    app.state.sessions = sessions
-    app.state.evidence = make_service(settings.data_dir)
-    app.include_router(router)
+    app = create_app(settings, engine=engine)
     spool = record_reception(tmp_path, key)
-    with TestClient(app) as http:
+    with box_client(app, "desk-01", key) as http:
         assert Uploader(spool, HttpEvidenceClient(http)).run_once() == (3, 0)
     engine.dispose()
     return tmp_path

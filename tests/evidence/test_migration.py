@@ -6,11 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from central.database import load_models, make_engine, migrate
-from central.settings import Settings
+from tests.auth import production_settings
 
 
 def test_migration_matches_the_models(tmp_path):
-    engine = make_engine(Settings(environment="development", data_dir=tmp_path))
+    engine = make_engine(production_settings(data_dir=tmp_path))
     migrate(engine)
     metadata = load_models()
     with engine.connect() as conn:

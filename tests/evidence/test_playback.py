@@ -9,7 +9,6 @@ import io
 import sys
 from fractions import Fraction
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,8 +29,9 @@ from central.evidence.playback import (
 )
 from firmware_glue.camera import FakeCamera, synthetic_stream
 from firmware_glue.media import SyntheticAudioSource, SyntheticVideoSource
+from tests.auth import box_client
 
-from .test_central_log import RID, make_app
+from .test_central_log import RID, box_http, make_app, staff_http
 
 av = pytest.importorskip("av")
 np = pytest.importorskip("numpy")
@@ -203,8 +203,9 @@ def uploaded(sessions, tmp_path):
     cam = FakeCamera.from_h264(raw, fps=25)
     rec.write_segment("video", "h264", lambda o: cam.record(o, 10), start_ms=2000, end_ms=3000)
     rec.stop()
-    http = TestClient(app)
-    Uploader(spool, HttpEvidenceClient(http)).run_once()
+    with box_http(app) as box:
+        Uploader(spool, HttpEvidenceClient(box)).run_once()
+    http = staff_http(app, sessions)
     return app, http, [sm.manifest for sm in spool.manifests(RID)]
 
 
@@ -218,7 +219,7 @@ def test_console_plays_both_kinds_and_every_playback_is_audited(sessions, tmp_pa
     app, http, (y4m_m, wav_m, h264_m) = uploaded(sessions, tmp_path)
     for m, media_type in ((y4m_m, "video/webm"), (h264_m, "video/mp4")):
         url = f"/api/evidence/blobs/{m.sha256}/playable"
-        r = http.get(url, params={"reception": RID}, headers={"X-Actor": "zhang"})
+        r = http.get(url, params={"reception": RID})
         assert r.status_code == 200 and r.headers["content-type"] == media_type
         assert r.headers["x-derived-from-sha256"] == m.sha256
         assert r.headers["content-disposition"].startswith("inline")
@@ -257,19 +258,18 @@ def test_a_malformed_or_oversized_segment_is_a_clear_error_and_the_download_stay
     assert r.status_code == 422 and r.json()["detail"]["reason"] == "malformed"
     assert "请下载原始片段" in r.json()["detail"]["message"]
     assert str(tmp_path) not in r.text  # no server path in the message
-    assert http.get(f"/api/evidence/blobs/{h264_m.sha256}").status_code == 200  # still offered
-    assert plays(sessions) == [("client:testclient", f"segment:{h264_m.sha256}", "")]
+    original = http.get(f"/api/evidence/blobs/{h264_m.sha256}", params={"reception": RID})
+    assert original.status_code == 200  # still offered
+    assert plays(sessions) == [("zhang", f"segment:{h264_m.sha256}", f"reception {RID}")]
 
 
 def test_playback_is_for_staff_only(sessions, tmp_path):
-    app, http, (y4m_m, _wav, _h264) = uploaded(sessions, tmp_path)
-    app.state.settings = SimpleNamespace(environment="production", public_url="https://x")
-    r = http.get(
-        f"/api/evidence/blobs/{y4m_m.sha256}/playable",
-        params={"reception": RID},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
+    app, _http, (y4m_m, _wav, _h264) = uploaded(sessions, tmp_path)
+    url = f"/api/evidence/blobs/{y4m_m.sha256}/playable"
+    r = TestClient(app).get(url, params={"reception": RID}, follow_redirects=False)
+    assert r.status_code == 401  # nobody
+    with box_http(app) as box:  # the box that recorded it: not a console user
+        assert box.get(url, params={"reception": RID}).status_code == 403
     assert plays(sessions) == []
     assert not app.state.evidence.playback.path(y4m_m.sha256, "y4m").exists()  # no work done
 
@@ -295,8 +295,9 @@ def test_the_reception_page_offers_video_or_says_why_not(app, engine, settings, 
     rec.record_video(take(SyntheticVideoSource(t0_ms=0), 10), 10)
     rec.stop()
     [sm] = rec.spool.manifests(rid)
+    with box_client(app, "desk-1", key) as box:
+        Uploader(rec.spool, HttpEvidenceClient(box)).run_once()
     with TestClient(app) as http:
-        Uploader(rec.spool, HttpEvidenceClient(http)).run_once()
         login(http, "zhang")
         page = http.get(f"/console/receptions/{rid}").text
         assert 'data-testid="segment-video"' in page

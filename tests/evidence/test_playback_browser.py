@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from appliance.recording.recorder import Recorder, record_synthetic_reception
@@ -20,6 +19,7 @@ from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
 from protocol import keys
 from tests.accounts.helpers import PASSWORD, add_user
+from tests.auth import box_client
 from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
 from tests.dossier.helpers import add_person, add_reception
 
@@ -45,7 +45,8 @@ def _recorded(app: Any, settings: Any, sessions: Any, tmp_path: Path) -> Iterato
     rid = add_reception(sessions, add_person(sessions, settings, "李明"))
     rec = Recorder(Spool(tmp_path / "spool", limit_bytes=10**8), key=key, device="desk-1")
     manifests = record_synthetic_reception(rec, rid, t0_ms=1_800_000_000_000, seconds=4)
-    Uploader(rec.spool, HttpEvidenceClient(TestClient(app))).run_once()
+    with box_client(app, "desk-1", key) as box:  # signed with the box's own key
+        Uploader(rec.spool, HttpEvidenceClient(box)).run_once()
 
     with serve(app) as base:
         yield {"base": base, "rid": rid, "sessions": sessions, "m": manifests}

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import utcnow
 from central.hearings import cli
-from central.hearings.api import make_console_router, public, router
 from central.settings import Settings
 from central.workflow import service as wf
 from central.workflow.states import Action, Command
-from tests.legal.appkit import make_app
+from tests.auth import central_client
 
 SEED = "ab" * 32
 SEED_SHA = hashlib.sha256(bytes.fromhex(SEED)).hexdigest()
@@ -43,7 +42,7 @@ def verify_cli(path: Path) -> int:
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> TestClient:
-    return TestClient(make_app(settings, engine, router, public, make_console_router()))
+    return central_client(settings, engine)
 
 
 def test_hearing_draw_outcome_and_dossier(

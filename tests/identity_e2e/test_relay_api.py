@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from appliance.identity.desk import DeskIdentity
@@ -20,7 +20,6 @@ from appliance.identity.relay import (
     RelayRefused,
     SealedTransfer,
     seal_transfer,
-    signed_headers,
 )
 from appliance.identity.templates import TemplateStore
 from appliance.outbox import Outbox
@@ -32,6 +31,8 @@ from central.identity.models import TransferRow
 from central.ingest.ingestor import Ingestor
 from central.settings import Settings
 from protocol import keys
+from protocol.requests import signed_headers
+from tests.auth import add_user, login
 from tests.central.helpers import Box
 
 SITE_KEY = bytes(range(32))
@@ -107,27 +108,31 @@ def test_unsigned_forged_stale_and_revoked_requests_are_refused(
     )
     raw = body.model_dump_json().encode()
     path = "/api/identity/transfers"
-    assert client.post(path, content=raw).status_code == 403
-    forged = signed_headers(
-        Ed25519PrivateKey.generate(), device="desk-a", method="POST", path=path, body=raw,
-        ts_ms=now_ms(),
-    )  # fmt: skip
-    assert client.post(path, content=raw, headers=forged).status_code == 403
-    stale = signed_headers(
-        a.key, device="desk-a", method="POST", path=path, body=raw, ts_ms=now_ms() - 3_600_000
-    )
-    assert client.post(path, content=raw, headers=stale).status_code == 403
-    other_body = signed_headers(
-        a.key, device="desk-a", method="POST", path=path, body=b"{}", ts_ms=now_ms()
-    )
-    assert client.post(path, content=raw, headers=other_body).status_code == 403
-    bad = signed_headers(
-        a.key, device="desk-a", method="POST", path=path, body=b"{", ts_ms=now_ms()
-    )
+
+    def signed(key: Ed25519PrivateKey, body: bytes, **kw: object) -> dict[str, str]:
+        args: dict = {"device": "desk-a", "method": "POST", "target": path, "body": body,
+                      "ts_ms": now_ms(), **kw}  # fmt: skip
+        return signed_headers(key, **args)
+
+    assert client.post(path, content=raw).status_code == 401
+    forged = signed(Ed25519PrivateKey.generate(), raw)
+    assert client.post(path, content=raw, headers=forged).status_code == 401
+    stale = signed(a.key, raw, ts_ms=now_ms() - 3_600_000)
+    assert client.post(path, content=raw, headers=stale).status_code == 401
+    other_body = signed(a.key, b"{}")
+    assert client.post(path, content=raw, headers=other_body).status_code == 401
+    other_path = signed(a.key, raw, target=path + "?after=0")
+    assert client.post(path, content=raw, headers=other_path).status_code == 401
+    bad = signed(a.key, b"{")
     assert client.post(path, content=b"{", headers=bad).status_code == 422
+    # a captured request sent again is refused, even within the time window
+    once = signed(a.key, raw)
+    assert client.post(path, content=raw, headers=once).status_code == 201
+    assert client.post(path, content=raw, headers=once).status_code == 401
     with sessions.begin() as s:
+        s.execute(delete(TransferRow))
         devices.revoke(s, name="desk-a")
-    with pytest.raises(RelayRefused, match="403"):
+    with pytest.raises(RelayRefused, match="401"):
         a.relay.push(body)
     with sessions() as s:
         assert s.scalars(select(TransferRow)).all() == []
@@ -171,17 +176,21 @@ def test_consent_and_deletion_reads_are_audited(
     box = Box(name="desk-a", site="site-r4", key=a.key)
     for ev in a.outbox.all_events():
         identity_ingest.process([box.incoming(ev.wire)])
-    hdr = {"X-Actor": "auditor-1"}
-    got = client.get("/api/identity/consents", params={"person_id": "p9", "reason": "复核"},
-                     headers=hdr).json()  # fmt: skip
+    add_user(sessions, "auditor-1", "auditor", org="site-r4")
+    login(client, "auditor-1")
+    got = client.get("/api/identity/consents", params={"person_id": "p9", "reason": "复核"}).json()
     assert got[0]["scopes"] == ["face", "voice"] and got[0]["withdrawn_at"] is not None
-    dels = client.get("/api/identity/deletions", params={"person_id": "p9"}, headers=hdr).json()
+    dels = client.get("/api/identity/deletions", params={"person_id": "p9"}).json()
     assert dels[0]["note"] == "撤回同意"
     assert [d["device"] for d in dels[0]["desks"]] == ["desk-b"]
     assert dels[0]["desks"][0]["acked_at"] is None
     pending = client.get("/api/identity/deletions/pending", params={"site": "site-r4"}).json()
     assert [(p["device"], p["person_id"]) for p in pending] == [("desk-b", "p9")]
     with sessions() as s:
-        actions = s.scalars(select(AuditLog.action).where(AuditLog.actor == "auditor-1")).all()
+        actions = s.scalars(
+            select(AuditLog.action).where(
+                AuditLog.actor == "auditor-1", AuditLog.action.like("identity.%")
+            )
+        ).all()
         assert sorted(actions) == ["identity.consents.read", "identity.deletions.read"]
     assert client.get("/api/identity/consents").status_code == 422

@@ -6,17 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.legal import cli, service
-from central.legal.api import make_router
 from central.legal.models import ArticleRow
 from central.legal.parse import LegalImportError
 from central.legal.search import search
 from central.settings import Settings
-from tests.legal.appkit import make_app
+from tests.auth import central_client
 from tests.legal.samples import ORDER_TXT, REGULATION_MD
 
 
@@ -75,8 +73,7 @@ def test_a_bad_file_changes_nothing(loaded: sessionmaker[Session]) -> None:
 
 
 def test_api_pages_and_panel(settings: Settings, engine: Engine, loaded: object) -> None:
-    app = make_app(settings, engine, make_router())
-    c = TestClient(app)
+    c = central_client(settings, engine)
     r = c.get("/api/legal/search", params={"q": "同等效力"})
     assert r.status_code == 200
     hit = r.json()["hits"][0]
@@ -107,7 +104,7 @@ def test_articles_related_to_a_matter(
         cmd = Command(action=Action.register, actor="officer-1", at=utcnow())
         summary = "我们三十多个村民想一起去走访反映问题，不知道要不要推选代表"
         wf.open_matter(s, command=cmd, officer_id="officer-1", summary=summary, matter_id="m-1")
-    c = TestClient(make_app(settings, engine, make_router()))
+    c = central_client(settings, engine)
     hits = c.get("/api/legal/suggest", params={"text": summary}).json()["hits"]
     assert hits[0]["label"] == "第四条"  # 多人采用走访形式……应当推选代表
     html = c.get("/console/legal/panel", params={"matter_id": "m-1"}).text

@@ -9,19 +9,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.plans.api import make_router
 from central.plans.rules import DEFAULT_FILE, Facts, RulesError, fired, load
 from central.settings import Settings
-from central.sharing.api import admin, organ
 from central.workflow.models import MatterRow
+from tests.auth import central_client
 from tests.hearings.test_service import new_matter
-from tests.legal.appkit import make_app
 from tests.sharing.test_sharing import hdr
 
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> TestClient:
-    return TestClient(make_app(settings, engine, admin, organ, make_router()))
+    return central_client(settings, engine)
 
 
 def organs(c: TestClient) -> dict[str, str]:

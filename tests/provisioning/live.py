@@ -13,14 +13,14 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
-from central.devices.api import router as devices_router
+from central.devices import credentials
 from central.ingest.models import Event, Quarantine
 from central.ingest.runner import run_ingest
 from central.settings import Settings
@@ -29,6 +29,7 @@ from provisioning.central_api import CentralDevices
 from provisioning.site import Site, SiteConfig
 from tests.appliance.brokers import MOSQUITTO, Mosquitto, free_port
 from tests.appliance.conftest import wait_for
+from tests.auth import production_settings, staff_client
 
 
 class ProvisionedBroker(Mosquitto):
@@ -103,14 +104,15 @@ class Central:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    http: TestClient
+    http: TestClient  # logged in as an admin of the site
+    token: str  # the site's provisioning credential
     stop_event: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     ready: threading.Event = field(default_factory=threading.Event)
     failed: list[BaseException] = field(default_factory=list)
 
     def devices(self) -> CentralDevices:
-        return CentralDevices("http://testserver", client=self.http, actor="test-admin")
+        return CentralDevices("http://testserver", client=self.http, token=self.token)
 
     def start_ingest(self) -> None:
         self.stop_event, self.ready = threading.Event(), threading.Event()
@@ -152,8 +154,7 @@ def make_site(tmp_path: Path, *devices: str) -> Site:
 
 def make_central(tmp_path: Path, site: Site) -> Central:
     tag = uuid.uuid4().hex[:8]
-    settings = Settings(
-        environment="development",
+    settings = production_settings(
         data_dir=tmp_path / "central",
         database_url=f"sqlite:///{tmp_path / 'central.db'}",
         mqtt_host="127.0.0.1",
@@ -168,8 +169,8 @@ def make_central(tmp_path: Path, site: Site) -> Central:
     engine = make_engine(settings, write_immediate=True)
     migrate(engine)
     sessions = make_session_factory(engine)
-    # only the devices API: what provisioning talks to (the lead's create_app mounts it)
-    app = FastAPI()
-    app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
-    app.include_router(devices_router)
-    return Central(settings, engine, sessions, TestClient(app))
+    app = create_app(settings, engine=engine)
+    with sessions.begin() as s:  # issued by central's operator, kept by the installer
+        _cid, token = credentials.issue(s, site=site.name, label="tests", actor="cli:test")
+    http = staff_client(app, sessions, "site-admin", "admin", site.name)
+    return Central(settings, engine, sessions, http, token)

@@ -94,6 +94,10 @@ def test_register_and_revoke_at_central(
 
     monkeypatch.setattr(central_api, "CentralDevices", through_test_client)
     url = ("--central", "https://central.example")
+    # without the site's provisioning credential, central is not even asked
+    assert zp(site_dir, "register", "desk-01", *url) == 2
+    assert "provisioning credential" in capsys.readouterr().err
+    (site_dir / "central-provisioning.token").write_text(central.token + "\n")
     assert zp(site_dir, "register", "desk-01", *url) == 0
     assert zp(site_dir, "register", "desk-01", *url) == 0  # again: a no-op
     listed = central.http.get("/api/devices").json()
@@ -106,7 +110,10 @@ def test_register_and_revoke_at_central(
     central.engine.dispose()
 
 
-def test_central_unreachable_is_an_error_not_a_crash(site_dir: Path, capsys: Any) -> None:
+def test_central_unreachable_is_an_error_not_a_crash(
+    site_dir: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHIFANG_PROVISIONING_TOKEN", "zfp_" + "0" * 16 + "_" + "x" * 30)
     rc = zp(site_dir, "register", "desk-01", "--central", "http://127.0.0.1:9")
     assert rc == 1
     assert "无法连接中心服务" in capsys.readouterr().err

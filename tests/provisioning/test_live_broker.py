@@ -107,7 +107,7 @@ def test_a_revoked_box_is_refused_by_the_broker_and_its_events_by_central(
     # the admin revokes: CRL for the broker, then central (`zhifang provision revoke`)
     site.revoke("desk-02", reason="stolen")
     install_crl(site, broker.folder)
-    central.devices().revoke("desk-02")
+    central.devices().revoke("desk-02", reason="stolen")
     broker.reload()  # SIGHUP: new connections are checked against the new CRL
 
     d2, d1 = site.device("desk-02"), site.device("desk-01")

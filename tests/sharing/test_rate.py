@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.database import make_engine
 from central.settings import Settings
 from central.sharing import rate
-from central.sharing.api import admin, organ
 from central.sharing.deps import clock
 from central.sharing.models import OrganRow, OrganToken, RateCount
+from tests.auth import central_client, production_settings
 from tests.concurrency import race
-from tests.legal.appkit import make_app
 from tests.sharing.test_sharing import hdr
 
 # 2026-11-30 09:15:20 in Beijing: 40 s left in the minute, 14 h 44 min 40 s in the day
@@ -84,7 +83,7 @@ def test_limits_come_from_the_token_else_the_organ_else_settings(settings: Setti
     assert rate.limits_for(settings, o, t) == rate.Limits(60, 300)
     t.rate_per_minute, t.rate_per_day = 5, 50
     assert rate.limits_for(settings, o, t) == rate.Limits(5, 50)
-    env = Settings(environment="development", sharing_rate_per_minute=9)
+    env = production_settings(sharing_rate_per_minute=9)
     assert rate.limits_for(env, OrganRow(), OrganToken()).per_minute == 9
 
 
@@ -93,11 +92,12 @@ def test_limits_come_from_the_token_else_the_organ_else_settings(settings: Setti
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    app = make_app(settings, make_engine(settings), admin, organ)
-    app.dependency_overrides[clock] = lambda: NOW
-    with TestClient(app) as c:
+    eng = make_engine(settings)  # as served: not the fixture's BEGIN IMMEDIATE engine
+    c = central_client(settings, eng)
+    c.app.dependency_overrides[clock] = lambda: NOW  # type: ignore[attr-defined]
+    with c:
         yield c
-    app.state.engine.dispose()
+    eng.dispose()
 
 
 def _organ(c: TestClient, oid: str = "police-a") -> tuple[str, str]:

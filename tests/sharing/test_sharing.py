@@ -10,10 +10,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.settings import Settings
-from central.sharing.api import admin, organ
 from central.sharing.models import OrganToken
+from tests.auth import central_client
 from tests.hearings.test_service import new_matter
-from tests.legal.appkit import make_app
 
 
 def hdr(token: str, purpose: str | None = "核查当事人情况") -> dict[str, str]:
@@ -25,7 +24,7 @@ def hdr(token: str, purpose: str | None = "核查当事人情况") -> dict[str, 
 
 @pytest.fixture
 def client(settings: Settings, engine: Engine) -> TestClient:
-    return TestClient(make_app(settings, engine, admin, organ))
+    return central_client(settings, engine)
 
 
 def setup_organs(c: TestClient) -> tuple[str, str]:
@@ -91,7 +90,8 @@ def test_scoped_views_contributions_and_audit(
     # a purpose is required, a token is required
     assert c.get("/api/organ/matters", headers=hdr(police, None)).status_code == 400
     assert c.get("/api/organ/matters", headers=hdr("zfo_0000000000000000_bad")).status_code == 401
-    assert c.get("/api/organ/matters").status_code == 401
+    assert TestClient(c.app).get("/api/organ/matters").status_code == 401  # nobody
+    assert c.get("/api/organ/matters").status_code == 403  # staff: not an organ's route
 
     # contributions under the organ's own identity
     r = c.post(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import utcnow
 from central.settings import Settings
-from central.similar.api import router
 from central.workflow import service as wf
 from central.workflow.states import Action, Command
-from tests.legal.appkit import make_app
+from tests.auth import central_client
 from tests.similar.data.matters import MATTERS
 
 
@@ -35,7 +33,7 @@ def test_similar_matters_come_with_their_handling(
     settings: Settings, engine: Engine, sessions: sessionmaker[Session]
 ) -> None:
     open_matters(sessions)
-    c = TestClient(make_app(settings, engine, router))
+    c = central_client(settings, engine)
     r = c.post("/api/similar", json={"text": "包工头拖欠农民工工资不发", "k": 5})
     assert r.status_code == 200
     hits = r.json()

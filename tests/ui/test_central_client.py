@@ -25,7 +25,7 @@ def test_lookup_then_timeline_sends_actor_and_reason() -> None:
 
     def handle(req: httpx.Request) -> httpx.Response:
         seen.append(req)
-        if req.url.path == "/api/persons":
+        if req.url.path == "/api/box/persons":
             assert req.url.params["q"] == "110105198503151230"
             return httpx.Response(
                 200, json=[{"id": "p-1", "name": "李四", "phone": None, "has_id_number": True}]
@@ -38,9 +38,38 @@ def test_lookup_then_timeline_sends_actor_and_reason() -> None:
     pid = c.find_person(id_number="110105198503151230", officer_id="officer-7")
     t = c.timeline(pid, officer_id="officer-7", reason="接待时调取")
     assert t.person.name == "李四"
-    assert seen[1].headers["x-actor"] == "officer-7"
+    assert seen[1].url.path == "/api/box/persons/p-1/timeline"
+    assert seen[1].headers["x-zhifang-officer"] == "officer-7"
     assert seen[1].url.params["reason"] == "接待时调取"
-    assert seen[0].headers["x-actor"] == "officer-7"
+    assert seen[0].headers["x-zhifang-officer"] == "officer-7"
+
+
+def test_every_request_is_signed_by_the_device_key() -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.http_auth import DeviceAuth
+    from protocol.requests import HDR_DEVICE, HDR_NONCE, HDR_SIG, HDR_TS, request_message
+
+    key = Ed25519PrivateKey.generate()
+    seen: list[httpx.Request] = []
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        seen.append(req)
+        return httpx.Response(200, json=[])
+
+    http = httpx.Client(
+        base_url="http://central.test",
+        transport=httpx.MockTransport(handle),
+        auth=DeviceAuth("desk-9", key, clock_ms=lambda: 1_800_000_000_000),
+    )
+    with pytest.raises(PersonNotFound):
+        HttpCentralClient(http).find_person(phone="13900000001", officer_id="o")
+    h = seen[0].headers
+    assert h[HDR_DEVICE] == "desk-9" and h[HDR_TS] == "1800000000000"
+    target = seen[0].url.raw_path.decode()
+    assert target.startswith("/api/box/persons?q=13900000001")
+    msg = request_message("desk-9", "GET", target, 1_800_000_000_000, h[HDR_NONCE], b"")
+    key.public_key().verify(bytes.fromhex(h[HDR_SIG]), msg)  # raises if not what was signed
 
 
 def test_search_without_a_matching_hit_is_not_found() -> None:
@@ -67,7 +96,12 @@ def test_answers_map_to_errors(answer: httpx.Response, error: type[Exception]) -
 
 
 def test_closed_port_is_unavailable_and_ping_false() -> None:
-    c = HttpCentralClient.to("http://127.0.0.1:9", timeout_s=0.5)  # discard port: closed
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from appliance.http_auth import DeviceAuth
+
+    auth = DeviceAuth("desk-9", Ed25519PrivateKey.generate())
+    c = HttpCentralClient.to("http://127.0.0.1:9", auth=auth, timeout_s=0.5)  # closed port
     with pytest.raises(CentralUnavailable):
         c.timeline("p-1", officer_id="o", reason="r")
     assert c.ping() is False

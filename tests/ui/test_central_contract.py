@@ -16,7 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from appliance.central_client import HttpCentralClient, PersonNotFound
+from appliance.http_auth import DeviceAuth
 from appliance.ui.app import create_app as ui_app
+from tests.auth import production_settings
 
 from .helpers import OFFICER, PIN, Rig, make_rig
 
@@ -39,10 +41,8 @@ def test_touchscreen_reception_is_found_on_the_next_visit(rig: Rig, tmp_path: Pa
     from central.devices.schemas import DeviceCreate
     from central.ingest.ingestor import Incoming, Ingestor
     from central.ingest.projection import IdKeys
-    from central.settings import Settings
 
-    settings = Settings(
-        environment="development",
+    settings = production_settings(
         database_url=f"sqlite:///{tmp_path / 'central.db'}",
         data_dir=tmp_path / "central",
         ingest_group=f"t{uuid.uuid4().hex[:8]}",
@@ -84,6 +84,7 @@ def test_touchscreen_reception_is_found_on_the_next_visit(rig: Rig, tmp_path: Pa
     ingestor.process([Incoming(topic, e.wire, now) for e in rig.box.outbox.all_events()])
 
     with TestClient(create_app(settings, engine=engine)) as http:
+        http.auth = DeviceAuth(cfg.device, rig.box.key)  # as the box signs every request
         central = HttpCentralClient(http)
         pid = central.find_person(id_number=NEW_ID, officer_id=OFFICER)
         t = central.timeline(pid, officer_id=OFFICER, reason="接待时调取来访人档案")
@@ -94,4 +95,16 @@ def test_touchscreen_reception_is_found_on_the_next_visit(rig: Rig, tmp_path: Pa
         assert t.receptions[0].steps[2].fields["target_organ"] == "某某区公安分局"
         with pytest.raises(PersonNotFound):
             central.find_person(id_number="110105198503151230", officer_id=OFFICER)
+        # the same look-up unsigned, or by a box of another site: refused / not shown
+        http.auth = None
+        assert http.get("/api/box/persons", params={"q": NEW_ID}).status_code == 401
+        from tests.auth import register_box
+
+        far = register_box(sessions, "far-desk", site="gulou")
+        http.auth = DeviceAuth("far-desk", far)
+        assert (
+            HttpCentralClient(http)
+            and http.get("/api/box/persons", params={"q": NEW_ID}).json() == []
+        )
+        assert http.get(f"/api/box/persons/{pid}/timeline").status_code == 403
     engine.dispose()

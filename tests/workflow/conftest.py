@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.database import make_engine, make_session_factory, migrate
 from central.settings import Settings
+from tests.auth import production_settings
 from tests.databases import pg_schema_url
 
 
@@ -27,8 +28,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
-    settings = Settings(environment="development", database_url=db_url, data_dir=tmp_path)
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return production_settings(database_url=db_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
     eng = make_engine(settings, write_immediate=True)
     migrate(eng)  # all heads: the foundation and this package's 0003_workflow
     yield eng

@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.app import create_app
 from central.dossier.models import Person
-from central.workflow.api import get_now, router
+from central.settings import Settings
+from central.workflow.api import get_now
 from central.workflow.models import TransitionRow
+from tests.auth import staff_client
 
 
 class Clock:
@@ -30,12 +32,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def client(sessions: sessionmaker[Session], clock: Clock) -> Iterator[TestClient]:
-    app = FastAPI()
-    app.state.sessions = sessions
-    app.include_router(router)
+def client(
+    settings: Settings, engine: Engine, sessions: sessionmaker[Session], clock: Clock
+) -> Iterator[TestClient]:
+    app = create_app(settings, engine=engine)
     app.dependency_overrides[get_now] = lambda: clock.now
-    with TestClient(app, headers={"X-Actor": "officer-7"}) as c:
+    with staff_client(app, sessions, "officer-7", "officer") as c:
         yield c
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.access.scope import SiteScope
 from central.devices.models import Device
 from central.dossier.models import Person, Reception
 from central.workflow import service
@@ -60,7 +61,11 @@ def _open(s: Session, **kw: object) -> str:
 
 def _step(s: Session, mid: str, action: Action, days: float, **kw: object) -> None:
     service.apply_step(
-        s, matter_id=mid, command=cmd(action, T + timedelta(days=days), **kw), config=CFG
+        s,
+        matter_id=mid,
+        command=cmd(action, T + timedelta(days=days), **kw),
+        config=CFG,
+        scope=SiteScope.everywhere("test"),
     )
 
 
@@ -170,14 +175,22 @@ def test_link_a_repeat_visit(sessions: sessionmaker[Session]):
         first = _reception(s, "00000000-0000-0000-0000-000000000001")
         mid = _open(s, person_ids=[p], reception_id=first)
         again = _reception(s, "00000000-0000-0000-0000-000000000002")
-        service.link_visit(s, matter_id=mid, reception_id=again, actor="officer-2", at=T)
-        service.link_visit(s, matter_id=mid, reception_id=again, actor="officer-2", at=T)
+        service.link_visit(
+            s, matter_id=mid, reception_id=again, scope=SiteScope.everywhere("officer-2"), at=T
+        )
+        service.link_visit(
+            s, matter_id=mid, reception_id=again, scope=SiteScope.everywhere("officer-2"), at=T
+        )
         assert service.visits(s, mid) == [first, again]
         assert s.scalars(select(MatterPersonRow.role)).one() == "petitioner"
         with pytest.raises(service.ReferenceMissing):
-            service.link_visit(s, matter_id=mid, reception_id="nope", actor="x", at=T)
+            service.link_visit(
+                s, matter_id=mid, reception_id="nope", scope=SiteScope.everywhere("x"), at=T
+            )
         with pytest.raises(service.MatterNotFound):
-            service.link_visit(s, matter_id="nope", reception_id=first, actor="x", at=T)
+            service.link_visit(
+                s, matter_id="nope", reception_id=first, scope=SiteScope.everywhere("x"), at=T
+            )
 
 
 def test_unknown_person_is_refused_and_nothing_is_left(sessions: sessionmaker[Session]):

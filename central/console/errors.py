@@ -1,0 +1,99 @@
+"""Error pages in the console's own style: a refused, missing or failed page reads as
+a sentence in Chinese with a way back, never as raw JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from central.access.gates import PRINCIPAL_KEY, Denied
+from central.access.middleware import is_page
+from central.access.principals import Staff
+from central.access.scope import OtherSite, ReasonRequired
+
+from .templating import templates
+
+TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "未找到",
+    405: "不支持的操作",
+    409: "操作冲突",
+    413: "内容过大",
+    422: "填写有误",
+    429: "操作过于频繁",
+}
+
+
+def _message(detail: Any) -> str:
+    if isinstance(detail, dict):
+        return str(detail.get("message") or detail.get("detail") or "")
+    if isinstance(detail, list):  # validation errors
+        return "；".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d) for d in detail)
+    return str(detail or "")
+
+
+def page(request: Request, status: int, message: str) -> HTMLResponse:
+    principal = (request.scope.get("state") or {}).get(PRINCIPAL_KEY)
+    acc = principal if isinstance(principal, Staff) else None
+    title = TITLES.get(status, "出错了" if status >= 500 else "无法完成")
+    if status == 404 and not message:
+        message = "您要找的页面或记录不存在，或已被合并、删除。"
+    ctx = {"acc": acc, "alert_count": 0, "title": title, "message": message or title}
+    return templates().TemplateResponse(request, "error.html", ctx, status_code=status)
+
+
+async def denied_page(request: Request, e: Denied) -> Response:
+    return page(request, e.status, str(e))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Console paths get the page; the JSON API keeps FastAPI's JSON shape."""
+    status = getattr(exc, "status_code", 500)
+    detail = getattr(exc, "detail", None)
+    headers = getattr(exc, "headers", None)
+    if isinstance(exc, RequestValidationError):
+        status, detail = 422, exc.errors()
+    if is_page(request.url.path) and not (300 <= status < 400):
+        resp = page(request, status, _message(detail))
+        if headers:
+            resp.headers.update(headers)
+        return resp
+    if isinstance(exc, RequestValidationError):
+        from fastapi.encoders import jsonable_encoder
+
+        return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+async def scope_error(request: Request, exc: Exception) -> Response:
+    """The site-scope rule refused (``central.access.scope``): 403. A console page asks
+    for the reason of a cross-site read and comes back with it."""
+    code = getattr(exc, "code", "other_site")
+    if is_page(request.url.path):
+        if isinstance(exc, ReasonRequired) and request.method == "GET":
+            principal = (request.scope.get("state") or {}).get(PRINCIPAL_KEY)
+            keep = [(k, v) for k, v in request.query_params.multi_items() if k != "reason"]
+            ctx = {
+                "acc": principal if isinstance(principal, Staff) else None,
+                "alert_count": 0,
+                "message": str(exc),
+                "site": exc.site,
+                "action": request.url.path,
+                "keep": keep,
+            }
+            return templates().TemplateResponse(request, "cross_site.html", ctx, status_code=403)
+        return page(request, 403, str(exc))
+    return JSONResponse({"detail": {"code": code, "message": str(exc)}}, status_code=403)
+
+
+def install(app: Any) -> None:
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, http_error)
+    app.add_exception_handler(ReasonRequired, scope_error)
+    app.add_exception_handler(OtherSite, scope_error)
