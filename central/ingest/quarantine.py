@@ -1,0 +1,146 @@
+"""The quarantine kept bounded: counts for ever, payloads for a while, alerts on a flood.
+
+Every quarantined (or ignored) message adds to ``quarantine_count`` (day, kind, reason),
+in the same transaction as its row. ``prune`` deletes rows older than ``keep_days`` and,
+oldest first, whatever exceeds ``max_bytes`` (payload + detail + topic), so a flood of
+junk costs at most ``max_bytes`` however long it lasts. ``flood_check`` alerts when more
+than ``alert_per_minute`` messages were quarantined in the last minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, delete, func, select
+from sqlalchemy.orm import Session
+
+from central.db import upsert_insert
+from central.settings import Settings
+
+from .models import Quarantine, QuarantineCount
+
+log = logging.getLogger(__name__)
+
+QUARANTINED = "quarantined"
+IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinePolicy:
+    keep_days: int = 30
+    max_bytes: int = 256 * 1024 * 1024
+    alert_per_minute: int = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QuarantinePolicy:
+        return cls(
+            keep_days=settings.quarantine_keep_days,
+            max_bytes=settings.quarantine_max_mb * 1024 * 1024,
+            alert_per_minute=settings.quarantine_alert_per_minute,
+        )
+
+
+def add_counts(
+    session: Session,
+    *,
+    now: datetime,
+    kind: str,
+    messages: Mapping[str, int],
+    sizes: Mapping[str, int],
+) -> None:
+    """Add to the day's counts, one atomic upsert per reason (in name order, so two
+    workers counting the same reasons cannot deadlock)."""
+    day = now.strftime("%Y-%m-%d")
+    insert = upsert_insert(session)
+    for reason in sorted(messages):
+        stmt = insert(QuarantineCount).values(
+            day=day, kind=kind, reason=reason[:64], messages=messages[reason],
+            bytes=sizes.get(reason, 0),
+        )  # fmt: skip
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["day", "kind", "reason"],
+            set_={
+                "messages": QuarantineCount.messages + stmt.excluded.messages,
+                "bytes": QuarantineCount.bytes + stmt.excluded.bytes,
+            },
+        )
+        session.execute(stmt)
+
+
+def _row_size() -> object:
+    return (
+        func.length(Quarantine.payload)
+        + func.length(Quarantine.detail)
+        + func.length(Quarantine.topic)
+    )
+
+
+def kept_bytes(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.sum(_row_size()), 0))) or 0)
+
+
+def prune(session: Session, *, now: datetime, policy: QuarantinePolicy) -> int:
+    """Delete rows past ``keep_days``, then the oldest beyond ``max_bytes``. Returns how
+    many rows went (their counts stay in ``quarantine_count``)."""
+    gone = _deleted(
+        session.execute(
+            delete(Quarantine).where(
+                Quarantine.received_at < now - timedelta(days=policy.keep_days)
+            )
+        )
+    )
+    # newest first, running total of sizes: everything from the first row that no longer
+    # fits, and older, goes
+    running = (
+        select(
+            Quarantine.id.label("id"),
+            func.sum(_row_size()).over(order_by=Quarantine.id.desc()).label("total"),
+        )
+    ).subquery()
+    cut = session.scalar(select(func.max(running.c.id)).where(running.c.total > policy.max_bytes))
+    if cut is not None:
+        gone += _deleted(session.execute(delete(Quarantine).where(Quarantine.id <= cut)))
+    if gone:
+        log.info("quarantine: pruned %d row(s) (counts kept)", gone)
+    return gone
+
+
+def _deleted(result: Result[Any]) -> int:
+    return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def flood_check(session: Session, *, now: datetime, policy: QuarantinePolicy) -> int | None:
+    """Alert when more than ``alert_per_minute`` messages were quarantined in the last
+    minute (at most one alert per recipient and hour); returns that number when it was
+    over the limit, else None."""
+    n = int(
+        session.scalar(
+            select(func.count())
+            .select_from(Quarantine)
+            .where(Quarantine.received_at >= now - timedelta(minutes=1))
+        )
+        or 0
+    )
+    if n <= policy.alert_per_minute:
+        return None
+    from central.alerts.service import raise_quarantine_flood
+
+    by_reason = dict(
+        session.execute(
+            select(Quarantine.reason, func.count())
+            .where(Quarantine.received_at >= now - timedelta(minutes=1))
+            .group_by(Quarantine.reason)
+        ).all()
+    )
+    if raise_quarantine_flood(
+        session, count=n, limit=policy.alert_per_minute, by_reason=by_reason, now=now
+    ):
+        log.error(
+            "quarantine flood: %d messages in the last minute (limit %d): %s",
+            n, policy.alert_per_minute, by_reason,
+        )  # fmt: skip
+    return n
