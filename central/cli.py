@@ -41,10 +41,12 @@ def register(sub: Any) -> None:
     from .accounts.cli import register as register_users
     from .alerts.cli import register as register_alerts
     from .ingest.command_key import register as register_command_key
+    from .ingest.verify import register as register_events
 
     register_users(csub)
     register_alerts(csub)
     register_command_key(csub)
+    register_events(csub)
 
     dev = csub.add_parser("device", help="register, list and revoke boxes")
     dsub = dev.add_subparsers(dest="device_command", required=True)

@@ -80,3 +80,15 @@ class QuarantineCount(Base):
     reason: Mapped[str] = mapped_column(String(64), primary_key=True)
     messages: Mapped[int] = mapped_column(BigInteger, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0, comment="their full length")
+
+
+class QuarantineRate(Base):
+    """Messages quarantined per minute (all ingest workers together), for the flood
+    alert; kept a day."""
+
+    __tablename__ = "quarantine_rate"
+
+    minute: Mapped[str] = mapped_column(
+        String(16), primary_key=True, comment="YYYY-MM-DDTHH:MM, UTC"
+    )
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)

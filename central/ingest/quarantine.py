@@ -4,7 +4,8 @@ Every quarantined (or ignored) message adds to ``quarantine_count`` (day, kind, 
 in the same transaction as its row. ``prune`` deletes rows older than ``keep_days`` and,
 oldest first, whatever exceeds ``max_bytes`` (payload + detail + topic), so a flood of
 junk costs at most ``max_bytes`` however long it lasts. ``flood_check`` alerts when more
-than ``alert_per_minute`` messages were quarantined in the last minute.
+than ``alert_per_minute`` messages were quarantined within a minute (``quarantine_rate``
+counts them per minute, over every ingest worker, whatever pruning removed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, delete, func, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from central.db import upsert_insert
 from central.settings import Settings
 
-from .models import Quarantine, QuarantineCount
+from .models import Quarantine, QuarantineCount, QuarantineRate
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,14 @@ def add_counts(
     workers counting the same reasons cannot deadlock)."""
     day = now.strftime("%Y-%m-%d")
     insert = upsert_insert(session)
+    if kind == QUARANTINED and messages:
+        rate = insert(QuarantineRate).values(minute=_minute(now), messages=sum(messages.values()))
+        session.execute(
+            rate.on_conflict_do_update(
+                index_elements=["minute"],
+                set_={"messages": QuarantineRate.messages + rate.excluded.messages},
+            )
+        )
     for reason in sorted(messages):
         stmt = insert(QuarantineCount).values(
             day=day, kind=kind, reason=reason[:64], messages=messages[reason],
@@ -69,6 +78,10 @@ def add_counts(
             },
         )
         session.execute(stmt)
+
+
+def _minute(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 def _row_size() -> object:
@@ -104,6 +117,9 @@ def prune(session: Session, *, now: datetime, policy: QuarantinePolicy) -> int:
     cut = session.scalar(select(func.max(running.c.id)).where(running.c.total > policy.max_bytes))
     if cut is not None:
         gone += _deleted(session.execute(delete(Quarantine).where(Quarantine.id <= cut)))
+    session.execute(
+        delete(QuarantineRate).where(QuarantineRate.minute < _minute(now - timedelta(days=1)))
+    )
     if gone:
         log.info("quarantine: pruned %d row(s) (counts kept)", gone)
     return gone
@@ -114,14 +130,13 @@ def _deleted(result: Result[Any]) -> int:
 
 
 def flood_check(session: Session, *, now: datetime, policy: QuarantinePolicy) -> int | None:
-    """Alert when more than ``alert_per_minute`` messages were quarantined in the last
-    minute (at most one alert per recipient and hour); returns that number when it was
-    over the limit, else None."""
+    """Alert when more than ``alert_per_minute`` messages were quarantined within this
+    minute or the one before (at most one alert per recipient and hour); returns that
+    number when it was over the limit, else None."""
+    buckets = [_minute(now), _minute(now - timedelta(minutes=1))]
     n = int(
         session.scalar(
-            select(func.count())
-            .select_from(Quarantine)
-            .where(Quarantine.received_at >= now - timedelta(minutes=1))
+            select(func.max(QuarantineRate.messages)).where(QuarantineRate.minute.in_(buckets))
         )
         or 0
     )
@@ -129,10 +144,11 @@ def flood_check(session: Session, *, now: datetime, policy: QuarantinePolicy) ->
         return None
     from central.alerts.service import raise_quarantine_flood
 
-    by_reason = dict(
+    since = now - timedelta(minutes=2)  # what the kept rows say about the flood
+    by_reason: dict[str, int] = dict(
         session.execute(
             select(Quarantine.reason, func.count())
-            .where(Quarantine.received_at >= now - timedelta(minutes=1))
+            .where(Quarantine.received_at >= since)
             .group_by(Quarantine.reason)
         ).all()
     )
@@ -140,7 +156,7 @@ def flood_check(session: Session, *, now: datetime, policy: QuarantinePolicy) ->
         session, count=n, limit=policy.alert_per_minute, by_reason=by_reason, now=now
     ):
         log.error(
-            "quarantine flood: %d messages in the last minute (limit %d): %s",
+            "quarantine flood: %d messages in a minute (limit %d): %s",
             n, policy.alert_per_minute, by_reason,
         )  # fmt: skip
     return n
