@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.accounts.web import viewer
@@ -21,7 +21,7 @@ from central.deps import ActorDep, SessionDep
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES
 
-from .service import MAX_CHUNK, EvidenceService, UploadRefused
+from .service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
 
@@ -39,7 +39,7 @@ class UploadStatus(BaseModel):
     upload_id: str = Field(description="id to PUT chunks to")
     received: int = Field(description="bytes received so far: the next offset")
     size: int = Field(description="bytes the manifest announces")
-    status: str = Field(description="open / done / refused")
+    status: str = Field(description="open / parked / done / refused")
     reason: str | None = Field(default=None, description="why it was refused")
 
 
@@ -56,7 +56,34 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _refused(e: UploadRefused) -> HTTPException:
-    return HTTPException(status_code=e.status, detail={"reason": e.reason, "message": str(e)})
+    detail = {"reason": e.reason, "message": str(e), "retry": e.retry}
+    return HTTPException(status_code=e.status, detail=detail)
+
+
+def _interim_caller(session: Any, svc: EvidenceService, device: str) -> dict[str, str]:
+    """Who calls, as the service wants it (``caller_device``, ``caller_site``).
+
+    Until the device-signed HTTP requests of #11 name the caller, the device that signed
+    the manifest (the service checks that signature against its registered key) or that
+    opened the upload stands in for it, with the site it is registered at. #11 replaces
+    this with the authenticated box."""
+    return {"caller_device": device, "caller_site": svc.device_site(session, device) or ""}
+
+
+def _manifest_device(body: bytes) -> str:
+    from protocol.evidence import EvidenceError, parse_signed_manifest
+
+    try:
+        return parse_signed_manifest(body).manifest.device
+    except EvidenceError:
+        return ""  # the service refuses the manifest with its reason
+
+
+def _upload_device(session: Any, upload_id: str) -> str:
+    from .models import Upload
+
+    up = session.get(Upload, upload_id)
+    return up.device if up is not None else ""
 
 
 def _status(up: Any) -> UploadStatus:
@@ -71,19 +98,21 @@ def _status(up: Any) -> UploadStatus:
 @router.post("/uploads", status_code=201)
 async def init_upload(request: Request, session: SessionDep, svc: ServiceDep) -> UploadStatus:
     body = await _body(request, MAX_JSON_BYTES)
+    caller = _interim_caller(session, svc, _manifest_device(body))
     try:
-        up = svc.init_upload(session, manifest_bytes=body)
-        session.commit()
+        up = svc.init_upload(session, manifest_bytes=body, **caller)
     except UploadRefused as e:
-        session.rollback()
+        session.commit()  # nothing was opened; keep the alert a foreign upload raised
         raise _refused(e) from e
+    session.commit()
     return _status(up)
 
 
 @router.get("/uploads/{upload_id}")
 def upload_status(upload_id: str, session: SessionDep, svc: ServiceDep) -> UploadStatus:
+    caller = _interim_caller(session, svc, _upload_device(session, upload_id))
     try:
-        return _status(svc.get_upload(session, upload_id))
+        return _status(svc.get_upload(session, upload_id, **caller))
     except UploadRefused as e:
         raise _refused(e) from e
 
@@ -97,8 +126,9 @@ async def put_chunk(
     offset: Annotated[int, Query(ge=0)],
 ) -> UploadStatus:
     data = await _body(request, MAX_CHUNK)
+    caller = _interim_caller(session, svc, _upload_device(session, upload_id))
     try:
-        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data)
+        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data, **caller)
         session.commit()
     except UploadRefused as e:
         session.rollback()
@@ -107,13 +137,21 @@ async def put_chunk(
 
 
 @router.post("/uploads/{upload_id}/finalize")
-def finalize(upload_id: str, session: SessionDep, svc: ServiceDep) -> dict[str, Any]:
+def finalize(upload_id: str, session: SessionDep, svc: ServiceDep) -> Any:
+    """The receipt (200); or 202 ``{"status": "parked"}`` while central does not know
+    the reception yet: the box keeps the segment and asks again later."""
+    caller = _interim_caller(session, svc, _upload_device(session, upload_id))
     try:
-        receipt = svc.finalize(session, upload_id=upload_id)
+        receipt = svc.finalize(session, upload_id=upload_id, **caller)
     except UploadRefused as e:
         session.commit()  # keep the refusal and its reason
         raise _refused(e) from e
     session.commit()
+    if isinstance(receipt, Parked):
+        return JSONResponse(
+            {"status": "parked", "upload_id": receipt.upload_id, "reason": receipt.reason},
+            status_code=202,
+        )
     return receipt.as_dict()
 
 

@@ -13,6 +13,7 @@ from appliance.recording.upload import HttpEvidenceClient, Uploader
 from central.database import make_engine, make_session_factory, migrate
 from central.db import utcnow
 from central.devices.models import Device
+from central.dossier.models import Reception
 from central.evidence import cli
 from central.evidence.api import router
 from central.evidence.bundle import REPORT_NAME
@@ -46,6 +47,8 @@ def central_with_a_reception(tmp_path, monkeypatch):
                 id="desk-01", site="s1", public_key=keys.public_key_b64(key), registered_at=utcnow()
             )
         )
+        s.flush()
+        s.add(Reception(id=RID, device="desk-01", events=1))  # its events reached central
         s.commit()
     app = FastAPI()
     app.state.sessions = sessions
