@@ -156,6 +156,15 @@ def _run(args: argparse.Namespace) -> int:
                 p.kill()
 
     try:
+        # central's command key, made before central starts (so that only one process
+        # makes it): the box pins it and carries out only commands it signed
+        shown = subprocess.run(
+            _zhifang("central", "command-key", "show"),
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if shown.returncode != 0:
+            raise DemoError(f"central's command key: {shown.stderr.strip()}")
+        command_key = shown.stdout.strip().splitlines()[-1]
         print(f"zhifang demo: central on {url} (SQLite under {central_dir})")
         central = subprocess.Popen(_zhifang("central", "serve"), env=env)
         procs.append(central)
@@ -188,9 +197,11 @@ def _run(args: argparse.Namespace) -> int:
         config = box_dir / "box.toml"
         config.write_text(
             f'site = "{site}"\ndevice = "{device}"\ndata_dir = "{box_dir.as_posix()}"\n'
-            f'central_url = "{url}"\n\n'
+            f'central_url = "{url}"\ncentral_command_keys = ["{command_key}"]\n\n'
             f'[mqtt]\nhost = "{args.mqtt_host}"\nport = {args.mqtt_port}\n'
-            f'client_id = "zhifang-demo-box-{run_id}"\n',
+            f'client_id = "zhifang-demo-box-{run_id}"\n'
+            # the demo's broker has no TLS: said so explicitly, and warned about at start
+            "allow_plain_mqtt = true\n",
             encoding="utf-8",
         )
         keygen = subprocess.run(

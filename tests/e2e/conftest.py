@@ -62,6 +62,7 @@ class Site:
     central: subprocess.Popen[bytes] | None = None
     boxes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _engine: Engine | None = None
+    _command_key: str | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -88,6 +89,13 @@ class Site:
         return out.stdout
 
     @property
+    def command_key(self) -> str:
+        """Central's command key (made by the first call, before central starts)."""
+        if self._command_key is None:
+            self._command_key = self.cli("central", "command-key", "show").strip().splitlines()[-1]
+        return self._command_key
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = create_engine(self.db_url)
@@ -106,9 +114,11 @@ class Site:
         d.mkdir(parents=True, exist_ok=True)
         cfg = d / "box.toml"
         cfg.write_text(
-            f'site = "{self.site}"\ndevice = "{name}"\ndata_dir = "{d}"\n\n'
+            f'site = "{self.site}"\ndevice = "{name}"\ndata_dir = "{d}"\n'
+            f'central_command_keys = ["{self.command_key}"]\n\n'
             f'[mqtt]\nhost = "127.0.0.1"\nport = {port or self.broker.port}\n'
             f"reconnect_min_s = 0.2\nreconnect_max_s = 2\nretry_rejected_s = 1\n"
+            "allow_plain_mqtt = true\n"  # the test broker has no TLS
         )
         return cfg
 
@@ -167,6 +177,7 @@ def box_outbox_seq(cfg: Path) -> int:
 def site(tmp_path: Path, db_url: str, broker: Broker) -> Iterator[Site]:
     s = Site(tmp_path, db_url, broker)
     s.cli("central", "migrate")
+    assert s.command_key  # made now: the ingest process starting later loads this one
     yield s
     s.close()
 
