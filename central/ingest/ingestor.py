@@ -433,7 +433,7 @@ class Ingestor:
             state.untrusted[reason] += 1
             state.untrusted_bytes[reason] += len(item.payload)
             state.outcomes[i] = Outcome.IGNORED
-            log.warning("ignored %s on %s: %s (%s)", kind, item.topic, reason, e)
+            log.warning("ignored %s on %s: %s (%s)", kind, at_rest.scrub(item.topic), reason, e)
             return
         if kind == "ack":
             if ack.command == BiometricDelete.NAME:
@@ -453,7 +453,7 @@ class Ingestor:
         return Quarantine(
             received_at=item.received_at,
             topic=_text(at_rest.scrub(item.topic), 512),
-            device=r.device,
+            device=at_rest.scrub(r.device)[:63] if r.device else None,
             payload=at_rest.seal(
                 self._payload_key,
                 item.payload[:keep],
