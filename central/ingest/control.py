@@ -13,15 +13,19 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from central.db import from_ms
 from central.devices.models import Device
 from central.settings import Settings
 from protocol import control, keys, topics
-from protocol.messages import Command
+from protocol.messages import BiometricDelete, Command
 
 from .publisher import CommandPublisher
 
@@ -110,3 +114,45 @@ def ignored_reason(kind: str, e: control.ControlError) -> str:
     if e.reason in ("malformed", "too_large"):
         return f"bad_{kind}"
     return f"forged_{kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """What became of a status or an ack: applied (``status``, ``ack``), ``ignored``
+    (unsigned, forged, or nothing to do; ``reason`` says which when counted), or ``bad``
+    (unreadable: quarantined with ``reason`` and ``detail``)."""
+
+    kind: Literal["status", "ack", "ignored", "bad"]
+    reason: str = ""
+    detail: str = ""
+
+
+def handle(session: Session, t: topics.Topic, payload: bytes, device: Device | None) -> Handled:
+    """A status or a command ack (inside ingest's transaction): applied only when the
+    box signed it with its registered key, for this topic."""
+    from central.identity.service import record_ack
+
+    if not payload or device is None:
+        # a cleared retained message, or a box not (yet) registered here: nothing to
+        # update; its events, if any, are quarantined as unknown_device
+        return Handled("ignored")
+    kind = "status" if t.stream == topics.STATUS else "ack"
+    try:
+        if kind == "ack":
+            ack = verify_ack(t, payload, device)
+            if ack.command == BiometricDelete.NAME:
+                record_ack(session, t.device, ack.cmd_id, ack.ok, ack.detail)
+            return Handled("ack")
+        st = verify_status(t, payload, device)
+    except control.ControlError as e:
+        reason = ignored_reason(kind, e)
+        if reason.startswith("bad_"):  # unreadable: kept for a person to look at
+            return Handled("bad", reason, f"{kind} is invalid: {e}")
+        log.warning("ignored %s from %s: %s (%s)", kind, t.device, reason, e)
+        return Handled("ignored", reason)
+    at = from_ms(st.ts)
+    if device.status_at is None or at >= device.status_at:  # the newest wins (ties: later)
+        device.status, device.status_at = st.state, at
+    if device.last_seen is None or at > device.last_seen:
+        device.last_seen = at
+    return Handled("status")

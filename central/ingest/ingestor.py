@@ -27,7 +27,6 @@ number in clear, details scrubbed (``at_rest.py``); the quarantine stays bounded
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import Counter
@@ -42,12 +41,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import from_ms, utcnow
 from central.devices.models import Device
-from central.identity.service import record_ack
-from protocol import control as wire_control
 from protocol import keys, topics
 from protocol.envelope import Envelope, decode
 from protocol.errors import ProtocolError
-from protocol.messages import BiometricDelete, Body
+from protocol.messages import Body
 
 from . import at_rest, sequence
 from . import control as controls
@@ -59,8 +56,6 @@ from .quarantine import QuarantinePolicy
 
 log = logging.getLogger(__name__)
 
-QUARANTINE_KEEP_BYTES = 64 * 1024
-QUARANTINE_KEEP_OVERSIZE = 4 * 1024  # of a message too large to be ours: enough to see what
 PRUNE_AFTER_FRACTION = 16  # prune once 1/16 of max_bytes was quarantined since the last time
 MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last a datetime can hold
 _CHUNK = 500
@@ -74,6 +69,9 @@ class Outcome(StrEnum):
     STATUS = "status"
     ACK = "ack"
     IGNORED = "ignored"
+
+
+_SIGNED_OUTCOME = {"status": Outcome.STATUS, "ack": Outcome.ACK, "ignored": Outcome.IGNORED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +275,14 @@ class Ingestor:
 
         self._store_events(s, batch, state)
         for i, t in signed.items():
-            self._signed(s, state, i, batch[i], t, devices.get(t.device))
+            done = controls.handle(s, t, batch[i].payload, devices.get(t.device))
+            if done.kind == "bad":
+                state.rejected[i] = _Rejected(done.reason, done.detail, t.device)
+                continue
+            if done.reason:  # unsigned or forged: ignored, and counted
+                state.untrusted[done.reason] += 1
+                state.untrusted_bytes[done.reason] += len(batch[i].payload)
+            state.outcomes[i] = _SIGNED_OUTCOME[done.kind]
         if state.rejected:
             reasons: Counter[str] = Counter()
             sizes: Counter[str] = Counter()
@@ -404,66 +409,11 @@ class Ingestor:
             if d.last_seen is None or d.last_seen < latest:
                 d.last_seen = latest
 
-    def _signed(
-        self,
-        s: Session,
-        state: _Batch,
-        i: int,
-        item: Incoming,
-        t: topics.Topic,
-        device: Device | None,
-    ) -> None:
-        """A status or a command ack: applied only when the box signed it."""
-        if not item.payload or device is None:
-            # a cleared retained message, or a box not (yet) registered here: nothing to
-            # update; its events, if any, are quarantined as unknown_device
-            state.outcomes[i] = Outcome.IGNORED
-            return
-        kind = "status" if t.stream == topics.STATUS else "ack"
-        try:
-            if kind == "status":
-                st = controls.verify_status(t, item.payload, device)
-            else:
-                ack = controls.verify_ack(t, item.payload, device)
-        except wire_control.ControlError as e:
-            reason = controls.ignored_reason(kind, e)
-            if reason.startswith("bad_"):  # unreadable: keep it for a person to look at
-                state.rejected[i] = _Rejected(reason, f"{kind} is invalid: {e}", t.device)
-                return
-            state.untrusted[reason] += 1
-            state.untrusted_bytes[reason] += len(item.payload)
-            state.outcomes[i] = Outcome.IGNORED
-            log.warning("ignored %s on %s: %s (%s)", kind, at_rest.scrub(item.topic), reason, e)
-            return
-        if kind == "ack":
-            if ack.command == BiometricDelete.NAME:
-                record_ack(s, t.device, ack.cmd_id, ack.ok, ack.detail)
-            state.outcomes[i] = Outcome.ACK
-            return
-        at = from_ms(st.ts)
-        if device.status_at is None or at >= device.status_at:
-            device.status, device.status_at = st.state, at
-        if device.last_seen is None or at > device.last_seen:
-            device.last_seen = at
-        state.outcomes[i] = Outcome.STATUS
-
     def _quarantine_row(self, item: Incoming, r: _Rejected) -> Quarantine:
-        keep = QUARANTINE_KEEP_OVERSIZE if r.reason == "too_large" else QUARANTINE_KEEP_BYTES
-        digest = hashlib.sha256(item.payload).hexdigest()
-        return Quarantine(
-            received_at=item.received_at,
-            topic=_text(at_rest.scrub(item.topic), 512),
-            device=at_rest.scrub(r.device)[:63] if r.device else None,
-            payload=at_rest.seal(
-                self._payload_key,
-                item.payload[:keep],
-                context=at_rest.quarantine_context(digest),
-            ),
-            payload_len=len(item.payload),
-            payload_sha256=digest,
-            reason=_text(r.reason, 64),
-            detail=_text(at_rest.scrub(r.detail), 2000),
-        )
+        return quarantine_.row(
+            payload_key=self._payload_key, topic=item.topic, payload=item.payload,
+            received_at=item.received_at, reason=r.reason, detail=r.detail, device=r.device,
+        )  # fmt: skip
 
 
 def _text(value: str, limit: int) -> str:

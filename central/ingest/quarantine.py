@@ -10,6 +10,7 @@ counts them per minute, over every ingest worker, whatever pruning removed).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,12 +23,15 @@ from sqlalchemy.orm import Session
 from central.db import upsert_insert
 from central.settings import Settings
 
+from . import at_rest
 from .models import Quarantine, QuarantineCount, QuarantineRate
 
 log = logging.getLogger(__name__)
 
 QUARANTINED = "quarantined"
 IGNORED = "ignored"
+KEEP_BYTES = 64 * 1024  # a whole event (protocol.envelope.MAX_EVENT_BYTES): replayable
+KEEP_OVERSIZE = 4 * 1024  # of a message too large to be ours: enough to see what it was
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,39 @@ class QuarantinePolicy:
             max_bytes=settings.quarantine_max_mb * 1024 * 1024,
             alert_per_minute=settings.quarantine_alert_per_minute,
         )
+
+
+def _text(value: str, limit: int) -> str:
+    # PostgreSQL text cannot hold NUL; a detail quoting hostile input may contain one;
+    # anything shaped like an ID number is masked
+    return at_rest.scrub(value.replace("\x00", "\\x00"))[:limit]
+
+
+def row(
+    *,
+    payload_key: bytes,
+    topic: str,
+    payload: bytes,
+    received_at: datetime,
+    reason: str,
+    detail: str,
+    device: str | None,
+) -> Quarantine:
+    """A quarantine row: the payload sealed (``at_rest``), text scrubbed and bounded."""
+    keep = KEEP_OVERSIZE if reason == "too_large" else KEEP_BYTES
+    digest = hashlib.sha256(payload).hexdigest()
+    return Quarantine(
+        received_at=received_at,
+        topic=_text(topic, 512),
+        device=_text(device, 63) if device else None,
+        payload=at_rest.seal(
+            payload_key, payload[:keep], context=at_rest.quarantine_context(digest)
+        ),
+        payload_len=len(payload),
+        payload_sha256=digest,
+        reason=_text(reason, 64),
+        detail=_text(detail, 2000),
+    )
 
 
 def add_counts(
