@@ -276,3 +276,21 @@ def test_an_id_number_in_a_quarantined_message_is_not_kept_in_clear(
         for text in (q.topic, q.detail):
             assert "35012119800101123" not in text.upper()
         assert b"35012119800101123" not in q.payload
+
+
+def test_central_publishes_nothing_unsigned(tmp_path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from central.ingest.control import SigningPublisher, UnsignableCommand
+    from central.ingest.publisher import RecordingPublisher
+
+    pub = RecordingPublisher()
+    signing = SigningPublisher(pub, key=Ed25519PrivateKey.generate())
+    for topic, payload in (
+        (topics.status_topic("minhou", "desk-1"), b"{}"),  # not a command topic
+        (topics.command_ack_topic("minhou", "desk-1", "resend"), b"{}"),
+        (topics.command_topic("minhou", "desk-1", "resend"), b'{"not": "a command"}'),
+    ):
+        with pytest.raises(UnsignableCommand):
+            signing.publish(topic, payload)
+    assert pub.sent == []
