@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol import keys
 
-from .config import BoxConfig
+from .config import BoxConfig, ConfigError
 from .forwarder import Forwarder
 from .outbox import Outbox
 from .recording.recorder import Recorder
@@ -42,6 +42,29 @@ def _version() -> str:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+class PlainMqttRefused(ConfigError):
+    """Production config without TLS to the broker, and plain MQTT not explicitly allowed."""
+
+
+def check_transport(config: BoxConfig) -> None:
+    """Refuse plain MQTT in production unless ``mqtt.allow_plain_mqtt`` says so; when it
+    does, say so at every start (person references then cross the network in clear)."""
+    m = config.mqtt
+    if config.plain_mqtt_refused:
+        raise PlainMqttRefused(
+            f"refusing plain MQTT to {m.host}:{m.port} in production: set [mqtt.tls] "
+            "(ca_file, cert_file, key_file; the provisioning bundle has them), or, only on "
+            "a network that needs no encryption, [mqtt] allow_plain_mqtt = true"
+        )
+    if config.environment == "production" and m.tls is None:
+        log.warning(
+            "plain MQTT to %s:%d allowed by mqtt.allow_plain_mqtt: events, including "
+            "petitioners' ID numbers, cross the network unencrypted",
+            m.host,
+            m.port,
+        )
 
 
 def paho_transport(config: BoxConfig) -> Transport:
@@ -70,6 +93,8 @@ class Box:
         key: Ed25519PrivateKey | None = None,
     ) -> None:
         self.config = config
+        if transport is None:  # a real broker: the transport rules apply (before any state)
+            check_transport(config)
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.key = key or keys.load_or_create_private_key(config.key_file)
         self.outbox = Outbox(config.outbox_file, device=config.device, key=self.key)
@@ -83,6 +108,9 @@ class Box:
             retry_rejected_s=config.mqtt.retry_rejected_s,
             retention_ms=config.outbox.retention_days * 24 * 3600 * 1000,
             version=_version(),
+            key=self.key,
+            command_keys=[keys.load_public_b64(k) for k in config.central_command_keys],
+            command_max_age_s=config.command_max_age_s,
         )
         self.spool = Spool(
             config.spool_dir,

@@ -60,6 +60,11 @@ class MqttConfig(_Model):
         le=3600,
         description="wait before re-sending an event the broker refused",
     )
+    allow_plain_mqtt: bool = Field(
+        default=False,
+        description="in production, connect without TLS (person references then cross the "
+        "network in clear); refused unless set, and warned about at every start",
+    )
 
 
 class OfficerConfig(_Model):
@@ -121,7 +126,24 @@ class BiometricsConfig(_Model):
     )
 
 
+def _ed25519_public(v: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.b64decode(v.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as e:
+        raise ValueError("not base64 (of a 32-byte Ed25519 public key)") from e
+    if len(raw) != 32:
+        raise ValueError(f"an Ed25519 public key is 32 bytes, this is {len(raw)}")
+    return v
+
+
 class BoxConfig(_Model):
+    environment: Literal["development", "production"] = Field(
+        default="production",
+        description="production refuses plain MQTT unless mqtt.allow_plain_mqtt says so",
+    )
     site: str = Field(description="site (procuratorate) name used in MQTT topics")
     device: str = Field(description="this box's device name, registered at central")
     data_dir: Path = Field(description="folder for the outbox database and other state")
@@ -156,6 +178,34 @@ class BoxConfig(_Model):
     biometrics: BiometricsConfig = Field(
         default_factory=BiometricsConfig, description="face/voice capture at this desk"
     )
+    central_command_keys: tuple[str, ...] = Field(
+        default=(),
+        max_length=8,
+        description="base64 Ed25519 public keys central signs commands with (from the "
+        "provisioning bundle; two while central's key is rotated); without one every "
+        "command is refused",
+    )
+    command_max_age_s: int = Field(
+        default=24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="refuse a command central signed longer ago than this (a replay); "
+        "central re-issues what a box missed with a fresh time",
+    )
+
+    @field_validator("central_command_keys")
+    @classmethod
+    def _command_keys(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_ed25519_public(k) for k in v)
+
+    @property
+    def plain_mqtt_refused(self) -> bool:
+        """Production without TLS, and nobody said that is wanted."""
+        return (
+            self.environment == "production"
+            and self.mqtt.tls is None
+            and not self.mqtt.allow_plain_mqtt
+        )
 
     @field_validator("site")
     @classmethod

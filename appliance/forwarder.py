@@ -18,6 +18,13 @@ Commands: ``resend`` is built in; other commands are served by handlers given as
 run on the forwarder thread. A handler that raises is answered with a refusal ack (the
 command is not lost: central keeps it unacknowledged and sends it again).
 
+Every command must be signed by central's command key, one of ``command_keys`` (pinned
+from the provisioning bundle), addressed to this box and this command, and fresh
+(``protocol.control.verify_command``). Anything else is refused, counted and logged,
+and not answered: a forger learns nothing, and central sends a genuine command again.
+The box signs its own status (retained, and the last will) and every ack with its
+device key, so central can tell them from forgeries.
+
 What the box cannot see: a broker that drops a refused publish but still answers
 success (MQTT 3.1.1, or some Mosquitto ACL set-ups). Central's seq-gap detection and
 ``resend`` command are the safety net for that; the refusal then shows up at central.
@@ -25,28 +32,28 @@ success (MQTT 3.1.1, or some Mosquitto ACL set-ups). Central's seq-gap detection
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import ValidationError
 
-from protocol import topics
+from protocol import control, topics
 from protocol.errors import MalformedMessage
-from protocol.messages import Command, CommandAck, DeviceStatus, ResendRequest
+from protocol.messages import Command, CommandAck, ResendRequest
 
 from .outbox import Outbox, OutboxError
 from .transport import NO_MATCHING_SUBSCRIBERS, Message, Transport
 
 log = logging.getLogger(__name__)
 
-MAX_COMMAND_BYTES = 16 * 1024
 PRUNE_EVERY_S = 3600.0
+COMMAND_MAX_AGE_S = 24 * 3600.0  # central re-issues what a box missed with a fresh time
 
 CommandHandler = Callable[[Command], CommandAck]
 
@@ -65,6 +72,7 @@ class ForwarderStats:
     last_error: str = ""
     commands_served: int = 0
     commands_refused: int = 0
+    commands_untrusted: dict[str, int] = field(default_factory=dict)  # reason → count
     status_rejected: int = 0
     by_code: dict[int, int] = field(default_factory=dict)
 
@@ -84,8 +92,15 @@ class Forwarder:
         clock: Callable[[], float] = time.monotonic,
         wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
         handlers: Mapping[str, CommandHandler] | None = None,
+        key: Ed25519PrivateKey | None = None,
+        command_keys: Sequence[Ed25519PublicKey] = (),
+        command_max_age_s: float = COMMAND_MAX_AGE_S,
     ) -> None:
         self.outbox, self.transport = outbox, transport
+        self._key = key or outbox.key  # the device key: status and acks are signed with it
+        self._command_keys = tuple(command_keys)  # central's, pinned from the bundle
+        self._command_max_age_ms = int(command_max_age_s * 1000)
+        self._will_ts = 0  # the last will's time; the online status after it reuses it
         self.site, self.device = site, device
         self.window, self.retry_rejected_s = window, retry_rejected_s
         self.retention_ms, self.version = retention_ms, version
@@ -106,6 +121,11 @@ class Forwarder:
         for name, fn in (handlers or {}).items():
             self.register_handler(name, fn)
         outbox.add_listener(self.notify)
+        if not self._command_keys:
+            log.error(
+                "no central command key pinned (central_command_keys in box.toml): every "
+                "command from central will be refused, resend requests included"
+            )
 
     def register_handler(self, name: str, fn: CommandHandler) -> None:
         """Serve command ``name`` with ``fn(Command) -> CommandAck`` (forwarder thread)."""
@@ -118,7 +138,7 @@ class Forwarder:
 
     def start(self, *, threaded: bool = True) -> None:
         """Connect; with ``threaded=False`` the caller drives ``run_pending()`` (tests)."""
-        self.transport.start(self, self._status_message_offline)
+        self.transport.start(self, self._will)
         if threaded:
             self._thread = threading.Thread(target=self._run, name="forwarder", daemon=True)
             self._thread.start()
@@ -213,7 +233,7 @@ class Forwarder:
         self.stats.connects += 1
         log.info("connected to broker (session present: %s)", session_present)
         self.transport.subscribe(topics.device_commands_filter(self.site, self.device), qos=1)
-        mid = self.transport.publish(self._status_message("online"))
+        mid = self.transport.publish(self._status_message("online", self._will_ts or None))
         self._other[mid] = "status"
 
     def _puback(self, mid: int, code: int, reason: str) -> int | None:
@@ -286,20 +306,22 @@ class Forwarder:
             log.error("ignored message on topic %r: not a command for this box", topic)
             return
         name = t.command or ""
-        if len(payload) > MAX_COMMAND_BYTES:
-            log.error(
-                "ignored %d-byte command %r: larger than %d", len(payload), name, MAX_COMMAND_BYTES
-            )
-            self.stats.commands_refused += 1
-            return
         try:
-            cmd = Command.model_validate_json(payload)
-        except ValidationError as e:
+            cmd = control.verify_command(
+                payload,
+                site=self.site,
+                device=self.device,
+                command=name,
+                pinned=self._command_keys,
+                now_ms=self._wall_ms(),
+                max_age_ms=self._command_max_age_ms,
+            )
+        except control.ControlError as e:
+            # not from central, or not now: never carried out, never answered
             self.stats.commands_refused += 1
-            cmd_id = _cmd_id_of(payload)
-            log.error("malformed %r command: %s", name, e)
-            if cmd_id is not None:
-                self._ack(name, CommandAck(cmd_id=cmd_id, ok=False, detail="malformed command"))
+            counts = self.stats.commands_untrusted
+            counts[e.reason] = counts.get(e.reason, 0) + 1
+            log.error("refused %r command (%s): %s", name, e.reason, e)
             return
         handler = self._handlers.get(name)
         if handler is not None:
@@ -347,31 +369,33 @@ class Forwarder:
 
     def _ack(self, name: str, ack: CommandAck) -> None:
         topic = topics.command_ack_topic(self.site, self.device, name)
-        mid = self.transport.publish(Message(topic, ack.model_dump_json().encode(), qos=1))
+        signed = control.sign_ack(
+            self._key, site=self.site, device=self.device, command=name, ack=ack,
+            ts=self._wall_ms(),
+        )  # fmt: skip
+        mid = self.transport.publish(Message(topic, signed.to_wire(), qos=1))
         self._other[mid] = "command ack"
 
     # --- status -------------------------------------------------------------------
 
-    def _status_message(self, state: str) -> Message:
-        status = DeviceStatus.model_validate(
-            {
-                "device": self.device,
-                "state": state,
-                "ts": self._wall_ms(),
-                "version": self.version,
-                "outbox_pending": self.outbox.pending_count(),
-            }
+    def _status_message(self, state: str, ts: int | None = None) -> Message:
+        status = control.sign_status(
+            self._key,
+            site=self.site,
+            device=self.device,
+            state=state,
+            ts=self._wall_ms() if ts is None else ts,
+            version=self.version,
+            outbox_pending=self.outbox.pending_count(),
         )
-        return Message(self.status_topic, status.model_dump_json().encode(), qos=1, retain=True)
+        return Message(self.status_topic, status.to_wire(), qos=1, retain=True)
 
     def _status_message_offline(self) -> Message:
         return self._status_message("offline")
 
-
-def _cmd_id_of(payload: bytes) -> str | None:
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    cmd_id = data.get("cmd_id") if isinstance(data, dict) else None
-    return cmd_id if isinstance(cmd_id, str) and 0 < len(cmd_id) <= 64 else None
+    def _will(self) -> Message:
+        """The last will, made before each connection attempt. The online status that
+        follows carries the same time, so central, which keeps the newest status (the
+        later one on a tie), takes the will when the connection dies."""
+        self._will_ts = self._wall_ms()
+        return self._status_message("offline", self._will_ts)

@@ -111,6 +111,12 @@ class Outbox:
             # whatever was in flight when we last stopped was never acknowledged
             self._db.execute("UPDATE outbox SET state='pending' WHERE state='in_flight'")
 
+    @property
+    def key(self) -> Ed25519PrivateKey:
+        """The device key the events are sealed with (the forwarder signs status and
+        command acks with it too: central checks all of them against one registered key)."""
+        return self._key
+
     # --- transactions ------------------------------------------------------------
 
     class _Tx:

@@ -36,6 +36,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .devices.api import router as devices
     from .dossier.api import box_persons, persons, receptions
     from .evidence.api import router as evidence
+    from .evidence.binding import UploadLimits
     from .evidence.service import make_service as evidence_service
     from .hearings import api as hearings
     from .identity.api import router as identity
@@ -55,7 +56,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
-    app.state.evidence = evidence_service(settings.data_dir)
+    app.state.evidence = evidence_service(
+        settings.data_dir, limits=UploadLimits.from_settings(settings)
+    )
     legal_public, legal_staff = legal_routers()
     plans_staff, plans_organs = plan_routers()
     routers = (

@@ -40,9 +40,13 @@ def register(sub: Any) -> None:
 
     from .accounts.cli import register as register_users
     from .alerts.cli import register as register_alerts
+    from .ingest.command_key import register as register_command_key
+    from .ingest.verify import register as register_events
 
     register_users(csub)
     register_alerts(csub)
+    register_command_key(csub)
+    register_events(csub)
     from .devices.cli import register as register_provisioning
 
     register_provisioning(csub, _with_session)
@@ -85,8 +89,9 @@ def _logging() -> None:
 def _migrate(_args: argparse.Namespace) -> int:
     from .database import make_engine, migrate
 
-    engine = make_engine(_settings())
-    migrate(engine)
+    settings = _settings()
+    engine = make_engine(settings)
+    migrate(engine, settings=settings)
     print(f"schema is up to date ({engine.url.render_as_string(hide_password=True)})")
     return 0
 
@@ -116,7 +121,7 @@ def _ingest(args: argparse.Namespace) -> int:
         print(f"session of {settings.ingest_client_id} deleted on the broker")
         return 0
     if not args.no_migrate:
-        migrate(make_engine(settings))
+        migrate(make_engine(settings), settings=settings)
     stop = threading.Event()
     _stop_on_signals(stop)
     try:
@@ -137,9 +142,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     _logging()
     settings = _settings()
+    if not args.no_ingest:
+        from .ingest.mqtt import PlainMqttRefused, check_transport
+
+        try:  # refuse at once, not from the ingest thread while the API goes on
+            check_transport(settings)
+        except PlainMqttRefused as e:
+            print(f"central not started: {e}", file=sys.stderr)
+            return 2
     engine = make_engine(settings)
     if not args.no_migrate:
-        migrate(engine)
+        migrate(engine, settings=settings)
     stop = threading.Event()
     failed: list[BaseException] = []
     worker = None

@@ -98,13 +98,17 @@ def alembic_config() -> Any:
     return cfg
 
 
-def migrate(engine: Engine, *, revision: str = "heads") -> None:
+def migrate(engine: Engine, *, revision: str = "heads", settings: Settings | None = None) -> None:
     """Bring the schema up to ``revision`` (all heads: every domain's branch).
 
     Safe to run from several processes at once (serve and ingest workers all migrate
     on start): the first takes a lock, the others wait and then find nothing to do.
+    ``settings`` gives migrations that re-encrypt stored data their key (0014 seals
+    stored payloads); without them such a migration fails when it has data to change.
     """
     cfg = alembic_config()
+    if settings is not None:
+        cfg.attributes["settings"] = settings
     sqlite = engine.dialect.name == "sqlite"
     if sqlite and engine.url.database and engine.url.database != ":memory:":
         # processes opening a brand-new SQLite file at once race to switch it to WAL,

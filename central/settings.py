@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     mqtt_tls_key: Path | None = Field(default=None, description="client key (PEM)")
     mqtt_username: str | None = Field(default=None, description="MQTT username, if any")
     mqtt_password: SecretStr | None = Field(default=None, description="MQTT password, if any")
+    allow_plain_mqtt: bool = Field(
+        default=False,
+        description="in production, talk to the broker without TLS (person references "
+        "then cross the network in clear); refused unless set, warned about at every start",
+    )
     mqtt_session_expiry_s: int = Field(
         default=7 * 24 * 3600,
         ge=60,
@@ -92,6 +97,50 @@ class Settings(BaseSettings):
     )
     resend_backoff_max_s: float = Field(
         default=60.0, gt=0, description="longest wait between repeated resend requests"
+    )
+
+    command_key_file: Path | None = Field(
+        default=None,
+        description="central's Ed25519 key that signs every command to the boxes (raw 32 "
+        "bytes, mode 0600, made on first start); boxes pin its public key "
+        "(`zhifang central command-key show`); default data_dir/keys/command.key",
+    )
+
+    quarantine_keep_days: int = Field(
+        default=30,
+        ge=1,
+        description="quarantine: keep a refused message (its payload, sealed, and its reason) "
+        "this many days; the counts per day and reason are kept for ever",
+    )
+    quarantine_max_mb: int = Field(
+        default=256,
+        ge=1,
+        description="quarantine: keep at most this many MB of refused messages; the oldest "
+        "go first (their counts stay)",
+    )
+    quarantine_alert_per_minute: int = Field(
+        default=60,
+        ge=1,
+        description="quarantine: alert the admins (else the leaders) when more messages than "
+        "this are quarantined within one minute (a misconfigured box or a flood)",
+    )
+
+    evidence_segment_max_mb: int = Field(
+        default=512,
+        ge=1,
+        description="evidence: largest segment a box may announce in a manifest, MB",
+    )
+    evidence_inflight_max_mb: int = Field(
+        default=4096,
+        ge=1,
+        description="evidence: bytes one box may have announced in uploads not yet logged "
+        "(open or parked), MB; more is refused until some are done",
+    )
+    evidence_daily_max_mb: int = Field(
+        default=20480,
+        ge=1,
+        description="evidence: bytes one box may announce in new uploads per day "
+        "(China Standard Time), MB",
     )
 
     http_host: str = Field(default="127.0.0.1", description="HTTP listen address")
@@ -204,6 +253,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'central.db').as_posix()}"
+
+    @property
+    def plain_mqtt_refused(self) -> bool:
+        """Production without TLS to the broker, and nobody said that is wanted."""
+        return (
+            self.environment == "production"
+            and self.mqtt_tls_ca is None
+            and not self.allow_plain_mqtt
+        )
 
     @property
     def id_hash_key_bytes(self) -> bytes:

@@ -60,33 +60,46 @@ def verify(public: Ed25519PublicKey, signature: bytes, message: bytes) -> None:
         raise SignatureError("signature does not verify with the registered key") from e
 
 
+def _load_private(path: Path) -> Ed25519PrivateKey:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise PermissionError(f"{path} is readable by others (mode {mode:o}); expected 0600")
+    raw = path.read_bytes()
+    if len(raw) != 32:
+        raise ValueError(f"{path} is not a 32-byte Ed25519 private key ({len(raw)} bytes)")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
 def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     """Load the key at ``path``, or make one on first start (file mode 0600).
 
     The file is created with O_EXCL and 0600 from the start (never world-readable,
     not even for an instant) and fsynced before use, so a power cut cannot leave a
-    half-written key that a later start would silently replace.
+    half-written key that a later start would silently replace. It is put in place with
+    a hard link, which fails if the key exists: of several processes starting at once
+    (central's ingest workers with their command key), one makes the key and the others
+    load that same key.
     """
     if path.exists():
-        mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise PermissionError(f"{path} is readable by others (mode {mode:o}); expected 0600")
-        raw = path.read_bytes()
-        if len(raw) != 32:
-            raise ValueError(f"{path} is not a 32-byte Ed25519 private key ({len(raw)} bytes)")
-        return Ed25519PrivateKey.from_private_bytes(raw)
+        return _load_private(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for left in path.parent.glob(path.name + ".*tmp"):  # by a crash before the link: unused
+        if left.name == path.name + ".tmp" or left.name.endswith(f".{os.getpid()}.tmp"):
+            left.unlink(missing_ok=True)
     key = Ed25519PrivateKey.generate()
-    tmp = path.with_name(path.name + ".tmp")
-    if tmp.exists():
-        tmp.unlink()  # left by a crash before the rename: never used, safe to drop
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, private_raw(key))
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:  # another process made it first: use theirs
+        return _load_private(path)
+    finally:
+        tmp.unlink()
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

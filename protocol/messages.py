@@ -193,27 +193,18 @@ def parse_body(type_: str, schema: int, body: dict[str, Any]) -> Body:
         raise SchemaError(f"{type_} body is invalid: {e}", reason="bad_body") from e
 
 
-# --- not events: status (retained) and commands -----------------------------------
-
-
-class DeviceStatus(BaseModel):
-    """Retained on ``status``; ``offline`` is also the connection's last will."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    device: str
-    state: Literal["online", "offline"]
-    ts: Millis
-    version: ShortText = ""
-    outbox_pending: int = Field(default=0, ge=0, description="events not yet acknowledged")
+# --- not events: commands (signed on the wire: protocol/control.py) ------------------
 
 
 class Command(BaseModel):
-    """Central → box on ``cmd/{name}``. Only central may publish there (broker ACL)."""
+    """A command as a box's handler sees it, once ``protocol.control`` has checked that
+    central signed it (on the wire it travels as a ``SignedCommand``, on ``cmd/{name}``,
+    where only central may publish: broker ACL)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    cmd_id: str = Field(min_length=1, max_length=64)
-    issued_at: Millis
-    body: dict[str, Any] = Field(default_factory=dict)
+    cmd_id: str = Field(min_length=1, max_length=64, description="unique; the ack names it")
+    issued_at: Millis = Field(description="when central issued (and signed) it")
+    body: dict[str, Any] = Field(default_factory=dict, description="the command's arguments")
 
 
 class ResendRequest(BaseModel):
@@ -239,7 +230,9 @@ class BiometricDelete(BaseModel):
 
 
 class CommandAck(BaseModel):
+    """A handler's answer; the forwarder signs it into a ``SignedAck`` for the wire."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
-    cmd_id: str
-    ok: bool
-    detail: ShortText = ""
+    cmd_id: str = Field(description="the command answered")
+    ok: bool = Field(description="the command was carried out")
+    detail: ShortText = Field(default="", description="what happened, for a person")

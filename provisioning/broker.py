@@ -3,6 +3,11 @@
 A box's certificate CN is its MQTT user name (``use_identity_as_username``), and the
 ACL's ``%u`` patterns confine each box to its own topics, so a box that tries to
 publish as another is answered with reason code 135 and the message goes nowhere.
+
+Limits: ``max_packet_size`` refuses (and disconnects) a client that sends a packet
+larger than any message of ours (an event is at most 64 KiB, a command or status
+16 KiB); ``max_queued_messages`` and ``max_queued_bytes`` bound what the broker queues
+for one client while it is away (central down for a day at a busy site fits).
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ class BrokerOptions:
     run_as: str | None = None  # Mosquitto's own default ('mosquitto') when None
     max_inflight_messages: int = 100
     max_queued_messages: int = 100_000  # central down for a day at a busy site
+    max_queued_bytes: int = 512 * 1024 * 1024  # per client: 100,000 events of ~5 KiB
+    # the largest packet a client may send: an event (64 KiB, protocol.envelope) plus
+    # its topic and MQTT headers fits with room; anything larger is not ours
+    max_packet_size: int = 128 * 1024
     install_dir: Path | None = None  # where the files will live; default: the output folder
 
 
@@ -66,6 +75,8 @@ def mosquitto_conf(site: Site, files: Path, opts: BrokerOptions) -> str:
         "persistent_client_expiration 30d",
         f"max_inflight_messages {opts.max_inflight_messages}",
         f"max_queued_messages {opts.max_queued_messages}",
+        f"max_queued_bytes {opts.max_queued_bytes}",
+        f"max_packet_size {opts.max_packet_size}",
         "log_dest stderr",
         "log_type error",
         "log_type warning",

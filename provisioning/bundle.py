@@ -1,6 +1,7 @@
 """A box's config bundle: everything the box needs, in one folder.
 
-    box.toml     the appliance config (site, device, broker, TLS paths relative to it)
+    box.toml     the appliance config (site, device, broker, TLS paths relative to it, and
+                 the central command keys it pins: commands signed by others are refused)
     template.key the site's biometric template key (0600; same at every desk of the site)
     ui.toml      the touchscreen's settings ([ui]: central's URL for dossier look-ups)
     ca.pem       the site CA (checks the broker's certificate)
@@ -17,7 +18,7 @@ import shlex
 from pathlib import Path
 
 from . import pki
-from .site import Site, toml_table
+from .site import Site, SiteError, toml_table
 
 DEFAULT_DATA_DIR = "/var/lib/zhifang/box"
 DEFAULT_REMOTE_DIR = "/etc/zhifang/box"
@@ -29,6 +30,9 @@ def box_toml(site: Site, name: str, *, data_dir: str = DEFAULT_DATA_DIR) -> str:
         f"# 智访 box {name} at site {cfg.name}: written by `zhifang provision bundle`\n"
         + toml_table(
             {
+                "environment": "production",  # TLS to the broker, always (box.toml: mqtt.tls)
+                # central's command keys: the box carries out only commands they signed
+                "central_command_keys": list(cfg.central_command_keys),
                 "site": cfg.name,
                 "device": name,
                 "data_dir": data_dir,
@@ -53,6 +57,12 @@ def write_bundle(site: Site, name: str, out: Path, *, data_dir: str = DEFAULT_DA
     if rec.revoked_at is not None:
         raise ValueError(
             f"设备 {name} 已被吊销 (revoked {rec.revoked_at:%Y-%m-%d}); no bundle made"
+        )
+    if not site.config.central_command_keys:
+        raise SiteError(
+            "no central command key pinned, so the box would refuse every command: on "
+            "central run `zhifang central command-key show`, then here `zhifang provision "
+            "pin-central-key KEY`"
         )
     paths = site.device(name)
     out.mkdir(parents=True, exist_ok=True)

@@ -77,6 +77,13 @@ def register(sub: Any) -> None:
     s.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
     s.set_defaults(func=cmd_push)
 
+    s = ps.add_parser(
+        "pin-central-key", help="pin (or unpin) a central command key in every bundle made next"
+    )
+    s.add_argument("key", help="base64 public key from `zhifang central command-key show|stage`")
+    s.add_argument("--remove", action="store_true", help="unpin it (after a rotation)")
+    s.set_defaults(func=cmd_pin_central_key)
+
     s = ps.add_parser("register", help="register the box (name, site, public key) at central")
     s.add_argument("name")
     _central_args(s)
@@ -248,6 +255,15 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
         toml = write_bundle(_site(a), a.name, a.out, data_dir=a.data_dir)
         print(f"bundle for {a.name} in {toml.parent}: copy it to the box's /etc/zhifang/box")
+        return 0
+
+    return _run(go, args)
+
+
+def cmd_pin_central_key(args: argparse.Namespace) -> int:
+    def go(a: argparse.Namespace) -> int:
+        pinned = _site(a).pin_central_key(a.key, remove=a.remove)
+        print(f"central command keys pinned: {len(pinned)}; make and push the bundles again")
         return 0
 
     return _run(go, args)

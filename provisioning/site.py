@@ -48,6 +48,18 @@ class SiteConfig(BaseModel):
     )
     broker_port: int = Field(default=8883, ge=1, le=65535, description="broker TLS port")
     central_url: str | None = Field(default=None, description="central's URL, for register")
+    central_command_keys: list[str] = Field(
+        default_factory=list,
+        description="base64 Ed25519 public keys central signs commands with (from `zhifang "
+        "central command-key show`); every bundle pins them. Two during a rotation",
+    )
+
+    @field_validator("central_command_keys")
+    @classmethod
+    def _command_keys(cls, v: list[str]) -> list[str]:
+        for k in v:
+            keys.load_public_b64(k)  # ValueError: not base64 of 32 bytes
+        return v
 
     @field_validator("name")
     @classmethod
@@ -173,11 +185,26 @@ class Site:
         site.ensure_template_key()
         site._save_revoked(RevocationList())
         site.refresh_crl()
-        # site.toml last: its presence means the folder is complete
-        text = "# zhifang site (written by `zhifang provision init-site`)\n[site]\n"
-        text += toml_table(config.model_dump())
-        pki.write_atomic(root / "site.toml", text.encode(), mode=0o644)
+        site._save_config()  # site.toml last: its presence means the folder is complete
         return site
+
+    def _save_config(self) -> None:
+        text = "# zhifang site (written by `zhifang provision init-site`)\n[site]\n"
+        text += toml_table(self.config.model_dump())
+        pki.write_atomic(self.root / "site.toml", text.encode(), mode=0o644)
+
+    def pin_central_key(self, public_b64: str, *, remove: bool = False) -> list[str]:
+        """Add (or remove) a central command key that every bundle pins; returns the list.
+        Removing the last one is refused: boxes would then refuse every command."""
+        keys.load_public_b64(public_b64)
+        pinned = [k for k in self.config.central_command_keys if k != public_b64]
+        if not remove:
+            pinned.append(public_b64)
+        elif not pinned:
+            raise SiteError("refusing to unpin central's only command key: pin the new one first")
+        self.config = self.config.model_copy(update={"central_command_keys": pinned})
+        self._save_config()
+        return pinned
 
     @property
     def template_key(self) -> Path:

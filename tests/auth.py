@@ -39,8 +39,12 @@ _SECRETS = {
 
 
 def production_settings(**kw: Any) -> Settings:
-    """Settings as a production central runs with (``kw`` overrides)."""
-    values: dict[str, Any] = {"environment": "production", **_SECRETS, **kw}
+    """Settings as a production central runs with (``kw`` overrides). The tests' brokers
+    are plain MQTT on loopback: allowed explicitly, as a site on a network that needs no
+    encryption would (the refusal itself is tested with ``allow_plain_mqtt=False``)."""
+    values: dict[str, Any] = {
+        "environment": "production", "allow_plain_mqtt": True, **_SECRETS, **kw,
+    }  # fmt: skip
     return Settings(**values)
 
 
@@ -127,11 +131,22 @@ def key_file(path: Path, key: Ed25519PrivateKey) -> Path:
     return path
 
 
+def production_env() -> dict[str, str]:
+    """``ZHIFANG_*`` environment of a production central for a subprocess (the same
+    secrets as ``production_settings``; plain MQTT on the tests' loopback broker)."""
+    return {
+        "ZHIFANG_ENVIRONMENT": "production",
+        "ZHIFANG_ALLOW_PLAIN_MQTT": "true",
+        **{f"ZHIFANG_{k.upper()}": v for k, v in _SECRETS.items()},
+    }
+
+
 def central_env(settings: Settings) -> dict[str, str]:
     """``ZHIFANG_*`` environment for a central command (CLI, subprocess) that must use
     the same database and secrets as ``settings``."""
     return {
         "ZHIFANG_ENVIRONMENT": settings.environment,
+        "ZHIFANG_ALLOW_PLAIN_MQTT": "true" if settings.allow_plain_mqtt else "false",
         "ZHIFANG_DATABASE_URL": settings.db_url,
         "ZHIFANG_DATA_DIR": str(settings.data_dir),
         "ZHIFANG_SECRET_KEY": settings.secret_key.get_secret_value(),

@@ -122,15 +122,23 @@ def _console_account(env: dict[str, str], demo: DemoSite) -> None:
     marker.touch()
 
 
-def _box_config(demo: DemoSite, url: str, args: argparse.Namespace) -> Path:
+def _command_key(env: dict[str, str]) -> str:
+    """Central's command key, made before central starts (so that only one process makes
+    it): the box pins it and carries out only commands it signed."""
+    return _cli(env, "central", "command-key", "show").strip().splitlines()[-1]
+
+
+def _box_config(demo: DemoSite, url: str, args: argparse.Namespace, command_key: str) -> Path:
     box_dir = demo.data / "box"
     box_dir.mkdir(parents=True, exist_ok=True)
     config = box_dir / "box.toml"
     config.write_text(
         f'site = "{demo.site}"\ndevice = "{DEVICE}"\ndata_dir = "{box_dir.as_posix()}"\n'
-        f'central_url = "{url}"\n\n'
+        f'central_url = "{url}"\ncentral_command_keys = ["{command_key}"]\n\n'
         f'[mqtt]\nhost = "{args.mqtt_host}"\nport = {args.mqtt_port}\n'
-        f'client_id = "zhifang-demo-box-{demo.run_id}"\n',
+        f'client_id = "zhifang-demo-box-{demo.run_id}"\n'
+        # the demo's broker has no TLS: said so explicitly, and warned about at start
+        "allow_plain_mqtt = true\n",
         encoding="utf-8",
     )
     return config
@@ -218,6 +226,7 @@ def _run(args: argparse.Namespace) -> int:
     procs: list[subprocess.Popen[bytes]] = []
     ctrl_c: list[bool] = []  # set when the user stopped us: central got Ctrl-C as well
     try:
+        command_key = _command_key(env)
         print(f"zhifang demo: central on {url} (SQLite under {data / 'central'})")
         central = subprocess.Popen(_zhifang("central", "serve"), env=env)
         procs.append(central)
@@ -226,7 +235,7 @@ def _run(args: argparse.Namespace) -> int:
               lambda: client.get("/healthz").status_code == 200, args.timeout, central)  # fmt: skip
         _console_account(env, demo)
         console_login(client, LEADER, demo.password)
-        config = _box_config(demo, url, args)
+        config = _box_config(demo, url, args, command_key)
         _provision(env, demo, config, client)
         earlier = {x["id"] for x in _receptions(client)}  # a second run of the same demo
         quarantined_before = int(client.get("/api/stats").json().get("quarantined", 0))

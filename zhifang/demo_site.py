@@ -81,6 +81,9 @@ class DemoSite:
             "ZHIFANG_PUBLIC_URL": url,
             "ZHIFANG_MQTT_HOST": mqtt_host,
             "ZHIFANG_MQTT_PORT": str(mqtt_port),
+            # the demo's broker (scripts/ensure-broker.sh) has no TLS: said so
+            # explicitly, and central warns about it at every start
+            "ZHIFANG_ALLOW_PLAIN_MQTT": "true",
             # this central serves the demo's own site: other sites' traffic on a shared
             # broker is theirs, neither ingested nor quarantined here
             "ZHIFANG_INGEST_SITES": self.site,

@@ -2,13 +2,22 @@
 
 ``Uploader.run_once`` walks the spool's pending manifests oldest first; for each it
 opens (or resumes) an upload, sends the missing chunks, finalizes and, on a receipt,
-acks the spool (which frees the media). A refusal (bytes do not match the signed
-manifest) is kept on the box with its reason; network errors are retried later.
+acks the spool (which frees the media). Only a receipt frees a segment:
+
+* network errors, and refusals central marks ``retry`` (the box's quota is used up),
+  end the round; everything is offered again next round;
+* a segment central *parks* (it does not know the reception yet: its events are still
+  on their way) is finalized again next round;
+* any other refusal (bytes do not match the manifest, not this box's reception, ...) is
+  kept on the box with its reason, logged once, and offered again after
+  ``retry_refused_s`` (an admin may have fixed the cause: registered the box, say).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,9 +31,16 @@ CHUNK = 1024 * 1024
 
 
 class Refused(Exception):
-    def __init__(self, reason: str, message: str) -> None:
+    """Central will not take the segment (now); ``retry``: offer it again later."""
+
+    def __init__(self, reason: str, message: str, *, retry: bool = False) -> None:
         super().__init__(f"{reason}: {message}")
         self.reason = reason
+        self.retry = retry
+
+
+class Parked(Exception):
+    """Central has every byte but does not know the reception yet: finalize again later."""
 
 
 class EvidenceClient(Protocol):
@@ -40,11 +56,19 @@ class HttpEvidenceClient:
         self.http = client  # base_url, TLS client certificate, timeouts set by the caller
 
     def _check(self, r: httpx.Response) -> dict[str, Any]:
-        if r.status_code in (403, 409, 413, 422):
+        if r.status_code in (403, 404, 409, 413, 422, 429):
             detail = r.json().get("detail", {})
-            raise Refused(detail.get("reason", str(r.status_code)), detail.get("message", ""))
+            if not isinstance(detail, dict):
+                detail = {"message": str(detail)}
+            raise Refused(
+                detail.get("reason", str(r.status_code)),
+                detail.get("message", ""),
+                retry=r.status_code == 429 or bool(detail.get("retry")),
+            )
         r.raise_for_status()
         out: dict[str, Any] = r.json()
+        if r.status_code == 202 and out.get("status") == "parked":
+            raise Parked(str(out.get("reason", "")))
         return out
 
     def init(self, manifest: bytes) -> dict[str, Any]:
@@ -66,6 +90,10 @@ class Uploader:
     spool: Spool
     client: EvidenceClient
     refused: dict[str, str] = field(default_factory=dict)  # manifest hash → reason
+    parked: set[str] = field(default_factory=set)  # manifest hashes central parked
+    retry_refused_s: float = 3600.0
+    clock: Callable[[], float] = time.monotonic
+    _retry_at: dict[str, float] = field(default_factory=dict)
 
     def upload(self, sm: SignedManifest) -> dict[str, Any]:
         st = self.client.init(sm.to_bytes())
@@ -90,18 +118,27 @@ class Uploader:
         pending = self.spool.pending()
         for n, sm in enumerate(pending):
             mh = sm.manifest_hash()
-            if mh in self.refused:
+            if mh in self.refused and self.clock() < self._retry_at.get(mh, 0.0):
                 left += 1
                 continue
             try:
                 receipt = self.upload(sm)
+            except Parked:
+                self.parked.add(mh)  # central holds it; the receipt comes later
+                left += 1
+                continue
             except Refused as e:
+                if e.retry:  # the box's quota: stop the round, offer it all again later
+                    return done, len(pending) - n + left
                 self.refused[mh] = str(e)  # kept on the box with its reason
+                self._retry_at[mh] = self.clock() + self.retry_refused_s
                 left += 1
                 continue
             except (httpx.HTTPError, OSError, ConnectionError):
                 # network down: stop the round, keep the order, try again later
                 return done, len(pending) - n + left
+            self.refused.pop(mh, None)
+            self.parked.discard(mh)
             self.spool.ack(sm, json.dumps(receipt, ensure_ascii=False).encode("utf-8"))
             done += 1
         return done, left

@@ -61,8 +61,9 @@ def _sessions() -> Any:
     from central.database import make_engine, make_session_factory, migrate
 
     # writes begin at once: a change read first must not fail when the server writes
-    engine = make_engine(_settings(), write_immediate=True)
-    migrate(engine)  # an account may be the first thing made on a new server
+    settings = _settings()
+    engine = make_engine(settings, write_immediate=True)
+    migrate(engine, settings=settings)  # an account may be the first thing made on a new server
     return make_session_factory(engine)
 
 

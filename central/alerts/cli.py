@@ -18,6 +18,8 @@ def register(sub: Any) -> None:
 def _scan(args: argparse.Namespace) -> int:
     from central.cli import _settings
     from central.database import make_engine, make_session_factory
+    from central.ingest.control import SigningPublisher, load_command_key
+    from central.ingest.mqtt import IngestError
 
     from . import service
     from .mqtt import MqttCommandPublisher
@@ -26,15 +28,23 @@ def _scan(args: argparse.Namespace) -> int:
     sessions = make_session_factory(make_engine(settings))
     publisher = None
     if not args.no_mqtt:
-        publisher = MqttCommandPublisher(settings, client_id=f"{settings.ingest_client_id}-alerts")
         try:
+            publisher = MqttCommandPublisher(
+                settings, client_id=f"{settings.ingest_client_id}-alerts"
+            )
             publisher.start()
+        except IngestError as e:  # plain MQTT in production: a configuration error
+            print(f"{e}", file=sys.stderr)
+            return 2
         except OSError as e:
             print(f"无法连接 MQTT（告警仍会保存，稍后发送）：{e}", file=sys.stderr)
             publisher = None
     try:
         with sessions() as s:
-            fresh = service.scan(s, publisher=publisher)
+            signed = None if publisher is None else SigningPublisher(
+                publisher, key=load_command_key(settings)
+            )  # fmt: skip
+            fresh = service.scan(s, publisher=signed)
     finally:
         if publisher is not None:
             publisher.flush()

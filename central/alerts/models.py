@@ -9,7 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime
 
-KINDS = ("due_soon", "overdue", "record_problem", "high_risk", "early_warning")
+KINDS = (
+    "due_soon",
+    "overdue",
+    "record_problem",
+    "high_risk",
+    "early_warning",
+    "foreign_reception",  # a box spoke about another box's reception
+    "quarantine_flood",  # messages quarantined faster than the stated rate
+)
 
 
 class AlertRow(Base):
@@ -18,7 +26,9 @@ class AlertRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     key: Mapped[str] = mapped_column(String(300), unique=True, comment="dedupe: sent once")
     kind: Mapped[str] = mapped_column(
-        String(24), comment="due_soon/overdue/record_problem/high_risk/early_warning"
+        String(24),
+        comment="due_soon/overdue/record_problem/high_risk/early_warning/"
+        "foreign_reception/quarantine_flood",
     )
     level: Mapped[str] = mapped_column(String(16), comment="info / warning / danger")
     recipient: Mapped[str] = mapped_column(String(64), index=True, comment="account username")

@@ -6,11 +6,13 @@ from __future__ import annotations
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
+from central.ingest.mqtt import check_transport
 from central.settings import Settings
 
 
 class MqttCommandPublisher:
     def __init__(self, settings: Settings, *, client_id: str) -> None:
+        check_transport(settings)
         c = mqtt.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,

@@ -41,6 +41,8 @@ LEVEL = {
     "record_problem": "danger",
     "high_risk": "danger",
     "early_warning": "warning",  # the default; each takes its warning's level
+    "foreign_reception": "danger",
+    "quarantine_flood": "warning",
 }
 # an early warning's level (awareness: low/medium/high) → an alert's
 WARNING_LEVEL = {"low": "info", "medium": "warning", "high": "danger"}
@@ -159,6 +161,83 @@ def raise_high_risk(
             created_at=now,
         )
         for name in _leaders_on_duty(session, org)
+    ]
+    return _new_rows(session, rows)
+
+
+def _admins_or_leaders(session: Session) -> list[str]:
+    """Who hears about the system itself: the active admins, else every org's leaders."""
+    admins = list(
+        session.scalars(
+            select(Account.username)
+            .where(Account.role == "admin", Account.active.is_(True))
+            .order_by(Account.username)
+        )
+    )
+    return admins or _leaders_on_duty(session, None)
+
+
+def raise_foreign_reception(
+    session: Session,
+    *,
+    reception_id: str,
+    owner: str,
+    owner_site: str | None,
+    intruder: str,
+    intruder_site: str | None,
+    what: str,
+    now: datetime,
+) -> list[AlertRow]:
+    """A box spoke about (or uploaded for) a reception another box started: tell the
+    on-duty leaders of both sites and the admins, naming both devices; inside the
+    caller's transaction. One alert per reception, intruder and recipient."""
+    names: dict[str, str] = {}
+    for org in dict.fromkeys([owner_site, intruder_site]):
+        for name in _leaders_on_duty(session, org):
+            names.setdefault(name, "leader")
+    for name in _admins_or_leaders(session):
+        names.setdefault(name, "leader")
+    message = (
+        f"设备 {intruder}（{intruder_site or '未登记'}）发来了设备 {owner}（{owner_site or '?'}）"
+        f"的接访 {reception_id[:8]} 的{what}，已拒收并隔离（foreign_reception）；"
+        "请核查该设备是否被盗用或配置错误"
+    )
+    rows = [
+        AlertRow(
+            key=f"foreign_reception:{reception_id}:{intruder}:{name}"[:300],
+            kind="foreign_reception",
+            level=LEVEL["foreign_reception"],
+            recipient=name,
+            recipient_role=role,
+            reception_id=reception_id,
+            message=message,
+            created_at=now,
+        )
+        for name, role in names.items()
+    ]
+    return _new_rows(session, rows)
+
+
+def raise_quarantine_flood(
+    session: Session, *, count: int, limit: int, by_reason: dict[str, int], now: datetime
+) -> list[AlertRow]:
+    """More messages quarantined in a minute than the stated rate: tell the admins (or
+    the leaders), at most once an hour each; inside the caller's transaction."""
+    reasons = "，".join(f"{r} {n}" for r, n in sorted(by_reason.items(), key=lambda x: -x[1]))
+    rows = [
+        AlertRow(
+            key=f"quarantine_flood:{now:%Y%m%d%H}:{name}"[:300],
+            kind="quarantine_flood",
+            level=LEVEL["quarantine_flood"],
+            recipient=name,
+            recipient_role="leader",
+            message=(
+                f"一分钟内隔离了 {count} 条消息（上限 {limit}）：{reasons[:200]}；"
+                "可能是设备配置错误或恶意发送"
+            ),
+            created_at=now,
+        )
+        for name in _admins_or_leaders(session)
     ]
     return _new_rows(session, rows)
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, event
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.db import Base, UTCDateTime, utcnow
@@ -54,6 +54,7 @@ class Reception(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, comment="reception_id")
+    # the box that owns the reception: only its events about it count (ingest/projection.py)
     device: Mapped[str] = mapped_column(ForeignKey("device.id"), index=True)
     officer_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str | None] = mapped_column(String(16))
@@ -63,6 +64,12 @@ class Reception(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[str | None] = mapped_column(String(32))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating_seq: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the box's seq of the rating event that binds (the lowest)"
+    )
+    person_seq: Mapped[int | None] = mapped_column(
+        BigInteger, comment="the box's seq of the identification that set person_id (the highest)"
+    )
     risk_level: Mapped[str | None] = mapped_column(String(16))
     risk_reason: Mapped[str | None] = mapped_column(String(200))
     events: Mapped[int] = mapped_column(Integer, default=0, comment="events stored so far")

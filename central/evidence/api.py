@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.access.gates import PUBLIC, BoxCaller, Reader
@@ -22,9 +22,9 @@ from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.dossier.scope import reception_sites
 from protocol import keys
-from protocol.evidence import MAX_JSON_BYTES, EvidenceError, parse_signed_manifest
+from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
 
-from .service import MAX_CHUNK, EvidenceService, UploadRefused
+from .service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
 PUBLIC_ROUTE = [Depends(PUBLIC)]  # the log's checkpoint and proofs are for anyone
@@ -43,7 +43,7 @@ class UploadStatus(BaseModel):
     upload_id: str = Field(description="id to PUT chunks to")
     received: int = Field(description="bytes received so far: the next offset")
     size: int = Field(description="bytes the manifest announces")
-    status: str = Field(description="open / done / refused")
+    status: str = Field(description="open / parked / done / refused")
     reason: str | None = Field(default=None, description="why it was refused")
 
 
@@ -60,11 +60,16 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _refused(e: UploadRefused) -> HTTPException:
-    return HTTPException(status_code=e.status, detail={"reason": e.reason, "message": str(e)})
+    detail = {"reason": e.reason, "message": str(e), "retry": e.retry}
+    return HTTPException(status_code=e.status, detail=detail)
+
+
+def _caller(box: Box) -> dict[str, str]:
+    """Who calls, as the service wants it: the box the signed request proved."""
+    return {"caller_device": box.device, "caller_site": box.site}
 
 
 def _status(up: Any) -> UploadStatus:
-    from protocol.evidence import parse_signed_manifest
 
     size = parse_signed_manifest(up.manifest).manifest.size
     return UploadStatus(
@@ -72,38 +77,18 @@ def _status(up: Any) -> UploadStatus:
     )
 
 
-def _own_manifest(box: Box, body: bytes) -> None:
-    """A box uploads its own recordings only (the manifest names the recording device)."""
-    try:
-        device = parse_signed_manifest(body).manifest.device
-    except (EvidenceError, ValueError):
-        return  # the service refuses it with its reason
-    if device != box.device:
-        raise HTTPException(
-            403, detail={"reason": "foreign_device", "message": f"清单属于设备 {device}，不是本机"}
-        )
-
-
-def _own_upload(session: SessionDep, svc: EvidenceService, box: Box, upload_id: str) -> None:
-    try:
-        up = svc.get_upload(session, upload_id)
-    except UploadRefused:
-        return  # the service answers 404 with its reason
-    _own_manifest(box, up.manifest)
-
-
 @router.post("/uploads", status_code=201)
 async def init_upload(
     request: Request, session: SessionDep, svc: ServiceDep, box: BoxCaller
 ) -> UploadStatus:
     body = await _body(request, MAX_JSON_BYTES)
-    _own_manifest(box, body)
+    caller = _caller(box)
     try:
-        up = svc.init_upload(session, manifest_bytes=body)
-        session.commit()
+        up = svc.init_upload(session, manifest_bytes=body, **caller)
     except UploadRefused as e:
-        session.rollback()
+        session.commit()  # nothing was opened; keep the alert a foreign upload raised
         raise _refused(e) from e
+    session.commit()
     return _status(up)
 
 
@@ -111,9 +96,9 @@ async def init_upload(
 def upload_status(
     upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller
 ) -> UploadStatus:
-    _own_upload(session, svc, box, upload_id)
+    caller = _caller(box)
     try:
-        return _status(svc.get_upload(session, upload_id))
+        return _status(svc.get_upload(session, upload_id, **caller))
     except UploadRefused as e:
         raise _refused(e) from e
 
@@ -127,10 +112,10 @@ async def put_chunk(
     box: BoxCaller,
     offset: Annotated[int, Query(ge=0)],
 ) -> UploadStatus:
-    _own_upload(session, svc, box, upload_id)
+    caller = _caller(box)
     data = await _body(request, MAX_CHUNK)
     try:
-        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data)
+        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data, **caller)
         session.commit()
     except UploadRefused as e:
         session.rollback()
@@ -139,16 +124,21 @@ async def put_chunk(
 
 
 @router.post("/uploads/{upload_id}/finalize")
-def finalize(
-    upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller
-) -> dict[str, Any]:
-    _own_upload(session, svc, box, upload_id)
+def finalize(upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller) -> Any:
+    """The receipt (200); or 202 ``{"status": "parked"}`` while central does not know
+    the reception yet: the box keeps the segment and asks again later."""
+    caller = _caller(box)
     try:
-        receipt = svc.finalize(session, upload_id=upload_id)
+        receipt = svc.finalize(session, upload_id=upload_id, **caller)
     except UploadRefused as e:
         session.commit()  # keep the refusal and its reason
         raise _refused(e) from e
     session.commit()
+    if isinstance(receipt, Parked):
+        return JSONResponse(
+            {"status": "parked", "upload_id": receipt.upload_id, "reason": receipt.reason},
+            status_code=202,
+        )
     return receipt.as_dict()
 
 

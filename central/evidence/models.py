@@ -57,15 +57,24 @@ class Blob(Base):
 
 
 class Upload(Base):
-    """A resumable segment upload: opened with a signed manifest, filled by offset."""
+    """A resumable segment upload: opened with a signed manifest, filled by offset.
+
+    ``parked``: every byte arrived and matches, but central does not know the reception
+    yet, so the segment is not trusted or logged; it is checked (device, chain) and
+    logged when the box asks to finalize again after the reception's events arrived."""
 
     __tablename__ = "evidence_uploads"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device: Mapped[str] = mapped_column(String(63), index=True)
     manifest: Mapped[bytes] = mapped_column(LargeBinary)
     manifest_hash: Mapped[str] = mapped_column(String(64), index=True)
+    reception_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    seg_index: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(BigInteger, comment="bytes the manifest announces")
     received: Mapped[int] = mapped_column(BigInteger, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="open", comment="open/done/refused")
+    status: Mapped[str] = mapped_column(
+        String(16), default="open", comment="open/parked/done/refused"
+    )
     reason: Mapped[str | None] = mapped_column(String(500))
     leaf_index: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

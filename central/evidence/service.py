@@ -1,13 +1,17 @@
 """Evidence service: resumable segment uploads, blobs by content hash, receipts.
 
-The router only translates HTTP to these calls. Every refusal is an
-``UploadRefused`` with a machine ``reason`` and a sentence; nothing half-received is
-ever stored as a blob or logged.
+The router only translates HTTP to these calls, passing who calls (``caller_device``,
+``caller_site``: the box that signed the request). A box uploads only its own
+recordings of its own receptions, within its quota (``binding.py``); a segment of a
+reception central does not know yet is parked, and logged once the reception shows
+it is the box's. Every refusal is an ``UploadRefused`` with a machine ``reason`` and a
+sentence, and is logged; nothing half-received is ever stored as a blob or logged.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.db import utcnow
 from protocol import keys
 from protocol.bundle import InclusionProof
 from protocol.evidence import (
@@ -28,19 +33,27 @@ from protocol.evidence import (
     parse_signed_manifest,
 )
 
+from . import binding
+from .binding import DeviceSite, ReceptionOwner, UploadLimits, UploadRefused
 from .log import Entry, EvidenceLog
 from .models import Blob, Upload
 from .playback import PlaybackCache
+from .status import reception_segment, reception_status  # read side; imported from here too
+
+log = logging.getLogger(__name__)
 
 MAX_CHUNK = 8 * 1024 * 1024
 DeviceKeyLookup = Callable[[Session, str], Ed25519PublicKey | None]
 
-
-class UploadRefused(ValueError):
-    def __init__(self, message: str, *, reason: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.status = status
+__all__ = [
+    "EvidenceService",
+    "Parked",
+    "Receipt",
+    "UploadLimits",
+    "UploadRefused",
+    "reception_segment",
+    "reception_status",
+]
 
 
 def registered_device_key(session: Session, device: str) -> Ed25519PublicKey | None:
@@ -75,6 +88,16 @@ class BlobStore:
         return dest
 
 
+@dataclass(frozen=True)
+class Parked:
+    """Every byte arrived and matches its manifest, but the segment is not logged yet:
+    central does not know the reception (its events are on their way). The box keeps
+    it and asks to finalize again."""
+
+    upload_id: str
+    reason: str
+
+
 @dataclass
 class Receipt:
     leaf_index: int
@@ -98,6 +121,9 @@ class EvidenceService:
         log: EvidenceLog,
         data_dir: Path,
         device_key: DeviceKeyLookup = registered_device_key,
+        device_site: DeviceSite = binding.registered_site,
+        reception_owner: ReceptionOwner = binding.reception_owner,
+        limits: UploadLimits | None = None,
         witness_keys: Sequence[tuple[str, Ed25519PublicKey]] = (),
     ) -> None:
         self.log = log
@@ -107,42 +133,79 @@ class EvidenceService:
         self.playback = PlaybackCache(data_dir / "playable")
         self.uploads_dir = data_dir / "uploads"
         self.device_key = device_key
+        self.device_site = device_site
+        self.reception_owner = reception_owner
+        self.limits = limits or UploadLimits()
 
     def _part(self, upload_id: str) -> Path:
         return self.uploads_dir / f"{upload_id}.part"
 
-    def init_upload(self, session: Session, *, manifest_bytes: bytes) -> Upload:
-        """Open an upload for a segment described by a signed manifest."""
+    def _refused(self, e: UploadRefused, caller: str, what: str) -> UploadRefused:
+        log.warning("evidence upload refused (%s) for %s, %s: %s", e.reason, caller, what, e)
+        return e
+
+    def init_upload(
+        self, session: Session, *, manifest_bytes: bytes, caller_device: str, caller_site: str
+    ) -> Upload:
+        """Open (or resume) the upload of a segment described by a signed manifest."""
         try:
             sm = parse_signed_manifest(manifest_bytes)
         except EvidenceError as e:
-            raise UploadRefused(str(e), reason=f"manifest_{e.reason}") from e
+            refused = UploadRefused(str(e), reason=f"manifest_{e.reason}")
+            raise self._refused(refused, caller_device, "an unreadable manifest") from e
         m = sm.manifest
-        public = self.device_key(session, m.device)
-        if public is None:
-            raise UploadRefused(
-                f"设备 {m.device} 未登记或已吊销", reason="unknown_device", status=403
-            )
+        what = f"reception {m.reception_id} segment {m.index}"
         try:
-            sm.verify(public)
-        except EvidenceError as e:
-            raise UploadRefused(str(e), reason=f"manifest_{e.reason}", status=403) from e
-        mh = sm.manifest_hash()
-        existing = session.scalar(
-            select(Upload).where(Upload.manifest_hash == mh, Upload.status != "refused")
+            binding.check_size(m, self.limits)
+            binding.check_caller(
+                session, m, caller_device=caller_device, caller_site=caller_site,
+                device_site=self.device_site,
+            )  # fmt: skip
+            public = self.device_key(session, m.device)
+            if public is None:
+                raise UploadRefused(
+                    f"设备 {m.device} 未登记或已吊销", reason="unknown_device", status=403
+                )
+            try:
+                sm.verify(public)
+            except EvidenceError as e:
+                raise UploadRefused(str(e), reason=f"manifest_{e.reason}", status=403) from e
+            mh = sm.manifest_hash()
+            existing = session.scalar(
+                select(Upload).where(Upload.manifest_hash == mh, Upload.status != "refused")
+            )
+            if existing is not None:
+                return existing  # a retry after a lost answer: resume it
+            if (m.index == 0) != (m.prev is None):
+                raise UploadRefused(
+                    f"segment {m.index} {'has' if m.index == 0 else 'lacks'} a previous hash",
+                    reason="chain_broken",
+                )
+            owner = self.reception_owner(session, m.reception_id)
+            if binding.check_owner(owner, m):
+                self._check_chain(session, sm)
+            binding.check_quota(session, m, self.limits)
+        except UploadRefused as e:
+            if e.reason == "foreign_reception":
+                self._alert_foreign(session, m, self.reception_owner(session, m.reception_id))
+            raise self._refused(e, caller_device, what) from None
+        up = Upload(
+            id=str(uuid.uuid4()),
+            device=m.device,
+            manifest=sm.to_bytes(),
+            manifest_hash=mh,
+            reception_id=m.reception_id,
+            seg_index=m.index,
+            size=m.size,
         )
-        if existing is not None:
-            return existing  # a retry after a lost answer: resume it
-        self._check_chain(session, sm)
-        up = Upload(id=str(uuid.uuid4()), device=m.device, manifest=sm.to_bytes(), manifest_hash=mh)
         session.add(up)
         session.flush()
         return up
 
     def _check_chain(self, session: Session, sm: SignedManifest) -> None:
+        """Against what is logged for the reception: one segment per index (a second
+        segment 0 too is refused), each chained to the logged one before it."""
         m = sm.manifest
-        if m.index == 0:
-            return
         for leaf in self.log.reception_leaves(session, m.reception_id):
             if leaf.seg_index == m.index - 1 and hashlib.sha256(leaf.data).hexdigest() != m.prev:
                 raise UploadRefused(
@@ -154,14 +217,48 @@ class EvidenceService:
                     f"reception already has a different manifest {m.index}", reason="duplicate"
                 )
 
-    def get_upload(self, session: Session, upload_id: str) -> Upload:
+    def _alert_foreign(self, session: Session, m: SegmentManifest, owner: str | None) -> None:
+        from central.alerts.service import raise_foreign_reception
+
+        if owner is None:
+            return
+        raise_foreign_reception(
+            session,
+            reception_id=m.reception_id,
+            owner=owner,
+            owner_site=self.device_site(session, owner),
+            intruder=m.device,
+            intruder_site=self.device_site(session, m.device),
+            what=f"录像片段 {m.index}",
+            now=utcnow(),
+        )
+
+    def get_upload(
+        self, session: Session, upload_id: str, *, caller_device: str, caller_site: str
+    ) -> Upload:
         up = session.get(Upload, upload_id)
         if up is None:
             raise UploadRefused(f"no upload {upload_id}", reason="not_found", status=404)
+        if up.device != caller_device or self.device_site(session, caller_device) != caller_site:
+            e = UploadRefused(
+                f"upload {upload_id} is not {caller_device}'s", reason="foreign_device", status=403
+            )
+            raise self._refused(e, caller_device, f"upload {upload_id}")
         return up
 
-    def put_chunk(self, session: Session, *, upload_id: str, offset: int, data: bytes) -> Upload:
-        up = self.get_upload(session, upload_id)
+    def put_chunk(
+        self,
+        session: Session,
+        *,
+        upload_id: str,
+        offset: int,
+        data: bytes,
+        caller_device: str,
+        caller_site: str,
+    ) -> Upload:
+        up = self.get_upload(
+            session, upload_id, caller_device=caller_device, caller_site=caller_site
+        )
         if up.status != "open":
             raise UploadRefused(f"upload is {up.status}", reason=up.status, status=409)
         if len(data) > MAX_CHUNK:
@@ -189,14 +286,25 @@ class EvidenceService:
         session.flush()
         return up
 
-    def finalize(self, session: Session, *, upload_id: str) -> Receipt:
-        up = self.get_upload(session, upload_id)
+    def finalize(
+        self, session: Session, *, upload_id: str, caller_device: str, caller_site: str
+    ) -> Receipt | Parked:
+        """Check the bytes, store the blob, and log the manifest if the reception is the
+        box's; ``Parked`` while central does not know the reception yet."""
+        up = self.get_upload(
+            session, upload_id, caller_device=caller_device, caller_site=caller_site
+        )
         sm = parse_signed_manifest(up.manifest)
         if up.status == "done":
             return self.receipt(session, sm)
-        if up.status != "open":
+        if up.status == "refused":
             raise UploadRefused(f"upload was refused: {up.reason}", reason="refused")
-        part = self._part(upload_id)
+        if up.status == "open":
+            self._store_blob(session, up, sm)
+        return self._log_if_owned(session, up, sm)
+
+    def _store_blob(self, session: Session, up: Upload, sm: SignedManifest) -> None:
+        part = self._part(up.id)
         m = sm.manifest
         blob = self.blobs.path(m.sha256)
         # a crash after the move into the blob store but before the commit leaves the
@@ -217,7 +325,8 @@ class EvidenceService:
             up.status, up.reason = "refused", f"{reason[0]}: {reason[1]}"
             part.unlink(missing_ok=True)
             session.flush()
-            raise UploadRefused(reason[1], reason=reason[0])
+            e = UploadRefused(reason[1], reason=reason[0])
+            raise self._refused(e, up.device, f"reception {m.reception_id} segment {m.index}")
         if source == part:
             if blob.exists():
                 part.unlink()  # the same bytes are stored already
@@ -225,13 +334,34 @@ class EvidenceService:
                 self.blobs.put_file(part, m.sha256)
         if session.get(Blob, m.sha256) is None:
             session.add(Blob(sha256=m.sha256, size=size))
-        existing = self.log.leaf(session, up.manifest_hash)
+        up.status = "parked"  # complete and checked; logged below if the reception is known
+        session.flush()
+
+    def _log_if_owned(self, session: Session, up: Upload, sm: SignedManifest) -> Receipt | Parked:
+        m = sm.manifest
+        what = f"reception {m.reception_id} segment {m.index}"
+        owner = self.reception_owner(session, m.reception_id)
+        try:
+            if not binding.check_owner(owner, m):
+                up.reason = "reception not known at central yet"
+                session.flush()
+                log.info("evidence %s from %s parked: %s", what, up.device, up.reason)
+                return Parked(up.id, up.reason)
+            existing = self.log.leaf(session, up.manifest_hash)
+            if existing is None:
+                self._check_chain(session, sm)
+        except UploadRefused as e:
+            if e.reason == "foreign_reception":
+                self._alert_foreign(session, m, owner)
+            up.status, up.reason = "refused", f"{e.reason}: {e}"[:500]
+            session.flush()
+            raise self._refused(e, up.device, what) from None
         if existing is None:
             entry = Entry(sm.to_bytes(), up.manifest_hash, m.reception_id, m.index)
             [index] = self.log.append(session, [entry])
         else:
             index = existing.leaf_index
-        up.status, up.leaf_index = "done", index
+        up.status, up.leaf_index, up.reason = "done", index, None
         session.flush()
         return self.receipt(session, sm)
 
@@ -275,74 +405,6 @@ def open_log(data_dir: Path, *, origin: str | None = None) -> EvidenceLog:
     return EvidenceLog(origin=origin, key=key)
 
 
-def make_service(data_dir: Path) -> EvidenceService:
-    """What ``create_app`` puts on ``app.state.evidence``."""
-    return EvidenceService(log=open_log(data_dir), data_dir=data_dir / "evidence")
-
-
-def reception_segment(
-    session: Session, service: EvidenceService, reception_id: str, sha256: str
-) -> SegmentManifest | None:
-    """The logged manifest of ``reception_id`` whose segment has hash ``sha256``."""
-    for leaf in service.log.reception_leaves(session, reception_id):
-        m = parse_signed_manifest(leaf.data).manifest
-        if m.sha256 == sha256:
-            return m
-    return None
-
-
-def reception_status(
-    session: Session, service: EvidenceService, reception_id: str
-) -> dict[str, Any]:
-    """What the console shows for a reception's recording: each segment and its state.
-
-    Checks, with central's own copies: the manifest signature chain, each blob's hash,
-    and each leaf's inclusion in the current checkpoint.
-    """
-    from protocol import merkle
-
-    leaves = service.log.reception_leaves(session, reception_id)
-    size = service.log.size(session)
-    root = service.log.root(session, size) if size else b""
-    segments, problems, prev = [], [], None
-    for n, leaf in enumerate(leaves):
-        m = parse_signed_manifest(leaf.data).manifest
-        state = "ok"
-        if m.index != n or m.prev != prev:
-            state = "chain_broken"
-        blob = service.blobs.path(m.sha256)
-        if not blob.exists():
-            state = "missing"
-        proof = service.log.inclusion_proof(session, leaf.leaf_index, size)
-        try:
-            merkle.verify_inclusion(leaf.leaf_index, size, merkle.hash_leaf(leaf.data), proof, root)
-        except merkle.ProofError:
-            state = "not_in_log"
-        if state != "ok":
-            problems.append(f"segment {m.index}: {state}")
-        prev = hashlib.sha256(leaf.data).hexdigest()
-        segments.append(
-            {
-                "index": m.index,
-                "media": m.media,
-                "container": m.container,
-                "start_ms": m.start_ms,
-                "end_ms": m.end_ms,
-                "sha256": m.sha256,
-                "size": m.size,
-                "leaf_index": leaf.leaf_index,
-                "final": m.final,
-                "state": state,
-            }
-        )
-    complete = bool(segments) and segments[-1]["final"]
-    if segments and not complete:
-        problems.append("recording not complete yet (no final segment logged)")
-    return {
-        "reception_id": reception_id,
-        "verified": bool(segments) and not problems,
-        "complete": complete,
-        "tree_size": size,
-        "segments": segments,
-        "problems": problems,
-    }
+def make_service(data_dir: Path, *, limits: UploadLimits | None = None) -> EvidenceService:
+    """What ``create_app`` puts on ``app.state.evidence`` (``limits`` from settings)."""
+    return EvidenceService(log=open_log(data_dir), data_dir=data_dir / "evidence", limits=limits)

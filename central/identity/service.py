@@ -17,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import ValidationError
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,6 @@ from protocol.messages import (
     BiometricDeleted,
     Body,
     Command,
-    CommandAck,
     ConsentRecorded,
 )
 
@@ -237,8 +235,13 @@ def record_ack(session: Session, device: str, cmd_id: str, ok: bool, detail: str
 
 
 def handle_ack_message(session: Session, topic: str, payload: bytes) -> bool | None:
-    """For ingest's ``cmd/+/ack`` subscription: None when the topic is not a
-    ``biometric_delete`` ack (someone else's), else whether it matched a command."""
+    """For a ``cmd/+/ack`` message outside ingest (ingest verifies acks itself): None
+    when the topic is not a ``biometric_delete`` ack (someone else's), else whether it
+    closed a command. An ack that the desk did not sign with its registered key is
+    ignored (logged): a forged ack must not close a deletion."""
+    from central.ingest.control import verify_ack
+    from protocol.control import ControlError
+
     try:
         t = topics.parse_topic(topic)
     except MalformedMessage:
@@ -246,9 +249,9 @@ def handle_ack_message(session: Session, topic: str, payload: bytes) -> bool | N
     if t.stream != topics.CMD or not t.ack or t.command != BiometricDelete.NAME:
         return None
     try:
-        ack = CommandAck.model_validate_json(payload)
-    except ValidationError as e:
-        log.warning("unreadable biometric_delete ack from %s: %s", t.device, e)
+        ack = verify_ack(t, payload, session.get(Device, t.device))
+    except ControlError as e:
+        log.warning("ignored biometric_delete ack from %s (%s): %s", t.device, e.reason, e)
         return False
     return record_ack(session, t.device, ack.cmd_id, ack.ok, ack.detail)
 

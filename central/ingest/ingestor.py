@@ -11,14 +11,22 @@ Quarantine reasons: the ``reason`` of the protocol error (``too_large``, ``not_u
 ``not_json``, ``duplicate_key``, ``not_object``, ``bad_envelope``, ``unknown_type``,
 ``unsupported_schema``, ``bad_body``, ``bad_topic``), and ``device_mismatch``,
 ``unknown_device``, ``revoked_device``, ``wrong_site``, ``bad_signature``,
-``seq_conflict``, ``event_id_conflict``, ``bad_status``, ``bad_time``; and, for a
-message that cannot be stored at all (so that it does not block the stream),
-``db_rejected`` / ``internal_error``.
+``seq_conflict``, ``event_id_conflict``, ``bad_status``, ``bad_ack``, ``bad_time``,
+``foreign_reception`` (an authentic event about another box's reception: stored in
+``event`` as the record of what was said, not applied); and, for a message that cannot
+be stored at all (so that it does not block the stream), ``db_rejected`` /
+``internal_error``.
+
+Statuses and command acks count only when signed by the box's registered key
+(``control.py``); unsigned or forged ones are ignored and counted (``unsigned_status``,
+``forged_status``, ``unsigned_ack``, ``forged_ack``), never quarantined: a retained
+status comes back at every reconnect. Payloads are kept sealed, bodies without the ID
+number in clear, details scrubbed (``at_rest.py``); the quarantine stays bounded
+(``quarantine.py``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections import Counter
@@ -27,27 +35,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import ValidationError
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import from_ms, utcnow
 from central.devices.models import Device
-from central.identity.service import handle_ack_message
 from protocol import keys, topics
 from protocol.envelope import Envelope, decode
 from protocol.errors import ProtocolError
-from protocol.messages import Body, DeviceStatus
+from protocol.messages import Body
 
-from . import sequence
+from . import at_rest, sequence
+from . import control as controls
+from . import quarantine as quarantine_
 from .models import Event, Quarantine
 from .projection import IdKeys, Projector
 from .publisher import CommandPublisher
+from .quarantine import QuarantinePolicy
 
 log = logging.getLogger(__name__)
 
-QUARANTINE_KEEP_BYTES = 64 * 1024
+PRUNE_AFTER_FRACTION = 16  # prune once 1/16 of max_bytes was quarantined since the last time
 MAX_TIME_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the last a datetime can hold
 _CHUNK = 500
 _RETRIES = 5
@@ -58,7 +67,11 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
     STATUS = "status"
+    ACK = "ack"
     IGNORED = "ignored"
+
+
+_SIGNED_OUTCOME = {"status": Outcome.STATUS, "ack": Outcome.ACK, "ignored": Outcome.IGNORED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +86,11 @@ class IngestStats:
     stored: int = 0
     duplicates: int = 0
     statuses: int = 0
+    acks: int = 0
     ignored: int = 0
     batches: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
+    untrusted: Counter[str] = field(default_factory=Counter)  # statuses and acks ignored
 
 
 @dataclass
@@ -92,6 +107,9 @@ class _Batch:
     outcomes: list[Outcome | None]
     rejected: dict[int, _Rejected] = field(default_factory=dict)
     accepted: dict[int, tuple[Envelope, Body]] = field(default_factory=dict)
+    untrusted: Counter[str] = field(default_factory=Counter)  # reason → statuses/acks ignored
+    untrusted_bytes: Counter[str] = field(default_factory=Counter)
+    quarantined_bytes: int = 0
 
 
 class Ingestor:
@@ -102,9 +120,13 @@ class Ingestor:
         id_keys: IdKeys,
         clock: Callable[[], datetime] = utcnow,
         publisher: CommandPublisher | None = None,
+        quarantine: QuarantinePolicy | None = None,
     ) -> None:
         self._sessions = sessions
         self._id_keys = id_keys
+        self._payload_key = at_rest.payload_key(id_keys.enc_key)
+        self._policy = quarantine or QuarantinePolicy()
+        self._since_prune = 0  # bytes quarantined since the last prune
         self._publisher = publisher  # commands that events cause (biometric_delete)
         self._clock = clock
         self._keys_cache: dict[str, keys.Ed25519PublicKey] = {}
@@ -141,7 +163,31 @@ class Ingestor:
             state = self._decide(s, batch)
         outcomes = [o if o is not None else Outcome.IGNORED for o in state.outcomes]
         self._count(state, outcomes)
+        if state.rejected:
+            self._after_quarantine(state.quarantined_bytes)
         return outcomes
+
+    def _after_quarantine(self, added: int) -> None:
+        """Keep the quarantine bounded and say when it fills fast. Its own transaction:
+        the batch is committed already and must not wait for this."""
+        with self._lock:
+            self._since_prune += added
+            due = self._since_prune >= self._policy.max_bytes // PRUNE_AFTER_FRACTION
+            if due:
+                self._since_prune = 0
+        try:
+            self.maintain(prune=due)
+        except Exception:  # a missed prune or alert is retried next time; ingest goes on
+            log.exception("quarantine upkeep failed; will retry")
+
+    def maintain(self, *, prune: bool = True) -> None:
+        """Prune the quarantine (age, then size) and check its rate. The runner calls
+        this now and then; a batch that quarantined much calls it at once."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            if prune:
+                quarantine_.prune(s, now=now, policy=self._policy)
+            quarantine_.flood_check(s, now=now, policy=self._policy)
 
     def _commit_single(self, item: Incoming) -> Outcome:
         error: Exception | None = None
@@ -157,12 +203,21 @@ class Ingestor:
                 break
         # a poison message: keep it in quarantine rather than block the stream behind it
         reason = "db_rejected" if isinstance(error, DBAPIError) else "internal_error"
-        log.error("cannot store message on %s (%s): %s", item.topic, reason, error)
+        log.error(
+            "cannot store message on %s (%s): %s",
+            at_rest.scrub(item.topic), reason, at_rest.scrub(str(error)),
+        )  # fmt: skip
         rejected = _Rejected(reason, f"{type(error).__name__}: {error}", _device_of(item.topic))
         with self._sessions.begin() as s:
-            s.add(_quarantine_row(item, rejected))
+            row = self._quarantine_row(item, rejected)
+            s.add(row)
+            quarantine_.add_counts(
+                s, now=item.received_at, kind=quarantine_.QUARANTINED, messages={reason: 1},
+                sizes={reason: len(item.payload)},
+            )  # fmt: skip
         with self._lock:
             self.stats.quarantined[reason] += 1
+        self._after_quarantine(len(row.payload))
         return Outcome.QUARANTINED
 
     def _count(self, state: _Batch, outcomes: list[Outcome]) -> None:
@@ -176,26 +231,25 @@ class Ingestor:
                     st.duplicates += 1
                 elif o is Outcome.STATUS:
                     st.statuses += 1
+                elif o is Outcome.ACK:
+                    st.acks += 1
                 elif o is Outcome.IGNORED:
                     st.ignored += 1
             for r in state.rejected.values():
                 st.quarantined[r.reason] += 1
+            st.untrusted.update(state.untrusted)
 
     # --- the decision -------------------------------------------------------------
 
     def _decide(self, s: Session, batch: Sequence[Incoming]) -> _Batch:
         state = _Batch(outcomes=[None] * len(batch))
         envelopes: dict[int, tuple[Envelope, str]] = {}  # with the topic's site
-        statuses: dict[int, topics.Topic] = {}
+        signed: dict[int, topics.Topic] = {}  # statuses and command acks
         for i, item in enumerate(batch):
             try:
                 t = topics.parse_topic(item.topic)
-                if t.stream == topics.STATUS:
-                    statuses[i] = t
-                    continue
-                if t.stream == topics.CMD and t.ack:  # a box answering a command
-                    handle_ack_message(s, item.topic, item.payload)
-                    state.outcomes[i] = Outcome.IGNORED
+                if t.stream == topics.STATUS or (t.stream == topics.CMD and t.ack):
+                    signed[i] = t
                     continue
                 if t.stream != topics.EVENT:
                     raise ProtocolError(f"not an event topic: {item.topic}", reason="bad_topic")
@@ -211,7 +265,7 @@ class Ingestor:
             except ProtocolError as e:
                 state.rejected[i] = _Rejected(e.reason, str(e), _device_of(item.topic))
 
-        names = {e.device for e, _ in envelopes.values()} | {t.device for t in statuses.values()}
+        names = {e.device for e, _ in envelopes.values()} | {t.device for t in signed.values()}
         devices = _load_devices(s, names)
         for i, (env, site) in envelopes.items():
             try:
@@ -220,12 +274,34 @@ class Ingestor:
                 state.rejected[i] = _Rejected(e.reason, str(e), env.device)
 
         self._store_events(s, batch, state)
-        for i, t in statuses.items():
-            self._status(state, i, batch[i], t, devices.get(t.device))
-        for i, r in state.rejected.items():
-            s.add(_quarantine_row(batch[i], r))
-            state.outcomes[i] = Outcome.QUARANTINED
-            log.warning("quarantined message on %s: %s (%s)", batch[i].topic, r.reason, r.detail)
+        for i, t in signed.items():
+            done = controls.handle(s, t, batch[i].payload, devices.get(t.device))
+            if done.kind == "bad":
+                state.rejected[i] = _Rejected(done.reason, done.detail, t.device)
+                continue
+            if done.reason:  # unsigned or forged: ignored, and counted
+                state.untrusted[done.reason] += 1
+                state.untrusted_bytes[done.reason] += len(batch[i].payload)
+            state.outcomes[i] = _SIGNED_OUTCOME[done.kind]
+        if state.rejected:
+            reasons: Counter[str] = Counter()
+            sizes: Counter[str] = Counter()
+            for i, r in state.rejected.items():
+                row = self._quarantine_row(batch[i], r)
+                s.add(row)
+                state.outcomes[i] = Outcome.QUARANTINED
+                state.quarantined_bytes += len(row.payload) + len(row.detail)
+                reasons[row.reason] += 1
+                sizes[row.reason] += len(batch[i].payload)
+                log.warning("quarantined message on %s: %s (%s)", row.topic, row.reason, row.detail)
+            quarantine_.add_counts(
+                s, now=self._clock(), kind=quarantine_.QUARANTINED, messages=reasons, sizes=sizes
+            )
+        if state.untrusted:
+            quarantine_.add_counts(
+                s, now=self._clock(), kind=quarantine_.IGNORED, messages=state.untrusted,
+                sizes=state.untrusted_bytes,
+            )  # fmt: skip
         return state
 
     def _check(self, env: Envelope, site: str, device: Device | None) -> Body:
@@ -269,6 +345,8 @@ class Ingestor:
         seen_seqs: dict[tuple[str, int], str] = {}
         rows: list[dict[str, object]] = []
         new: list[tuple[Envelope, Body]] = []
+        index_of: dict[str, int] = {}  # event_id → position in the batch
+        batch_devices = {i: env.device for i, (env, _) in state.accepted.items()}
         for i, (env, body) in sorted(state.accepted.items(), key=lambda kv: kv[1][0].seq):
             where = (env.device, env.seq)
             prior = existing_ids.get(env.event_id) or seen_ids.get(env.event_id)
@@ -300,17 +378,26 @@ class Ingestor:
                     "ts": from_ms(env.ts),
                     "type": env.type,
                     "schema": env.schema_,
-                    "body": env.body,
-                    "raw": batch[i].payload,
+                    "body": at_rest.stored_body(env.body, hash_key=self._id_keys.hash_key),
+                    "raw": at_rest.seal(
+                        self._payload_key,
+                        batch[i].payload,
+                        context=at_rest.event_context(env.event_id),
+                    ),
                     "received_at": batch[i].received_at,
                 }
             )
             new.append((env, body))
+            index_of[env.event_id] = i
             state.outcomes[i] = Outcome.STORED
         if not rows:
             return
         s.execute(insert(Event), rows)
-        Projector(s, keys=self._id_keys, publisher=self._publisher).apply_all(new)
+        projector = Projector(s, keys=self._id_keys, publisher=self._publisher)
+        projector.apply_all(new)
+        for refused in projector.refused:  # stored as said, not applied: quarantined too
+            i = index_of[refused.event_id]
+            state.rejected[i] = _Rejected(refused.reason, refused.detail, batch_devices[i])
         now = self._clock()
         by_device: dict[str, list[int]] = {}
         for env, _ in new:
@@ -322,30 +409,11 @@ class Ingestor:
             if d.last_seen is None or d.last_seen < latest:
                 d.last_seen = latest
 
-    def _status(
-        self, state: _Batch, i: int, item: Incoming, t: topics.Topic, device: Device | None
-    ) -> None:
-        if not item.payload or device is None:
-            # a cleared retained message, or a box not (yet) registered here: nothing to
-            # update; its events, if any, are quarantined as unknown_device
-            state.outcomes[i] = Outcome.IGNORED
-            return
-        try:
-            st = DeviceStatus.model_validate_json(item.payload)
-        except ValidationError as e:
-            state.rejected[i] = _Rejected("bad_status", f"status is invalid: {e}", t.device)
-            return
-        if st.device != t.device:
-            state.rejected[i] = _Rejected(
-                "device_mismatch", f"status topic names {t.device!r}, body {st.device!r}", t.device
-            )
-            return
-        at = from_ms(st.ts)
-        if device.status_at is None or at >= device.status_at:
-            device.status, device.status_at = st.state, at
-        if device.last_seen is None or at > device.last_seen:
-            device.last_seen = at
-        state.outcomes[i] = Outcome.STATUS
+    def _quarantine_row(self, item: Incoming, r: _Rejected) -> Quarantine:
+        return quarantine_.row(
+            payload_key=self._payload_key, topic=item.topic, payload=item.payload,
+            received_at=item.received_at, reason=r.reason, detail=r.detail, device=r.device,
+        )  # fmt: skip
 
 
 def _text(value: str, limit: int) -> str:
@@ -386,16 +454,3 @@ def _existing_by_seq(s: Session, keys_: list[tuple[str, int]]) -> dict[tuple[str
         ):
             out[(dev, seq)] = eid
     return out
-
-
-def _quarantine_row(item: Incoming, r: _Rejected) -> Quarantine:
-    return Quarantine(
-        received_at=item.received_at,
-        topic=_text(item.topic, 512),
-        device=r.device,
-        payload=item.payload[:QUARANTINE_KEEP_BYTES],
-        payload_len=len(item.payload),
-        payload_sha256=hashlib.sha256(item.payload).hexdigest(),
-        reason=_text(r.reason, 64),
-        detail=_text(r.detail, 2000),
-    )

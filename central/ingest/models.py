@@ -25,8 +25,12 @@ class Event(Base):
     ts: Mapped[datetime] = mapped_column(UTCDateTime, comment="when the box made it")
     type: Mapped[str] = mapped_column(String(64), index=True)
     schema: Mapped[int] = mapped_column(Integer)
-    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    raw: Mapped[bytes] = mapped_column(LargeBinary, comment="signed wire bytes, as received")
+    body: Mapped[dict[str, Any]] = mapped_column(
+        JSONType, comment="the body; an ID number replaced by its keyed hash (at_rest.py)"
+    )
+    raw: Mapped[bytes] = mapped_column(
+        LargeBinary, comment="signed wire bytes as received, sealed (AES-GCM, at_rest.py)"
+    )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -54,8 +58,37 @@ class Quarantine(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     topic: Mapped[str] = mapped_column(String(512))
     device: Mapped[str | None] = mapped_column(String(63), comment="from the topic, if parsable")
-    payload: Mapped[bytes] = mapped_column(LargeBinary, comment="first 64 KiB")
+    payload: Mapped[bytes] = mapped_column(
+        LargeBinary, comment="first 64 KiB (4 KiB if too large), sealed (AES-GCM, at_rest.py)"
+    )
     payload_len: Mapped[int] = mapped_column(BigInteger)
     payload_sha256: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[str] = mapped_column(String(2000))
+
+
+class QuarantineCount(Base):
+    """How many messages were quarantined, or ignored, per day and reason: kept for ever,
+    while the quarantine rows themselves are pruned (``quarantine.py``)."""
+
+    __tablename__ = "quarantine_count"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True, comment="YYYY-MM-DD, UTC")
+    kind: Mapped[str] = mapped_column(
+        String(16), primary_key=True, comment="quarantined / ignored (statuses, acks)"
+    )
+    reason: Mapped[str] = mapped_column(String(64), primary_key=True)
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0, comment="their full length")
+
+
+class QuarantineRate(Base):
+    """Messages quarantined per minute (all ingest workers together), for the flood
+    alert; kept a day."""
+
+    __tablename__ = "quarantine_rate"
+
+    minute: Mapped[str] = mapped_column(
+        String(16), primary_key=True, comment="YYYY-MM-DDTHH:MM, UTC"
+    )
+    messages: Mapped[int] = mapped_column(BigInteger, default=0)

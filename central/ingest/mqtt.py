@@ -39,6 +39,29 @@ class IngestError(RuntimeError):
     """Ingest cannot run as configured (refused by the broker, subscription denied)."""
 
 
+class PlainMqttRefused(IngestError):
+    """Production settings without TLS to the broker, and plain MQTT not allowed."""
+
+
+def check_transport(settings: Settings) -> None:
+    """Refuse plain MQTT in production unless ``allow_plain_mqtt`` says so; when it does,
+    say so at every start: person references would cross the network in clear."""
+    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
+    if settings.plain_mqtt_refused:
+        raise PlainMqttRefused(
+            f"refusing plain MQTT to {where} in production: set ZHIFANG_MQTT_TLS_CA, "
+            "ZHIFANG_MQTT_TLS_CERT and ZHIFANG_MQTT_TLS_KEY (central/ingest.env from "
+            "`zhifang provision init-site`), or, only on a network that needs no "
+            "encryption, ZHIFANG_ALLOW_PLAIN_MQTT=1"
+        )
+    if settings.environment == "production" and settings.mqtt_tls_ca is None:
+        log.warning(
+            "plain MQTT to %s allowed by ZHIFANG_ALLOW_PLAIN_MQTT: events, including "
+            "petitioners' ID numbers, and commands cross the network unencrypted",
+            where,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Received:
     incoming: Incoming
@@ -51,6 +74,7 @@ class MqttIngestClient:
     """Receives into a queue, acknowledges after commit, publishes commands (QoS 1)."""
 
     def __init__(self, settings: Settings) -> None:
+        check_transport(settings)
         self._settings = settings
         self._queue: queue.Queue[Received] = queue.Queue()
         self._generation = 0

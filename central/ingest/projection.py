@@ -1,8 +1,14 @@
 """Events → the dossier rows (person, reception, steps, rating).
 
 Events of one reception may arrive in any order (a gap is filled by a resend later),
-so every rule here is order-independent: the first rating binds, the highest risk
-wins, counts add up. Runs inside the ingest batch's transaction.
+so every rule here is order-independent, and ordered by the box's own ``seq`` (never by
+a time a box claims): the first rating (lowest seq) binds, the latest identification
+(highest seq) names the person, the highest risk wins, counts add up.
+
+A reception belongs to the box that first spoke about it (normally its
+``reception.started``). An event about it from any other box is not applied: it is
+``refused`` (the ingestor quarantines it as ``foreign_reception``) and an alert names
+both devices. Runs inside the ingest batch's transaction.
 """
 
 from __future__ import annotations
@@ -32,6 +38,22 @@ from protocol.messages import (
 )
 
 RISK_ORDER = {"low": 1, "medium": 2, "high": 3}
+WHAT_ZH = {
+    ReceptionStarted.TYPE: "开始记录",
+    IdentityChecked.TYPE: "身份核验（当事人）",
+    WorkflowStepDone.TYPE: "办理步骤",
+    RatingGiven.TYPE: "满意度评价",
+    ReceptionEnded.TYPE: "结束记录",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """An authentic event that was not applied, and why (for the quarantine)."""
+
+    event_id: str
+    reason: str
+    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +82,8 @@ class Projector:
         self._prefetched = False  # set once apply_all has loaded the batch's persons
         self._statements: dict[str, list[str]] = {}  # what was said, per reception touched
         self._matter_steps: list[tuple[WorkflowStepDone, str]] = []
+        self.refused: list[Refused] = []  # filled by apply_all
+        self._sites: dict[str, str | None] = {}  # device → registered site
 
     def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
         events = list(events)
@@ -75,7 +99,8 @@ class Projector:
         self._prefetch_persons([b.person for _, b in events if isinstance(b, IdentityChecked)])
         with self._s.no_autoflush:
             for env, body in events:
-                self.apply(env, body)
+                if self._owned(env, body):
+                    self.apply(env, body)
         self._s.flush()  # receptions first: steps refer to them
         if self._steps:
             # steps are insert-only: one executemany instead of an ORM object each
@@ -123,6 +148,43 @@ class Projector:
                     now=utcnow(),
                 )
 
+    def _site(self, device: str) -> str | None:
+        from central.devices.models import Device
+
+        if device not in self._sites:
+            self._sites[device] = self._s.scalar(select(Device.site).where(Device.id == device))
+        return self._sites[device]
+
+    def _owned(self, env: Envelope, body: Body) -> bool:
+        """Is ``env`` from the box that owns the reception it is about? If not, it is
+        refused, and the alert names both boxes."""
+        rid = _reception_id(body)
+        r = self._receptions.get(rid)
+        if r is None or r.device == env.device:
+            return True
+        from central.alerts.service import raise_foreign_reception
+
+        owner_site, intruder_site = self._site(r.device), self._site(env.device)
+        self.refused.append(
+            Refused(
+                env.event_id,
+                "foreign_reception",
+                f"{env.device} ({intruder_site}) sent {body.TYPE} seq {env.seq} about "
+                f"reception {rid}, which belongs to {r.device} ({owner_site}); not applied",
+            )
+        )
+        raise_foreign_reception(
+            self._s,
+            reception_id=rid,
+            owner=r.device,
+            owner_site=owner_site,
+            intruder=env.device,
+            intruder_site=intruder_site,
+            what=WHAT_ZH.get(body.TYPE, body.TYPE),
+            now=utcnow(),
+        )
+        return False
+
     def _reception(self, env: Envelope, reception_id: str) -> Reception:
         r = self._receptions.get(reception_id)
         if r is None:
@@ -149,8 +211,9 @@ class Projector:
                     body.subject == "petitioner"
                     and body.person is not None
                     and body.outcome in ("verified", "new_person")
-                ):
-                    r.person_id = self._person(body.person).id
+                    and (r.person_seq is None or env.seq > r.person_seq)
+                ):  # the box's latest identification names the person (a correction)
+                    r.person_id, r.person_seq = self._person(body.person).id, env.seq
             case WorkflowStepDone():
                 self._steps.append(
                     {
@@ -169,9 +232,10 @@ class Projector:
                 if body.matter_ref:
                     self._matter_steps.append((body, r.id))
             case RatingGiven():
-                at = from_ms(body.at)
-                if r.rated_at is None or at < r.rated_at:  # the first rating binds
-                    r.rating, r.rated_at = body.rating, at
+                # one rating: the box's first, by its own seq; never the earliest time a
+                # box claims (a time is whatever the sender writes)
+                if r.rating_seq is None or env.seq < r.rating_seq:
+                    r.rating, r.rated_at, r.rating_seq = body.rating, from_ms(body.at), env.seq
             case ReceptionEnded():
                 r.ended_at = from_ms(body.ended_at)
                 r.events_expected = body.events

@@ -18,14 +18,17 @@ from central.database import make_engine, make_session_factory
 from central.identity import service as identity_service
 from central.settings import Settings
 
+from .control import SigningPublisher, load_command_key
 from .ingestor import Ingestor, IngestStats
 from .mqtt import IngestError, MqttIngestClient, Received
 from .projection import IdKeys
+from .quarantine import QuarantinePolicy
 from .sequence import GapChaser
 
 log = logging.getLogger(__name__)
 
 GAP_CHECK_EVERY_S = 0.5
+UPKEEP_EVERY_S = 60.0  # quarantine pruning and its rate check
 
 
 def run_ingest(
@@ -43,20 +46,25 @@ def run_ingest(
     own_engine = engine is None
     engine = engine if engine is not None else make_engine(settings, write_immediate=True)
     sessions = make_session_factory(engine)
-    client = MqttIngestClient(settings)
+    client = MqttIngestClient(settings)  # refuses plain MQTT in production (unless allowed)
+    # every command leaves signed with central's key: the boxes refuse anything else
+    commands = SigningPublisher(client, key=load_command_key(settings))
+    log.info("signing commands with key %s", commands.key_id)
     ingestor = Ingestor(
         sessions,
         id_keys=IdKeys(hash_key=settings.id_hash_key_bytes, enc_key=settings.id_enc_key_bytes),
-        publisher=client,
+        publisher=commands,
+        quarantine=QuarantinePolicy.from_settings(settings),
     )
     chaser = GapChaser(
         sessions,
-        client,
+        commands,
         grace_s=settings.gap_grace_s,
         backoff_max_s=settings.resend_backoff_max_s,
     )
     client.start()
     next_gap_check = time.monotonic() + GAP_CHECK_EVERY_S
+    next_upkeep = time.monotonic()
     try:
         while not stop_event.is_set():
             if client.fatal:
@@ -74,9 +82,15 @@ def run_ingest(
                 try:
                     chaser.check()
                     with sessions.begin() as s:  # biometric deletions not yet acknowledged
-                        identity_service.redeliver_unacked(s, client)
+                        identity_service.redeliver_unacked(s, commands)
                 except (DBAPIError, ConnectionError) as e:
                     log.warning("gap check failed, will retry: %s", e)
+            if time.monotonic() >= next_upkeep:
+                next_upkeep = time.monotonic() + UPKEEP_EVERY_S
+                try:
+                    ingestor.maintain()
+                except DBAPIError as e:
+                    log.warning("quarantine upkeep failed, will retry: %s", e)
     finally:
         client.stop()
         if own_engine:

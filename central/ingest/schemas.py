@@ -22,8 +22,12 @@ class QuarantinePublic(BaseModel):
 class Stats(BaseModel):
     receptions: int
     events: int
-    quarantined: int
-    quarantined_by_reason: dict[str, int]
+    quarantined: int = Field(description="messages ever quarantined (counts are kept for ever)")
+    quarantined_by_reason: dict[str, int] = Field(description="the same, per reason")
+    quarantine_kept: int = Field(description="quarantine rows still kept (pruned by age, size)")
+    ignored_by_reason: dict[str, int] = Field(
+        description="statuses and acks ignored as unsigned or forged, per reason"
+    )
     ratings: dict[str, int] = Field(description="receptions per rating value")
     devices: int
     devices_online: int

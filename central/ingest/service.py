@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from central.devices.models import Device
 from central.dossier.models import Person, Reception
 
-from .models import Event, Quarantine
+from .models import Event, Quarantine, QuarantineCount
+from .quarantine import IGNORED, QUARANTINED
 from .schemas import Stats
 
 
@@ -48,9 +49,16 @@ def stats(session: Session) -> Stats:
             .group_by(Reception.rating)
         ).all()
     )
-    by_reason = dict(
-        session.execute(select(Quarantine.reason, func.count()).group_by(Quarantine.reason)).all()
-    )
+
+    def counted(kind: str) -> dict[str, int]:  # for ever: rows are pruned, counts stay
+        q = (
+            select(QuarantineCount.reason, func.sum(QuarantineCount.messages))
+            .where(QuarantineCount.kind == kind)
+            .group_by(QuarantineCount.reason)
+        )
+        return {reason: int(n) for reason, n in session.execute(q).all()}
+
+    by_reason = counted(QUARANTINED)
     online = session.scalar(
         select(func.count()).select_from(Device).where(Device.status == "online")
     )
@@ -59,6 +67,8 @@ def stats(session: Session) -> Stats:
         events=count(Event),
         quarantined=sum(by_reason.values()),
         quarantined_by_reason=by_reason,
+        quarantine_kept=count(Quarantine),
+        ignored_by_reason=counted(IGNORED),
         ratings=ratings,
         devices=count(Device),
         devices_online=online or 0,

@@ -25,8 +25,9 @@ def _sessions() -> Any:
     from central.database import make_engine, make_session_factory, migrate
     from central.settings import Settings
 
-    engine = make_engine(Settings())
-    migrate(engine)
+    settings = Settings()
+    engine = make_engine(settings)
+    migrate(engine, settings=settings)
     return make_session_factory(engine)
 
 

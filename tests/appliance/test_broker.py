@@ -11,9 +11,9 @@ from pathlib import Path
 
 from appliance.box import Box
 from appliance.config import BoxConfig, parse_config
-from protocol import topics
+from protocol import control, topics
 from protocol.envelope import decode
-from protocol.messages import DeviceStatus
+from tests.control import CENTRAL_PUBLIC, command
 
 from .brokers import Mosquitto, Subscriber, retained
 from .conftest import rating_body, unique, wait_for
@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def config_for(tmp_path: Path, port: int, **mqtt: object) -> BoxConfig:
     return parse_config(
         {
+            "environment": "development",  # a plain test broker (production needs TLS)
+            "central_command_keys": [CENTRAL_PUBLIC],
             "site": unique("site"),
             "device": unique("box"),
             "data_dir": str(tmp_path / "data"),
@@ -42,7 +44,15 @@ def config_for(tmp_path: Path, port: int, **mqtt: object) -> BoxConfig:
 
 
 def state(payload: bytes | None) -> str | None:
-    return None if payload is None else DeviceStatus.model_validate_json(payload).state
+    return None if payload is None else control.parse(control.SignedStatus, payload).state
+
+
+def toml_head(cfg: BoxConfig) -> str:
+    """box.toml's first lines for ``cfg``: plain test broker, central's test key pinned."""
+    return (
+        f'environment = "development"\ncentral_command_keys = ["{CENTRAL_PUBLIC}"]\n'
+        f'site = "{cfg.site}"\ndevice = "{cfg.device}"\ndata_dir = "data"\n'
+    )
 
 
 def seqs(sub: Subscriber, cfg: BoxConfig) -> list[int]:
@@ -84,10 +94,7 @@ time.sleep(600)
 def test_last_will_offline_when_the_box_process_dies(tmp_path, need_broker):
     cfg = config_for(tmp_path, 1883)
     conf = tmp_path / "box.toml"
-    conf.write_text(
-        f'site = "{cfg.site}"\ndevice = "{cfg.device}"\ndata_dir = "data"\n'
-        "[mqtt]\nport = 1883\nkeepalive_s = 5\n"
-    )
+    conf.write_text(toml_head(cfg) + "[mqtt]\nport = 1883\nkeepalive_s = 5\n")
     status_topic = topics.status_topic(cfg.site, cfg.device)
     sub = Subscriber(1883, status_topic)
     proc = subprocess.Popen(
@@ -178,12 +185,8 @@ def test_reconnects_after_a_broker_crash(tmp_path):
 
 
 def test_resend_command_over_the_broker(tmp_path, need_broker):
-    import json
-
     import paho.mqtt.publish as publish
     from paho.mqtt.client import MQTTv5
-
-    from protocol.messages import CommandAck
 
     cfg = config_for(tmp_path, 1883)
     sub = Subscriber(1883, f"zhifang/v1/{cfg.site}/{cfg.device}/#")
@@ -192,14 +195,15 @@ def test_resend_command_over_the_broker(tmp_path, need_broker):
         box.outbox.append_many([rating_body(i) for i in range(5)])
         assert box.wait_drained(20)
         wait_for(lambda: len(seqs(sub, cfg)) >= 5, 10, "first five")
-        cmd = {"cmd_id": "gap-1", "issued_at": 1, "body": {"from_seq": 2, "to_seq": 3}}
+        cmd = command(cfg.site, cfg.device, "resend", "gap-1", {"from_seq": 2, "to_seq": 3})
         publish.single(
-            topics.command_topic(cfg.site, cfg.device, "resend"), json.dumps(cmd), qos=1,
+            topics.command_topic(cfg.site, cfg.device, "resend"), cmd, qos=1,
             hostname="127.0.0.1", port=1883, protocol=MQTTv5,
         )  # fmt: skip
         ack_topic = topics.command_ack_topic(cfg.site, cfg.device, "resend")
         wait_for(lambda: bool(sub.on(ack_topic)), 10, "the command ack")
-        ack = CommandAck.model_validate_json(sub.on(ack_topic)[0].payload)
+        ack = control.parse(control.SignedAck, sub.on(ack_topic)[0].payload)
+        ack.verify(box.key.public_key())
         assert (ack.cmd_id, ack.ok) == ("gap-1", True)
         wait_for(lambda: len(seqs(sub, cfg)) >= 7, 10, "the resent events")
         assert sorted(seqs(sub, cfg)) == [1, 2, 2, 3, 3, 4, 5]
@@ -210,8 +214,6 @@ def test_resend_command_over_the_broker(tmp_path, need_broker):
 
 
 def test_the_session_persists_so_commands_sent_while_off_arrive_later(tmp_path, need_broker):
-    import json
-
     import paho.mqtt.publish as publish
     from paho.mqtt.client import MQTTv5
 
@@ -223,9 +225,9 @@ def test_the_session_persists_so_commands_sent_while_off_arrive_later(tmp_path, 
     box.outbox.append_many([rating_body(i) for i in range(3)])
     assert box.wait_drained(20)
     box.stop()  # the box is switched off; its session (and subscription) stays
-    cmd = {"cmd_id": "while-off", "issued_at": 1, "body": {"from_seq": 1, "to_seq": 3}}
+    cmd = command(cfg.site, cfg.device, "resend", "while-off", {"from_seq": 1, "to_seq": 3})
     publish.single(
-        topics.command_topic(cfg.site, cfg.device, "resend"), json.dumps(cmd), qos=1,
+        topics.command_topic(cfg.site, cfg.device, "resend"), cmd, qos=1,
         hostname="127.0.0.1", port=1883, protocol=MQTTv5,
     )  # fmt: skip
     box = Box(cfg).start()  # same client id, clean_start=False
@@ -244,10 +246,7 @@ def test_a_box_killed_mid_publish_resumes_from_its_outbox(tmp_path, need_broker)
 
     cfg = config_for(tmp_path, 1883)
     conf = tmp_path / "box.toml"
-    conf.write_text(
-        f'site = "{cfg.site}"\ndevice = "{cfg.device}"\ndata_dir = "data"\n'
-        "[mqtt]\nport = 1883\nkeepalive_s = 5\ninflight_window = 20\n"
-    )
+    conf.write_text(toml_head(cfg) + "[mqtt]\nport = 1883\nkeepalive_s = 5\ninflight_window = 20\n")
     key = keys.load_or_create_private_key(cfg.key_file)
     with Outbox(cfg.outbox_file, device=cfg.device, key=key) as ob:
         for i in range(0, 6000, 500):
@@ -278,7 +277,7 @@ def test_a_box_killed_mid_publish_resumes_from_its_outbox(tmp_path, need_broker)
 def test_sigterm_stops_the_box_cleanly_with_offline_retained(tmp_path, need_broker):
     cfg = config_for(tmp_path, 1883)
     conf = tmp_path / "box.toml"
-    conf.write_text(f'site = "{cfg.site}"\ndevice = "{cfg.device}"\ndata_dir = "data"\n')
+    conf.write_text(toml_head(cfg))
     status_topic = topics.status_topic(cfg.site, cfg.device)
     sub = Subscriber(1883, status_topic)
     cmd = [sys.executable, "-m", "zhifang", "appliance", "run", "--config", str(conf)]

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import stat
 
 from appliance import cli
 from protocol import keys
+from tests.control import CENTRAL_PUBLIC
 
 
 def run(argv: list[str]) -> int:
@@ -14,10 +16,13 @@ def run(argv: list[str]) -> int:
     return int(args.func(args))
 
 
-def write_config(tmp_path, site: str, device: str, port: int = 1883):
+def write_config(
+    tmp_path, site: str, device: str, port: int = 1883, *, env: str = "development", mqtt: str = ""
+):
     p = tmp_path / "box.toml"
     p.write_text(
-        f'site = "{site}"\ndevice = "{device}"\ndata_dir = "data"\n[mqtt]\nport = {port}\n'
+        f'environment = "{env}"\ncentral_command_keys = ["{CENTRAL_PUBLIC}"]\n'
+        f'site = "{site}"\ndevice = "{device}"\ndata_dir = "data"\n[mqtt]\nport = {port}\n{mqtt}'
     )
     return p
 
@@ -68,3 +73,30 @@ def test_run_exits_1_when_not_drained_in_time(tmp_path, capsys):
                 "--exit-when-drained", "--drain-timeout", "0.5"])  # fmt: skip
     assert code == 1
     assert "not drained" in capsys.readouterr().err
+
+
+def test_plain_mqtt_is_refused_in_production(tmp_path, capsys):
+    from .brokers import free_port
+
+    conf = write_config(tmp_path, "s1", "desk-1", port=free_port(), env="production")
+    assert run(["appliance", "run", "--config", str(conf), "--exit-when-drained",
+                "--drain-timeout", "0.5"]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "refusing plain MQTT" in err and "[mqtt.tls]" in err
+    assert not (tmp_path / "data" / "outbox.sqlite3").exists()  # refused before any state
+
+
+def test_plain_mqtt_allowed_in_production_only_explicitly_and_with_a_warning(
+    tmp_path, capsys, caplog
+):
+    from .brokers import free_port
+
+    caplog.set_level(logging.WARNING)
+    conf = write_config(
+        tmp_path, "s1", "desk-1", port=free_port(), env="production",
+        mqtt="allow_plain_mqtt = true\n",
+    )  # fmt: skip
+    code = run(["appliance", "run", "--config", str(conf), "--exit-when-drained",
+                "--drain-timeout", "0.3"])  # fmt: skip
+    assert code == 0  # nothing to drain: it ran
+    assert "plain MQTT to 127.0.0.1" in caplog.text and "allow_plain_mqtt" in caplog.text

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import logging
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.forwarder import Forwarder
 from appliance.outbox import ACKED, IN_FLIGHT, PENDING
 from appliance.transport import NO_MATCHING_SUBSCRIBERS, NOT_AUTHORIZED, MemoryTransport
-from protocol import topics
+from protocol import control, topics
 from protocol.envelope import decode
-from protocol.messages import CommandAck, DeviceStatus
+from protocol.messages import CommandAck
+from tests.control import CENTRAL, command, now_ms
 
 from .conftest import rating_body
 
@@ -42,7 +45,7 @@ def fake() -> MemoryTransport:
 def fwd(outbox, fake, clock):
     f = Forwarder(
         outbox=outbox, transport=fake, site=SITE, device=DEVICE, window=3,
-        retry_rejected_s=5, clock=clock,
+        retry_rejected_s=5, clock=clock, command_keys=[CENTRAL.public_key()],
     )  # fmt: skip
     f.start(threaded=False)
     f.run_pending()
@@ -55,8 +58,8 @@ def event_seqs(fake: MemoryTransport) -> list[int]:
     return [decode(m.payload).seq for m in fake.published(EVENTS)]
 
 
-def status(payload: bytes) -> DeviceStatus:
-    return DeviceStatus.model_validate_json(payload)
+def status(payload: bytes) -> control.SignedStatus:
+    return control.parse(control.SignedStatus, payload)
 
 
 def test_connect_publishes_retained_online_and_subscribes_to_commands(fwd, fake):
@@ -150,14 +153,13 @@ def test_nothing_is_sent_while_disconnected_and_online_is_resent_on_reconnect(fw
     assert fwd.stats.connects == 2 and fwd.stats.disconnects == 1
 
 
-def resend_cmd(cmd_id: str, a: int, b: int) -> bytes:
-    body = {"cmd_id": cmd_id, "issued_at": 1, "body": {"from_seq": a, "to_seq": b}}
-    return json.dumps(body).encode()
+def resend_cmd(cmd_id: str, a: int, b: int, **kw: Any) -> bytes:
+    return command(SITE, DEVICE, "resend", cmd_id, {"from_seq": a, "to_seq": b}, **kw)
 
 
 def acks(fake: MemoryTransport, name: str = "resend") -> list[CommandAck]:
     topic = topics.command_ack_topic(SITE, DEVICE, name)
-    return [CommandAck.model_validate_json(m.payload) for m in fake.published(topic)]
+    return [control.parse(control.SignedAck, m.payload).answer() for m in fake.published(topic)]
 
 
 def test_resend_command_republishes_the_range_and_acks(fwd, fake, outbox):
@@ -177,18 +179,66 @@ def test_resend_command_republishes_the_range_and_acks(fwd, fake, outbox):
     assert fwd.stats.commands_served == 1
 
 
-def test_bad_and_unknown_commands_are_refused_with_an_ack(fwd, fake):
+def test_bad_and_unknown_commands_from_central_are_refused_with_an_ack(fwd, fake):
     fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), resend_cmd("c2", 5, 1))
-    fake.deliver(topics.command_topic(SITE, DEVICE, "reboot"), b'{"cmd_id":"c3","issued_at":1}')
-    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), b'{"cmd_id":"c4","bogus":1}')
+    fake.deliver(
+        topics.command_topic(SITE, DEVICE, "reboot"), command(SITE, DEVICE, "reboot", "c3")
+    )
     fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), b"\xff not json")
     fake.deliver(topics.command_topic(SITE, "other-box", "resend"), resend_cmd("c5", 1, 1))
     fwd.run_pending()
     got = {a.cmd_id: a for a in acks(fake) + acks(fake, "reboot")}
-    assert set(got) == {"c2", "c3", "c4"}
+    assert set(got) == {"c2", "c3"}  # garbage is not answered: it is not from central
     assert not any(a.ok for a in got.values())
     assert "unknown command" in got["c3"].detail
-    assert fwd.stats.commands_refused == 4
+    assert fwd.stats.commands_refused == 3
+    assert fwd.stats.commands_untrusted == {"malformed": 1}
+
+
+def test_acks_and_status_are_signed_with_the_device_key(fwd, fake, outbox):
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), resend_cmd("c7", 1, 1))
+    fwd.run_pending()
+    (raw,) = [m.payload for m in fake.published(topics.command_ack_topic(SITE, DEVICE, "resend"))]
+    ack = control.parse(control.SignedAck, raw)
+    ack.verify(outbox.key.public_key())
+    assert (ack.site, ack.device, ack.command, ack.cmd_id) == (SITE, DEVICE, "resend", "c7")
+    (online,) = fake.published(STATUS)
+    status(online.payload).verify(outbox.key.public_key())
+    with pytest.raises(control.ControlError, match="does not verify"):
+        status(online.payload).verify(Ed25519PrivateKey.generate().public_key())
+
+
+def test_a_forged_command_is_refused_logged_and_not_answered(fwd, fake, outbox, caplog):
+    caplog.set_level(logging.ERROR)
+    outbox.append_many([rating_body(i) for i in range(3)])
+    fwd.run_pending()
+    fake.ack_all()
+    fwd.run_pending()
+    before = event_seqs(fake)
+    mallory = Ed25519PrivateKey.generate()  # not central: a broker insider, another box
+    t = topics.command_topic(SITE, DEVICE, "resend")
+    fake.deliver(t, resend_cmd("f1", 1, 3, key=mallory))  # signed by a key not pinned
+    signed = control.parse(control.SignedCommand, resend_cmd("f2", 1, 3))
+    tampered = {**signed.model_dump(mode="json"), "body": {"from_seq": 1, "to_seq": 2}}
+    fake.deliver(t, control.SignedCommand.model_validate(tampered).to_wire())  # body changed
+    fake.deliver(t, b'{"cmd_id":"f3","issued_at":1,"body":{"from_seq":1,"to_seq":3}}')  # unsigned
+    fwd.run_pending()
+    assert event_seqs(fake) == before  # nothing resent
+    assert acks(fake) == []  # nothing answered
+    assert fwd.stats.commands_untrusted == {"unknown_key": 1, "bad_signature": 1, "unsigned": 1}
+    assert "refused 'resend' command (unknown_key)" in caplog.text
+    assert "refused 'resend' command (unsigned)" in caplog.text
+
+
+def test_a_stale_or_misaddressed_command_is_refused(fwd, fake):
+    t = topics.command_topic(SITE, DEVICE, "resend")
+    fake.deliver(t, resend_cmd("s1", 1, 1, issued_at=now_ms() - 2 * 24 * 3600 * 1000))  # replay
+    fake.deliver(t, resend_cmd("s2", 1, 1, issued_at=now_ms() + 3600 * 1000))  # from the future
+    fake.deliver(t, command(SITE, "box-2", "resend", "s3", {"from_seq": 1, "to_seq": 1}))
+    fake.deliver(t, command(SITE, DEVICE, "wipe", "s4"))  # signed as another command
+    fwd.run_pending()
+    assert acks(fake) == []
+    assert fwd.stats.commands_untrusted == {"stale": 2, "wrong_target": 2}
 
 
 def test_a_refused_status_is_logged_not_fatal(fwd, fake, outbox, caplog):

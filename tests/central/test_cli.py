@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from central import cli
 from central.settings import Settings
 from protocol import keys
-from tests.auth import central_env
+from tests.auth import central_env, production_env
 
 
 def run(*argv: str) -> int:
@@ -68,3 +68,49 @@ def test_a_production_config_with_placeholder_secrets_does_not_start(
         run("central", "migrate")
     assert e.value.code == 2
     assert "placeholder" in capsys.readouterr().err
+
+
+def test_the_command_key_is_shown_staged_and_activated_without_a_gap(
+    monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from central.ingest.control import SigningPublisher, load_command_key
+    from central.ingest.publisher import RecordingPublisher
+    from central.settings import Settings
+    from protocol import control
+    from protocol.messages import Command
+
+    for k, v in production_env().items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("ZHIFANG_DATA_DIR", str(tmp_path))
+    assert run("central", "command-key", "show") == 0
+    current = capsys.readouterr().out.strip()
+    assert (tmp_path / "keys" / "command.key").stat().st_mode & 0o777 == 0o600
+    assert run("central", "command-key", "activate") == 1  # nothing staged
+    assert "stage" in capsys.readouterr().err
+    assert run("central", "command-key", "stage") == 0
+    staged = capsys.readouterr().out.strip()
+    assert staged != current
+    assert run("central", "command-key", "show") == 0
+    assert capsys.readouterr().out.strip() == current  # staged only: still signing with it
+    assert run("central", "command-key", "activate") == 0
+    assert capsys.readouterr().out.strip() == staged
+    assert list((tmp_path / "keys").glob("command.retired-*.key"))
+
+    # a box that pinned both (during the rotation) takes what central signs now
+    pub = RecordingPublisher()
+    key = load_command_key(Settings())
+    topic = "zhifang/v1/minhou/desk-1/cmd/resend"
+    cmd = Command(cmd_id="c1", issued_at=1_800_000_000_000, body={"from_seq": 1, "to_seq": 1})
+    SigningPublisher(pub, key=key).publish(topic, cmd.model_dump_json().encode())
+    got = control.verify_command(
+        pub.sent[0][1], site="minhou", device="desk-1", command="resend",
+        pinned=[keys.load_public_b64(current), keys.load_public_b64(staged)],
+        now_ms=1_800_000_000_000, max_age_ms=60_000,
+    )  # fmt: skip
+    assert got == cmd
+    with pytest.raises(control.ControlError) as e:  # one that pinned only the old key
+        control.verify_command(
+            pub.sent[0][1], site="minhou", device="desk-1", command="resend",
+            pinned=[keys.load_public_b64(current)], now_ms=1_800_000_000_000, max_age_ms=60_000,
+        )  # fmt: skip
+    assert e.value.reason == "unknown_key"

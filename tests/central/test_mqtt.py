@@ -19,13 +19,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.devices.models import Device
+from central.ingest.control import load_command_key
 from central.ingest.ingestor import IngestStats
 from central.ingest.models import Event, Quarantine
 from central.ingest.mqtt import MqttIngestClient
 from central.ingest.runner import run_ingest
 from central.settings import Settings
-from protocol import topics
-from protocol.messages import Command, ResendRequest
+from protocol import control, topics
+from protocol.messages import ResendRequest
 from tests.central.helpers import Box
 
 BROKER = ("127.0.0.1", 1883)
@@ -122,8 +123,10 @@ def test_a_reception_over_mqtt_is_stored_once_and_garbage_quarantined(
             publisher.send(box.topic, e.payload)
         publisher.send(box.topic, events[2].payload)  # delivered twice
         publisher.send(box.topic, b"\xff\x00 not an event")
-        status = f'{{"device":"{box.name}","state":"online","ts":{int(time.time() * 1000)}}}'
-        publisher.send(topics.status_topic(box.site, box.name), status.encode())
+        status = control.sign_status(
+            box.key, site=box.site, device=box.name, state="online", ts=int(time.time() * 1000)
+        )
+        publisher.send(topics.status_topic(box.site, box.name), status.to_wire())
 
         # (other tests' boxes on this broker are quarantined too: count only ours)
         wait_for(
@@ -196,7 +199,12 @@ def test_a_gap_makes_central_ask_the_box_to_resend(
         wait_for("a resend command", lambda: len(publisher.received) >= 1)
         msg = publisher.received[0]
         assert msg.topic == topics.command_topic(box.site, box.name, "resend")
-        req = ResendRequest.model_validate(Command.model_validate_json(msg.payload).body)
+        cmd = control.verify_command(  # signed with central's command key, as boxes check
+            msg.payload, site=box.site, device=box.name, command="resend",
+            pinned=[load_command_key(settings).public_key()],
+            now_ms=int(time.time() * 1000), max_age_ms=60_000,
+        )  # fmt: skip
+        req = ResendRequest.model_validate(cmd.body)
         assert (req.from_seq, req.to_seq) == (3, 4)
         for i in (2, 3):
             publisher.send(box.topic, events[i].payload)

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import Engine
 
 from central.ingest.models import Event, Quarantine
+from tests.auth import production_env
 from tests.databases import pg_schema_url
 from tests.e2e.harness import Broker, zhifang
 
@@ -62,11 +63,12 @@ class Site:
     central: subprocess.Popen[bytes] | None = None
     boxes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _engine: Engine | None = None
+    _command_key: str | None = None
 
     @property
     def env(self) -> dict[str, str]:
         return {
-            "ZHIFANG_ENVIRONMENT": "development",
+            **production_env(),
             "ZHIFANG_DATABASE_URL": self.db_url,
             "ZHIFANG_DATA_DIR": str(self.tmp / "central"),
             "ZHIFANG_MQTT_PORT": str(self.broker.port),
@@ -88,6 +90,13 @@ class Site:
         return out.stdout
 
     @property
+    def command_key(self) -> str:
+        """Central's command key (made by the first call, before central starts)."""
+        if self._command_key is None:
+            self._command_key = self.cli("central", "command-key", "show").strip().splitlines()[-1]
+        return self._command_key
+
+    @property
     def engine(self) -> Engine:
         if self._engine is None:
             self._engine = create_engine(self.db_url)
@@ -106,9 +115,11 @@ class Site:
         d.mkdir(parents=True, exist_ok=True)
         cfg = d / "box.toml"
         cfg.write_text(
-            f'site = "{self.site}"\ndevice = "{name}"\ndata_dir = "{d}"\n\n'
+            f'site = "{self.site}"\ndevice = "{name}"\ndata_dir = "{d}"\n'
+            f'central_command_keys = ["{self.command_key}"]\n\n'
             f'[mqtt]\nhost = "127.0.0.1"\nport = {port or self.broker.port}\n'
             f"reconnect_min_s = 0.2\nreconnect_max_s = 2\nretry_rejected_s = 1\n"
+            "allow_plain_mqtt = true\n"  # the test broker has no TLS
         )
         return cfg
 
@@ -167,6 +178,7 @@ def box_outbox_seq(cfg: Path) -> int:
 def site(tmp_path: Path, db_url: str, broker: Broker) -> Iterator[Site]:
     s = Site(tmp_path, db_url, broker)
     s.cli("central", "migrate")
+    assert s.command_key  # made now: the ingest process starting later loads this one
     yield s
     s.close()
 

@@ -13,7 +13,7 @@ from appliance.recording.upload import FakeEvidenceClient, HttpEvidenceClient, U
 from central.db import utcnow
 from central.devices.models import Device
 from central.evidence.log import Entry, EvidenceLog, load_log_key
-from central.evidence.service import EvidenceService, registered_device_key
+from central.evidence.service import EvidenceService, Receipt, registered_device_key
 from firmware_glue.media import SyntheticAudioSource, SyntheticVideoSource
 from protocol import keys, merkle, note
 from protocol.evidence import Participant, parse_signed_manifest
@@ -73,9 +73,10 @@ def test_a_rolled_back_append_leaves_no_trace(sessions):
         assert log.root(s) == ref_mth([b"a", b"b", b"d"])
 
 
-def make_app(sessions, tmp_path, device_key):
+def make_app(sessions, tmp_path, device_key, *, owner="desk-01", **kw):
     """Central as served, whose evidence service checks manifests against ``device_key``;
-    the box ``desk-01`` is registered (``box_http`` signs its requests)."""
+    the box ``desk-01`` is registered at site-a (``box_http`` signs its requests) and
+    owns every reception (``owner=None``: central has not seen the reception yet)."""
     from central.app import create_app
     from tests.auth import production_settings, register_box
 
@@ -83,9 +84,14 @@ def make_app(sessions, tmp_path, device_key):
     app = create_app(production_settings(data_dir=tmp_path / "data"), engine=engine)
     log = EvidenceLog(origin=ORIGIN, key=load_log_key(tmp_path / "log.key"))
     app.state.evidence = EvidenceService(
-        log=log, data_dir=tmp_path / "data", device_key=lambda _s, d: device_key
+        log=log,
+        data_dir=tmp_path / "data",
+        device_key=lambda _s, d: device_key,
+        device_site=lambda _s, d: "site-a",
+        reception_owner=lambda _s, rid: owner,
+        **kw,
     )
-    app.state.test_box_key = register_box(sessions, "desk-01", site="minhou")
+    app.state.test_box_key = register_box(sessions, "desk-01", site="site-a")
     return app
 
 
@@ -100,7 +106,7 @@ def staff_http(app, sessions, username="zhang", role="officer"):
     """An officer of the box's site, logged in."""
     from tests.auth import staff_client
 
-    return staff_client(app, sessions, username, role, "minhou")
+    return staff_client(app, sessions, username, role, "site-a")
 
 
 def record_reception(tmp_path, key):
@@ -327,19 +333,20 @@ def test_finalize_survives_a_crash_after_the_blob_was_stored(sessions, tmp_path)
     spool = record_reception(tmp_path, key)
     sm = spool.manifests(RID)[0]
     data = spool.media_path(sm).read_bytes()
+    caller = {"caller_device": "desk-01", "caller_site": "site-a"}
     with sessions() as s:
-        up = svc.init_upload(s, manifest_bytes=sm.to_bytes())
-        svc.put_chunk(s, upload_id=up.id, offset=0, data=data)
+        up = svc.init_upload(s, manifest_bytes=sm.to_bytes(), **caller)
+        svc.put_chunk(s, upload_id=up.id, offset=0, data=data, **caller)
         s.commit()
         uid = up.id
     with sessions() as s:
-        svc.finalize(s, upload_id=uid)
+        svc.finalize(s, upload_id=uid, **caller)
         s.rollback()  # the power went before the commit: the blob moved, nothing logged
     assert svc.blobs.path(sm.manifest.sha256).exists()
     with sessions() as s:
-        receipt = svc.finalize(s, upload_id=uid)
+        receipt = svc.finalize(s, upload_id=uid, **caller)
         s.commit()
-    assert receipt.leaf_index == 0
+    assert isinstance(receipt, Receipt) and receipt.leaf_index == 0
 
 
 def test_oversized_requests_are_refused_without_buffering(sessions, tmp_path):

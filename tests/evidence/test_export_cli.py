@@ -12,6 +12,7 @@ from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.db import utcnow
 from central.devices.models import Device
+from central.dossier.models import Reception
 from central.evidence import cli
 from central.evidence.bundle import REPORT_NAME
 from protocol import keys
@@ -43,6 +44,8 @@ def central_with_a_reception(tmp_path, monkeypatch):
                 id="desk-01", site="s1", public_key=keys.public_key_b64(key), registered_at=utcnow()
             )
         )
+        s.flush()
+        s.add(Reception(id=RID, device="desk-01", events=1))  # its events reached central
         s.commit()
     app = create_app(settings, engine=engine)
     spool = record_reception(tmp_path, key)

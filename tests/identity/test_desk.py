@@ -21,7 +21,7 @@ from appliance.identity.relay import (
 from appliance.identity.templates import ConsentRequired, TemplateStore
 from appliance.outbox import Outbox
 from appliance.transport import MemoryTransport
-from protocol import topics
+from protocol import control, topics
 from protocol.envelope import decode
 from protocol.messages import (
     BiometricDelete,
@@ -30,6 +30,7 @@ from protocol.messages import (
     CommandAck,
     ConsentRecorded,
 )
+from tests.control import CENTRAL, command, now_ms, signed_command
 
 SITE = "site-desk"
 KEY = bytes(range(32))
@@ -165,17 +166,21 @@ def test_forwarder_serves_biometric_delete_through_the_handler(tmp_path: Path) -
     d, outbox = desk(tmp_path, "desk-b", Clock())
     d.give_consent(person_id="p1", scopes=["face"], officer_id="o")
     fake = MemoryTransport(auto_ack=True)
-    fwd = Forwarder(outbox=outbox, transport=fake, site=SITE, device="desk-b")
+    fwd = Forwarder(
+        outbox=outbox, transport=fake, site=SITE, device="desk-b",
+        command_keys=[CENTRAL.public_key()],
+    )  # fmt: skip
     d.install(fwd)
     fwd.start(threaded=False)
     fwd.run_pending()
+    now = delete_cmd("p1", "c9").model_copy(update={"issued_at": now_ms()})
     fake.deliver(
         topics.command_topic(SITE, "desk-b", "biometric_delete"),
-        delete_cmd("p1", "c9").model_dump_json().encode(),
+        signed_command(SITE, "desk-b", "biometric_delete", now),
     )
     fwd.run_pending()
     (msg,) = fake.published(topics.command_ack_topic(SITE, "desk-b", "biometric_delete"))
-    assert CommandAck.model_validate_json(msg.payload) == CommandAck(
+    assert control.parse(control.SignedAck, msg.payload).answer() == CommandAck(
         cmd_id="c9", ok=True, detail="deleted"
     )
     assert not d.store.holds_anything_of("p1")
@@ -190,16 +195,19 @@ def test_a_failing_handler_is_answered_with_a_refusal(tmp_path: Path) -> None:
         raise RuntimeError("store locked")
 
     fwd = Forwarder(
-        outbox=outbox, transport=fake, site=SITE, device="desk-b", handlers={"wipe": boom}
-    )
+        outbox=outbox, transport=fake, site=SITE, device="desk-b", handlers={"wipe": boom},
+        command_keys=[CENTRAL.public_key()],
+    )  # fmt: skip
     with pytest.raises(ValueError):
         fwd.register_handler("resend", boom)
     fwd.start(threaded=False)
     fwd.run_pending()
-    fake.deliver(topics.command_topic(SITE, "desk-b", "wipe"), b'{"cmd_id":"w1","issued_at":1}')
+    fake.deliver(
+        topics.command_topic(SITE, "desk-b", "wipe"), command(SITE, "desk-b", "wipe", "w1")
+    )
     fwd.run_pending()
     (msg,) = fake.published(topics.command_ack_topic(SITE, "desk-b", "wipe"))
-    ack = CommandAck.model_validate_json(msg.payload)
+    ack = control.parse(control.SignedAck, msg.payload).answer()
     assert (ack.cmd_id, ack.ok) == ("w1", False) and "store locked" in ack.detail
 
 

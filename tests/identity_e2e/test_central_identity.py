@@ -17,7 +17,7 @@ from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow, DeletionRow
 from central.ingest.ingestor import Ingestor, Outcome
 from central.ingest.publisher import RecordingPublisher
-from protocol import topics
+from protocol import control, topics
 from protocol.messages import (
     BiometricDelete,
     BiometricDeleted,
@@ -143,11 +143,17 @@ def test_acks_clear_the_pending_list_and_failures_are_sent_again(
     cmds = {topics.parse_topic(t).device: Command.model_validate_json(p) for t, p in publisher.sent}
     ack_b = CommandAck(cmd_id=cmds["desk-b"].cmd_id, ok=True, detail="deleted")
     ack_c = CommandAck(cmd_id=cmds["desk-c"].cmd_id, ok=False, detail="store failed: locked")
+
+    def signed(box: Box, ack: CommandAck) -> bytes:
+        return control.sign_ack(
+            box.key, site=box.site, device=box.name, command="biometric_delete", ack=ack, ts=T0
+        ).to_wire()
+
     with sessions.begin() as s:
         t_b = topics.command_ack_topic("site-c5", "desk-b", "biometric_delete")
         t_c = topics.command_ack_topic("site-c5", "desk-c", "biometric_delete")
-        assert service.handle_ack_message(s, t_b, ack_b.model_dump_json().encode()) is True
-        assert service.handle_ack_message(s, t_c, ack_c.model_dump_json().encode()) is True
+        assert service.handle_ack_message(s, t_b, signed(b, ack_b)) is True
+        assert service.handle_ack_message(s, t_c, signed(c, ack_c)) is True
         # someone else's ack, a stranger's claim, garbage: nothing changes
         resend_ack = topics.command_ack_topic("site-c5", "desk-b", "resend")
         assert service.handle_ack_message(s, resend_ack, b"{}") is None

@@ -4,6 +4,7 @@ for central's commands."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +23,11 @@ from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
 from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow
+from central.ingest.control import SigningPublisher
 from central.ingest.ingestor import Incoming, Ingestor
 from central.ingest.publisher import RecordingPublisher
 from protocol import keys, topics
+from tests.control import CENTRAL
 
 SITE = "site-flow"
 SITE_KEY = bytes(range(32))
@@ -49,7 +52,10 @@ class Desk:
             )
         self.outbox = Outbox(tmp / f"{name}-o.db", device=name, key=key)
         self.transport = MemoryTransport(auto_ack=True)
-        self.fwd = Forwarder(outbox=self.outbox, transport=self.transport, site=SITE, device=name)
+        self.fwd = Forwarder(
+            outbox=self.outbox, transport=self.transport, site=SITE, device=name,
+            command_keys=[CENTRAL.public_key()],
+        )  # fmt: skip
         self.store = TemplateStore(tmp / f"{name}-t.db", key=SITE_KEY, clock=clock)
         self.id = DeskIdentity(
             store=self.store, outbox=self.outbox, device_key=key, site=SITE, clock_ms=clock
@@ -57,6 +63,16 @@ class Desk:
         self.id.install(self.fwd)
         self.fwd.start(threaded=False)
         self.seen = 0  # how much of the transport's log has been carried
+
+
+class ToDesk:
+    """The broker's last hop: what central publishes reaches the desk's connection."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def publish(self, topic: str, payload: bytes) -> None:
+        self.desk.transport.deliver(topic, payload)
 
 
 def carry(
@@ -78,9 +94,10 @@ def carry(
                     with sessions.begin() as s:
                         service.handle_ack_message(s, sent.msg.topic, sent.msg.payload)
                     moved = True
-        while pub.sent:  # each command delivered once (and taken off the list)
-            topic, payload = pub.sent.pop(0)
-            by_name[topics.parse_topic(topic).device].transport.deliver(topic, payload)
+        while pub.sent:  # each command delivered once (and taken off the list), signed
+            topic, payload = pub.sent.pop(0)  # by central's key on the way, as in production
+            desk = by_name[topics.parse_topic(topic).device]
+            SigningPublisher(ToDesk(desk), key=CENTRAL).publish(topic, payload)
             moved = True
         if not moved:
             return
@@ -147,7 +164,8 @@ def test_a_command_sent_twice_and_one_for_an_unknown_person_are_harmless_acks(
         (row,) = s.scalars(select(DeletionCommandRow)).all()
         assert (row.device, row.ok, row.detail) == ("desk-b", True, "not held")
         row.acked_at = None  # pretend the ack was lost: central sends the command again
-        service.redeliver_unacked(s, publisher, now=utcnow().replace(year=2100))
+        # after the backoff (a minute); within the clock skew the desk allows a command
+        service.redeliver_unacked(s, publisher, now=utcnow() + timedelta(minutes=2))
     carry([a, b], identity_ingest, publisher, sessions)
     with sessions() as s:
         assert service.pending_deletions(s) == []

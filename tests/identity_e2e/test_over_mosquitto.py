@@ -34,11 +34,13 @@ from central.devices.schemas import DeviceCreate
 from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow
 from central.ingest import ingestor as ingestor_module
+from central.ingest.control import SigningPublisher
 from central.ingest.ingestor import Ingestor
 from central.ingest.mqtt import MqttIngestClient
 from central.ingest.projection import IdKeys
 from central.settings import Settings
 from protocol import topics
+from tests.control import CENTRAL, CENTRAL_PUBLIC
 
 from .conftest import identity_projector
 
@@ -95,7 +97,8 @@ def central(
     if not broker_up():
         pytest.skip("no MQTT broker at 127.0.0.1:1883 (apt-get install mosquitto)")
     client = IngestWithAcks(settings)
-    monkeypatch.setattr(ingestor_module, "Projector", identity_projector(client))
+    signing = SigningPublisher(client, key=CENTRAL)  # as run_ingest wires it
+    monkeypatch.setattr(ingestor_module, "Projector", identity_projector(signing))
     ingest = Ingestor(
         sessions,
         id_keys=IdKeys(hash_key=settings.id_hash_key_bytes, enc_key=settings.id_enc_key_bytes),
@@ -116,7 +119,13 @@ def central(
 def desk(
     tmp: Path, site: str, name: str, sessions: sessionmaker[Session]
 ) -> tuple[Box, DeskIdentity]:
-    cfg = BoxConfig(site=site, device=name, data_dir=tmp / name)
+    cfg = BoxConfig(
+        environment="development",  # the plain broker at 1883
+        site=site,
+        device=name,
+        data_dir=tmp / name,
+        central_command_keys=(CENTRAL_PUBLIC,),
+    )
     box = Box(cfg)
     with sessions.begin() as s:
         devices.register(s, data=DeviceCreate(name=name, site=site, public_key=box.public_key_b64))

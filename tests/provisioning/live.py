@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.devices import credentials
+from central.ingest.control import load_command_key
 from central.ingest.models import Event, Quarantine
 from central.ingest.runner import run_ingest
 from central.settings import Settings
+from protocol import keys
 from provisioning.broker import BrokerOptions, write_broker_config
 from provisioning.central_api import CentralDevices
 from provisioning.site import Site, SiteConfig
@@ -169,6 +171,8 @@ def make_central(tmp_path: Path, site: Site) -> Central:
     engine = make_engine(settings, write_immediate=True)
     migrate(engine)
     sessions = make_session_factory(engine)
+    # the boxes' bundles pin the key this central signs its commands with
+    site.pin_central_key(keys.public_key_b64(load_command_key(settings)))
     app = create_app(settings, engine=engine)
     with sessions.begin() as s:  # issued by central's operator, kept by the installer
         _cid, token = credentials.issue(s, site=site.name, label="tests", actor="cli:test")

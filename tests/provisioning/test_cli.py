@@ -10,6 +10,7 @@ from cryptography import x509
 
 from provisioning import central_api
 from provisioning.site import Site
+from tests.control import CENTRAL_PUBLIC
 from zhifang.cli import main
 
 from .live import make_central
@@ -24,6 +25,7 @@ def site_dir(tmp_path: Path) -> Path:
     d = tmp_path / "site"
     assert zp(d, "init-site", "minhou", "--broker-host", "127.0.0.1") == 0
     assert zp(d, "add-device", "desk-01") == 0
+    assert zp(d, "pin-central-key", CENTRAL_PUBLIC) == 0
     return d
 
 

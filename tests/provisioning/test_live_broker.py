@@ -8,6 +8,7 @@ topic gets reason code 135 and nothing reaches central.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,3 +195,53 @@ def send_as_central(site: Site, port: int, commands: list[tuple[str, str]]) -> N
     finally:
         c.disconnect()
         c.loop_stop()
+
+
+def test_an_oversized_packet_is_refused_by_the_generated_broker_config(
+    site: Site, broker: ProvisionedBroker
+) -> None:
+    """max_packet_size: a box that sends more than any message of ours is disconnected
+    and the packet reaches nobody; messages of our size still pass."""
+    listener = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id="central-ear", protocol=mqtt.MQTTv5
+    )
+    listener.tls_set(
+        ca_certs=str(site.ca_cert), certfile=str(site.ingest_cert), keyfile=str(site.ingest_key)
+    )
+    heard: list[int] = []
+    listener.on_message = lambda _c, _u, m: heard.append(len(m.payload))
+    listener.connect("127.0.0.1", broker.port)
+    listener.loop_start()
+    d1 = site.device("desk-01")
+
+    def desk_01(client_id: str) -> mqtt.Client:
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
+        c.tls_set(ca_certs=str(site.ca_cert), certfile=str(d1.cert), keyfile=str(d1.tls_key))
+        return c
+
+    box, again = desk_01("desk-01-big"), desk_01("desk-01-normal")
+    dropped: list[int] = []
+    box.on_disconnect = lambda _c, _u, _f, rc, _p: dropped.append(rc.value)
+    try:
+        wait_for(listener.is_connected, 10, "central's listener connected")
+        listener.subscribe(topics.ALL_EVENTS, qos=1)
+        box.connect("127.0.0.1", broker.port)
+        box.loop_start()
+        wait_for(box.is_connected, 10, "desk-01 connected")
+        time.sleep(0.3)  # the listener's subscription is in place
+        topic = topics.event_topic("minhou", "desk-01")
+        box.publish(topic, b"x" * (200 * 1024), qos=1)  # 200 KiB: larger than any event
+        wait_for(lambda: bool(dropped), 10, "the broker to drop the connection")
+        assert not box.is_connected()
+        box.loop_stop()  # (paho would send the refused message again on every reconnect)
+        again.connect("127.0.0.1", broker.port)
+        again.loop_start()
+        wait_for(again.is_connected, 10, "desk-01 back")
+        again.publish(topic, b"y" * (60 * 1024), qos=1).wait_for_publish(10)  # an event's size
+        wait_for(lambda: bool(heard), 10, "the normal message")
+        time.sleep(0.3)
+        assert heard == [60 * 1024]  # the oversized one never arrived
+    finally:
+        for c in (box, again, listener):
+            c.disconnect()
+            c.loop_stop()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from appliance.config import load_config
@@ -23,14 +24,19 @@ def mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
+CENTRAL_KEY = keys.public_key_b64(Ed25519PrivateKey.generate())
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
-    return Site.init(
+    s = Site.init(
         tmp_path / "site",
         SiteConfig(
             name="minhou", broker_hosts=["127.0.0.1", "mqtt.minhou.local"], broker_port=8883
         ),
     )
+    s.pin_central_key(CENTRAL_KEY)  # central's command key, as `command-key show` prints it
+    return s
 
 
 def signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
@@ -136,6 +142,8 @@ def test_the_bundle_is_a_box_config_the_appliance_loads(site: Site, tmp_path: Pa
     assert cfg.key_file == toml.parent / "device.key"
     assert cfg.data_dir == Path("/var/lib/zb")
     assert cfg.biometrics.enabled is False  # the switch is in the file, off until chosen
+    assert cfg.environment == "production" and not cfg.mqtt.allow_plain_mqtt
+    assert cfg.central_command_keys == (CENTRAL_KEY,)  # commands: only central's
     assert "[biometrics]" in toml.read_text()
     assert mode(toml.parent / "tls.key") == 0o600 and mode(toml.parent / "device.key") == 0o600
     assert keys.load_or_create_private_key(cfg.key_file)  # mode and size as the box wants
@@ -193,8 +201,26 @@ def test_broker_config_has_tls_crl_acl_and_limits(site: Site, tmp_path: Path) ->
         "acl_file /etc/mosquitto/zhifang/acl",
         "max_inflight_messages 100",
         "max_queued_messages 100000",
+        "max_queued_bytes 536870912",
+        "max_packet_size 131072",
     ):
         assert line in text.splitlines(), line
     assert mode(out / "server.key") == 0o600
     for name in ("acl", "ca.pem", "server.pem", "crl.pem"):
         assert (out / name).exists()
+
+
+def test_a_bundle_needs_centrals_command_key_pinned(tmp_path: Path) -> None:
+    bare = Site.init(tmp_path / "bare", SiteConfig(name="gulou", broker_hosts=["127.0.0.1"]))
+    bare.add_device("desk-01")
+    with pytest.raises(SiteError, match="pin-central-key"):
+        write_bundle(bare, "desk-01", tmp_path / "sd")
+    nxt = keys.public_key_b64(Ed25519PrivateKey.generate())
+    bare.pin_central_key(CENTRAL_KEY)
+    assert bare.pin_central_key(nxt) == [CENTRAL_KEY, nxt]  # a rotation: both pinned
+    assert Site.open(bare.root).config.central_command_keys == [CENTRAL_KEY, nxt]
+    assert bare.pin_central_key(CENTRAL_KEY, remove=True) == [nxt]
+    with pytest.raises(SiteError, match="only command key"):
+        bare.pin_central_key(nxt, remove=True)
+    cfg = load_config(write_bundle(bare, "desk-01", tmp_path / "sd"), environ={})
+    assert cfg.central_command_keys == (nxt,)

@@ -17,7 +17,10 @@ def test_the_box_app_tells_systemd_it_is_ready_and_alive(tmp_path: Path) -> None
     sock.settimeout(30)
     conf = tmp_path / "box.toml"
     # the broker port is closed: the box keeps retrying, and is alive all the same
-    conf.write_text('site = "minhou"\ndevice = "desk-01"\ndata_dir = "data"\n[mqtt]\nport = 9\n')
+    conf.write_text(
+        'site = "minhou"\ndevice = "desk-01"\ndata_dir = "data"\n'
+        "[mqtt]\nport = 9\nallow_plain_mqtt = true\n"  # no TLS here: said so explicitly
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NOTIFY_", "WATCHDOG_"))}
     env |= {"NOTIFY_SOCKET": str(notify), "WATCHDOG_USEC": "1000000"}
     proc = subprocess.Popen(
