@@ -19,7 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .desk import RATING_ZH, BioKind, Desk, DeskError
+from .desk import RATING_ZH, BioKind, Desk
+from .errors import DeskError
 from .explain import page, pages
 from .steps import RISK_LEVELS, STEPS
 
@@ -119,11 +120,11 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
     def signin(
         officer_id: Annotated[str, Form()] = "", pin: Annotated[str, Form()] = ""
     ) -> Response:
-        return act(lambda: desk.sign_in(officer_id, pin), "/home", "/signin")
+        return act(lambda: desk.signin.with_pin(officer_id, pin), "/home", "/signin")
 
     @app.post("/signin/face")
     def signin_face(officer_id: Annotated[str, Form()] = "") -> Response:
-        return act(lambda: desk.begin_face_sign_in(officer_id), "/signin/face", "/signin")
+        return act(lambda: desk.signin.begin_face(officer_id), "/signin/face", "/signin")
 
     @app.get("/signin/face", response_class=HTMLResponse)
     def signin_face_page(request: Request) -> Response:
@@ -134,16 +135,16 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
 
     @app.post("/signin/face/capture")
     def signin_face_capture(officer_id: Annotated[str, Form()] = "") -> Response:
-        return act(lambda: desk.sign_in_face(officer_id), "/home", "/signin")
+        return act(lambda: desk.signin.with_face(officer_id), "/home", "/signin")
 
     @app.post("/capture/cancel")
     def capture_cancel(back: Annotated[str, Form()] = "/") -> Response:
-        desk.cancel_capture()
+        desk.signin.cancel_capture()
         return go(back if back in ("/signin", "/reception/biometrics", "/reception") else "/")
 
     @app.post("/signout")
     def signout() -> Response:
-        return act(desk.sign_out, "/signin", "/")
+        return act(desk.signin.sign_out, "/signin", "/")
 
     @app.get("/home", response_class=HTMLResponse)
     def home(request: Request) -> Response:
@@ -176,13 +177,13 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
         name: Annotated[str, Form()] = "",
     ) -> Response:
         def do() -> None:
-            desk.identify(id_number=id_number, phone=phone, name=name)
+            desk.visitor.identify(id_number=id_number, phone=phone, name=name)
 
         return act(do, "/reception", "/reception")
 
     @app.post("/reception/identify/skip")
     def identify_skip() -> Response:
-        return act(desk.skip_identify, "/reception", "/reception")
+        return act(desk.visitor.skip, "/reception", "/reception")
 
     @app.get("/reception/consent", response_class=HTMLResponse)
     def consent_page(request: Request) -> Response:
@@ -199,7 +200,7 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
         accepted: list[bool] = []
 
         def do() -> None:
-            cid = desk.consent(accept=decision == "accept", face=bool(face), voice=bool(voice))
+            cid = desk.bio.consent(accept=decision == "accept", face=bool(face), voice=bool(voice))
             if cid is None:
                 desk.flash = "当事人未同意使用人脸/声纹，请用身份证号或手机号核验"
             accepted.append(cid is not None)
@@ -211,28 +212,28 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
     def biometrics_page(request: Request) -> Response:
         if desk.reception is None:
             return go("/")
-        return render(request, "biometrics.html", ident=desk.identified, bio=desk.bio_view())
+        return render(request, "biometrics.html", ident=desk.identified, bio=desk.bio.view())
 
     @app.post("/reception/biometrics/start")
     def biometrics_start(kind: Annotated[str, Form()] = "verify") -> Response:
         def do() -> None:
             if kind not in ("verify", "enrol_face", "enrol_voice"):
                 raise DeskError("无效的操作")
-            desk.begin_biometric(cast(BioKind, kind))
+            desk.bio.begin(cast(BioKind, kind))
 
         return act(do, "/reception/biometrics", "/reception/biometrics")
 
     @app.post("/reception/biometrics/capture")
     def biometrics_capture() -> Response:
         def do() -> None:
-            desk.flash = desk.capture_biometric()
+            desk.flash = desk.bio.capture()
 
         return act(do, "/reception/biometrics", "/reception/biometrics")
 
     @app.post("/reception/biometrics/delete")
     def biometrics_delete(reason: Annotated[str, Form()] = "request") -> Response:
         def do() -> None:
-            desk.delete_biometrics(reason=reason)
+            desk.bio.delete(reason=reason)
             desk.flash = "已删除当事人的人脸/声纹数据（本机立即删除，其他窗口随后删除）"
 
         return act(do, "/reception", "/reception")
@@ -246,15 +247,15 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
         if step not in STEPS:
             raise HTTPException(404, "没有这个步骤")
         form = {k: str(v) for k, v in (await request.form()).items()}
-        return act(lambda: desk.step(step, form), "/reception", "/reception")
+        return act(lambda: desk.procedure.step(step, form), "/reception", "/reception")
 
     @app.post("/reception/rate")
     def arm_rating() -> Response:
-        return act(desk.arm_rating, "/reception", "/reception")
+        return act(desk.procedure.arm_rating, "/reception", "/reception")
 
     @app.post("/reception/unrated")
     def unrated() -> Response:
-        return act(desk.end_unrated, "/reception/done", "/reception")
+        return act(desk.procedure.end_unrated, "/reception/done", "/reception")
 
     @app.get("/reception/done", response_class=HTMLResponse)
     def done(request: Request) -> Response:
