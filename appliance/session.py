@@ -9,11 +9,12 @@ the officer saw confirmed on screen is what central eventually receives.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from protocol.envelope import Envelope
+from protocol.ids import uuid7
 from protocol.messages import (
     Body,
     IdentityChecked,
@@ -36,6 +37,21 @@ class ReceptionError(RuntimeError):
     """A step was asked for in an order the procedure does not allow."""
 
 
+@dataclass
+class StepRecord:
+    """A step as confirmed at the desk (``fields`` as last corrected)."""
+
+    step: str
+    event_id: str
+    at: int  # ms since the epoch, as sent
+    fields: dict[str, str]
+    matter_ref: str | None
+
+
+def _new_id() -> str:
+    return str(uuid7())
+
+
 class Reception:
     """A reception from the officer's sign-in to the petitioner's rating."""
 
@@ -44,7 +60,7 @@ class Reception:
         *,
         outbox: EventSink,
         clock_ms: Callable[[], int],
-        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_id: Callable[[], str] = _new_id,
     ) -> None:
         self._outbox, self._clock_ms, self._new_id = outbox, clock_ms, new_id
         self.reception_id: str | None = None
@@ -52,7 +68,12 @@ class Reception:
         self.rating: Rating | None = None
         self.ended = False
         self.events = 0
-        self.steps: list[str] = []
+        self.records: list[StepRecord] = []
+
+    @property
+    def steps(self) -> list[str]:
+        """The steps done so far, in order."""
+        return [r.step for r in self.records]
 
     @property
     def state(self) -> str:
@@ -142,7 +163,9 @@ class Reception:
             "risk": risk,
         }
         env = self._emit(WorkflowStepDone.model_validate(data))
-        self.steps.append(step)
+        self.records.append(
+            StepRecord(step, env.event_id, data["at"], dict(fields or {}), matter_ref)
+        )
         return env
 
     def rate(self, rating: Rating, *, source: Literal["button", "screen"] = "button") -> Envelope:

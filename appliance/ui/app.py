@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, cast
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from protocol.deadlines import TIMEZONE
 
 from .desk import RATING_ZH, BioKind, Desk
 from .errors import DeskError
@@ -37,11 +40,16 @@ STEP_ZH = {k: v.title for k, v in STEPS.items()} | {
 
 
 def _fmt_time(value: Any) -> str:
+    """Beijing time, whatever the box's own zone (as central shows it)."""
     if isinstance(value, int | float):
         value = datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, datetime):
-        return value.astimezone().strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else str(value)
+
+
+def _fmt_date(value: Any) -> str:
+    return f"{value.year}年{value.month}月{value.day}日" if value is not None else ""
 
 
 def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
@@ -75,6 +83,7 @@ def create_app(desk: Desk, *, watchdog: Any = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     tpl = Jinja2Templates(directory=HERE / "templates")
     tpl.env.filters["when"] = _fmt_time
+    tpl.env.filters["day"] = _fmt_date
     tpl.env.globals.update(
         STEPS=STEPS, STEP_ZH=STEP_ZH, RATING_ZH=RATING_ZH, RISK_LEVELS=RISK_LEVELS, KINDS=KINDS
     )

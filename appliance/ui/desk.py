@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -25,6 +24,7 @@ from ..central_client import CentralClient, Timeline
 from ..dossier_cache import DossierCache
 from ..officers import OfficerDirectory, SignIn, record_sign_in
 from ..session import EventSink, Reception
+from .clocks import Deadline, deadlines
 from .config import UiConfig
 from .errors import DeskError
 from .flows.biometric import BiometricFlow
@@ -32,7 +32,7 @@ from .flows.procedure import ProcedureFlow
 from .flows.signin import SignInFlow
 from .flows.visitor import VisitorFlow
 from .hooks import Biometrics, CapturePrompt, NoBiometrics, Recorder, RecordingStatus
-from .steps import deadlines, next_steps
+from .steps import next_steps
 
 if TYPE_CHECKING:
     from ..identity.desk import DeskIdentity
@@ -199,18 +199,13 @@ class Desk:
         with self.lock:
             r = self.reception
             offline = not self.central_ok or not link.broker_connected
-            started = (
-                datetime.fromtimestamp(self.started_ms / 1000, UTC).astimezone()
-                if self.started_ms
-                else None
-            )
             return {
                 "officer_id": self.officer_id,
                 "reception_id": r.reception_id if r else None,
                 "phase": self.phase(),
                 "steps_done": list(r.steps) if r else [],
                 "next_steps": list(next_steps(r.steps)) if r else [],
-                "deadlines": deadlines(self.cfg, started) if started else [],
+                "deadlines": self._deadlines(r) if r else [],
                 "offline": offline,
                 "banner": OFFLINE_BANNER if offline else "",
                 "central_ok": self.central_ok,
@@ -222,6 +217,12 @@ class Desk:
                 "last_rating": (self.last.rating if self.last else None),
                 "last_reception_id": (self.last.reception_id if self.last else None),
             }
+
+    def _deadlines(self, r: Reception) -> list[Deadline]:
+        """The matter's clocks: from its 登记 (or from now, before it)."""
+        at = {rec.step: rec.at for rec in r.records}
+        registered = at.get("register", self._clock_ms())
+        return deadlines(self.cfg, registered, accepted_ms=at.get("accept"))
 
     def phase(self) -> str:
         r = self.reception

@@ -10,10 +10,7 @@ If central and boxes ever need one shared definition it belongs in ``protocol/``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from typing import Literal
-
-from .config import UiConfig
 
 FieldKind = Literal["text", "textarea", "select", "check"]
 
@@ -134,42 +131,3 @@ def next_steps(done: list[str]) -> tuple[str, ...]:
     if not done:
         return (FIRST_STEP,)
     return STEPS[done[-1]].then
-
-
-def add_days(start: date, days: int, *, working: bool) -> date:
-    """``start`` + ``days``; working days skip Saturdays and Sundays only (the box has
-    no holiday calendar: central's clock is the authority, this is the on-screen hint)."""
-    if not working:
-        return start + timedelta(days=days)
-    d, left = start, days
-    while left:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return d
-
-
-@dataclass(frozen=True)
-class Deadline:
-    label: str
-    limit: str  # "7日", "3个月"
-    due: date | None  # None when it starts later (from a reply)
-
-
-def deadlines(cfg: UiConfig, started: datetime) -> list[Deadline]:
-    """The statutory clocks that start with this reception, for the officer and petitioner."""
-    day0 = started.date()
-    unit = "个工作日" if cfg.reply_working_days else "日"
-    return [
-        Deadline(
-            "程序性答复（是否受理、转办）",
-            f"{cfg.reply_days}{unit}",
-            add_days(day0, cfg.reply_days, working=cfg.reply_working_days),
-        ),
-        Deadline(
-            "决定是否受理", f"{cfg.accept_days}日", add_days(day0, cfg.accept_days, working=False)
-        ),
-        Deadline("办理过程或结果答复", f"{cfg.result_months}个月", None),
-        Deadline("受理后办结", f"{cfg.handle_days}日", None),
-        Deadline("不服答复可申请复查", f"收到答复后{cfg.review_request_days}日内", None),
-    ]
