@@ -53,6 +53,20 @@ class UiConfig(BaseModel):
         default=None,
         description="the site's holiday calendar (JSON/CSV, as central's); default: central's",
     )
+    townships: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="the site's 乡镇（街道） offered as choices when typing one (free text too)",
+    )
+    pin_max_failures: int = Field(
+        default=5, ge=1, le=100, description="wrong PINs in a row before an officer id locks"
+    )
+    desk_max_failures: int = Field(
+        default=10, ge=1, le=1000, description="wrong PINs at the desk before all PINs lock"
+    )
+    pin_lock_s: int = Field(
+        default=60, ge=1, le=3600, description="first lock, seconds (doubles each time)"
+    )
     cache_max_entries: int = Field(default=500, ge=1, le=100_000, description="dossiers cached")
     cache_max_age_days: int = Field(default=30, ge=1, le=3650, description="cache lifetime")
     idle_rotate_s: int = Field(

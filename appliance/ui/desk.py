@@ -28,11 +28,11 @@ from .clocks import Deadline, deadlines
 from .config import UiConfig
 from .errors import DeskError
 from .flows.biometric import BiometricFlow
-from .flows.procedure import ProcedureFlow
+from .flows.procedure import MatterChoice, ProcedureFlow
 from .flows.signin import SignInFlow
 from .flows.visitor import VisitorFlow
 from .hooks import Biometrics, CapturePrompt, NoBiometrics, Recorder, RecordingStatus
-from .steps import next_steps
+from .throttle import PinThrottle
 
 if TYPE_CHECKING:
     from ..identity.desk import DeskIdentity
@@ -77,6 +77,7 @@ class PendingCapture:
 class Finished:
     reception_id: str
     rating: str | None
+    cancelled: bool = False
 
 
 def _now_ms() -> int:
@@ -125,6 +126,16 @@ class Desk:
         self._central_checked = monotonic()
         self.flash: str = ""
         self.bio_pending: PendingCapture | None = None
+        self.matter: MatterChoice | None = None  # opened or linked at 登记
+        self.party: list[tuple[PersonRef, str]] = []  # a group visit's further persons
+        self.party_done = False
+        self.pin_throttle = PinThrottle(
+            outbox.append,
+            clock_ms,
+            per_officer=cfg.pin_max_failures,
+            per_desk=cfg.desk_max_failures,
+            lock_s=cfg.pin_lock_s,
+        )
         self.signin = SignInFlow(self)
         self.visitor = VisitorFlow(self)
         self.bio = BiometricFlow(self)
@@ -132,6 +143,12 @@ class Desk:
 
     def now_ms(self) -> int:
         return self._clock_ms()
+
+    def officer_name(self, officer_id: str | None) -> str:
+        """How people read an officer: the display name from the box config."""
+        if not officer_id:
+            return ""
+        return self.officers.display_name(officer_id)
 
     # --- the reception's life ---------------------------------------------------------
 
@@ -162,14 +179,20 @@ class Desk:
     def _reset_visit(self) -> None:
         self.identified, self.consent_id, self.consent_scopes = None, None, ()
         self.rating_armed, self.identify_skipped = False, False
-        self.bio_pending = None
+        self.bio_pending, self.matter = None, None
+        self.party, self.party_done = [], False
 
-    def finish(self, r: Reception, *, unrated: bool = False) -> None:
+    def finish(
+        self, r: Reception, *, unrated: bool = False, cancel_reason: str | None = None
+    ) -> None:
         """End the reception (lock held): the buttons go dark, the recording stops."""
         self.panel.disarm()
-        r.end(unrated=unrated)
+        if cancel_reason is not None:
+            r.cancel(cancel_reason)
+        else:
+            r.end(unrated=unrated)
         assert r.reception_id is not None
-        self.last = Finished(r.reception_id, r.rating)
+        self.last = Finished(r.reception_id, r.rating, cancelled=cancel_reason is not None)
         self.reception, self.started_ms = None, None
         self._reset_visit()
         self.recorder.stop()
@@ -204,7 +227,7 @@ class Desk:
                 "reception_id": r.reception_id if r else None,
                 "phase": self.phase(),
                 "steps_done": list(r.steps) if r else [],
-                "next_steps": list(next_steps(r.steps)) if r else [],
+                "next_steps": list(self.procedure.allowed()) if r else [],
                 "deadlines": self._deadlines(r) if r else [],
                 "offline": offline,
                 "banner": OFFLINE_BANNER if offline else "",
@@ -219,9 +242,11 @@ class Desk:
             }
 
     def _deadlines(self, r: Reception) -> list[Deadline]:
-        """The matter's clocks: from its 登记 (or from now, before it)."""
+        """The matter's clocks: from its 登记 (a linked matter's first 登记), or from
+        now before it."""
         at = {rec.step: rec.at for rec in r.records}
-        registered = at.get("register", self._clock_ms())
+        linked = self.matter.registered_ms if self.matter else None
+        registered = linked or at.get("register", self._clock_ms())
         return deadlines(self.cfg, registered, accepted_ms=at.get("accept"))
 
     def phase(self) -> str:
@@ -234,7 +259,11 @@ class Desk:
             return "rating"
         if self.identified is None and not self.identify_skipped:
             return "identify"
-        return "steps" if next_steps(r.steps) else "finish"
+        if r.kind == "group" and not self.party_done and not r.steps:
+            return "party"
+        if self.procedure.needs_choice():
+            return "matter"
+        return "steps" if self.procedure.allowed() else "finish"
 
     def take_flash(self) -> str:
         with self.lock:

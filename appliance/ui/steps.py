@@ -93,6 +93,20 @@ STEPS: dict[str, StepDef] = {
 }
 FIRST_STEP = "register"
 
+# 登记 of a returning visit linked to an open matter: its 诉求, 类别 and 来源 are on
+# record already (nothing asked twice); what is new this time may be added.
+REGISTER_LINKED = StepDef(
+    "register",
+    "登记",
+    "本次来访并入当事人的未结事项；如有新情况，请补充。",
+    (
+        StepField("request", "本次补充的情况", "textarea", required=False, hint="没有可不填"),
+        StepField("risk_level", "风险等级", "select", required=False),
+        StepField("risk_reason", "风险原因", required=False, hint="中、高风险必填"),
+    ),
+    then=("notify",),
+)
+
 
 class StepInputError(ValueError):
     """A required field is missing or a value is not allowed; ``field`` names it."""
@@ -117,7 +131,7 @@ def clean_fields(step: StepDef, form: dict[str, str]) -> dict[str, str]:
         if len(value) > 4000:
             raise StepInputError(f"「{f.label}」太长（最多 4000 字）", f.key)
         if f.required and not value:
-            verb = "勾选" if f.kind == "check" else "填写"
+            verb = {"check": "勾选", "select": "选择"}.get(f.kind, "填写")
             raise StepInputError(f"请{verb}「{f.label}」", f.key)
         if value:
             out[f.key] = value

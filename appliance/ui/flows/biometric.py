@@ -28,6 +28,8 @@ class BiometricFlow:
         from ...identity.consent import DEFAULT_TEXT, record
 
         d = self.desk
+        if not d.biometrics.available:  # a desk with biometrics off records no consent
+            raise DeskError("本机未启用人脸/声纹，不需要也不记录同意")
         with d.lock:
             r = d.open_reception()
             if not accept:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from ...officers import SignIn, SignInError
 from ..errors import DeskError
 from ..hooks import CapturePrompt
+from ..throttle import PinLocked
 
 if TYPE_CHECKING:
     from ..desk import Desk, PendingCapture
@@ -21,11 +22,17 @@ class SignInFlow:
         if not officer_id or not pin:
             raise DeskError("请输入工号和 PIN")
         d = self.desk
-        try:
-            oid = d.officers.sign_in(officer_id, pin)
-        except SignInError as e:
-            raise DeskError("工号或 PIN 不正确") from e
-        with d.lock:
+        with d.lock:  # one PIN check at a time: the counts must not race
+            try:
+                d.pin_throttle.check(officer_id)
+            except PinLocked as e:
+                raise DeskError(e.message) from e
+            try:
+                oid = d.officers.sign_in(officer_id, pin)
+            except SignInError as e:
+                d.pin_throttle.failed(officer_id)
+                raise DeskError("工号或 PIN 不正确") from e
+            d.pin_throttle.succeeded(oid)
             d.officer_id, d.sign_in_record = oid, SignIn(oid, "pin")
         return oid
 
