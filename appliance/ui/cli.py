@@ -99,13 +99,14 @@ def build_desk(
     recorder: Any,
     biometrics: Any = None,
     demo: bool = False,
+    officers: Any = None,
 ) -> Any:
     """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list
     (``NoOfficerCredentials`` without any, unless ``demo``)."""
     from ..dossier_cache import DossierCache
     from .desk import Desk, LinkStatus
 
-    officers = officer_directory(box, demo=demo)
+    officers = officers or officer_directory(box, demo=demo)
 
     def link() -> LinkStatus:
         return LinkStatus(box.forwarder.stats.connected, box.outbox.pending_count())
@@ -222,6 +223,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     else:
         print("config error: set central_url, or pass --fake-central", file=sys.stderr)
         return 2
+    box = Box(config)
+    try:  # before any hardware is touched: no credentials, no touchscreen
+        officers = officer_directory(box, demo=args.fake_hardware)
+    except NoOfficerCredentials as e:
+        print(f"配置错误 / config error: {e}", file=sys.stderr)
+        return 2
     pinmap = load_pinmap(config.pinmap_path)
     if args.fake_hardware:
         from firmware_glue.fakes import FakeRatingPanel
@@ -231,7 +238,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         from firmware_glue.buttons import GpioRatingPanel
 
         panel = GpioRatingPanel(pinmap)
-    box = Box(config).start()
+    box.start()
     # the badge follows the box's own recorder and spool; feeding it camera frames and
     # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
     recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)
@@ -243,19 +250,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
             fake_frames=args.fake_frames,
             fake_audio=args.fake_audio,
         )
-        try:
-            desk = build_desk(
-                box,
-                ui_cfg,
-                panel=panel,
-                central=central,
-                recorder=recorder,
-                biometrics=biometrics,
-                demo=args.fake_hardware,
-            )
-        except NoOfficerCredentials as e:
-            print(f"配置错误 / config error: {e}", file=sys.stderr)
-            return 2
+        desk = build_desk(
+            box,
+            ui_cfg,
+            panel=panel,
+            central=central,
+            recorder=recorder,
+            biometrics=biometrics,
+            officers=officers,
+        )
         from firmware_glue import watchdog
 
         app = create_app(desk, watchdog=watchdog.from_environment())  # Type=notify unit

@@ -31,6 +31,10 @@ class SignInFlow:
                 oid = d.officers.sign_in(officer_id, pin)
             except SignInError as e:
                 d.pin_throttle.failed(officer_id)
+                try:  # this failure may have been the one that locks: say so now
+                    d.pin_throttle.check(officer_id)
+                except PinLocked as locked:
+                    raise DeskError(f"工号或 PIN 不正确。{locked.message}") from e
                 raise DeskError("工号或 PIN 不正确") from e
             d.pin_throttle.succeeded(oid)
             d.officer_id, d.sign_in_record = oid, SignIn(oid, "pin")

@@ -22,7 +22,7 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
         if desk.reception is None:
             return k.go("/")
         if not desk.biometrics.available:  # nothing to consent to on this desk
-            desk.flash = "本机未启用人脸/声纹，请用身份证号或手机号核验"
+            desk.flash = desk.flash or "本机未启用人脸/声纹，请用身份证号或手机号核验"
             return k.go("/reception")
         return k.render(request, "consent.html", text=DEFAULT_TEXT, alternative=ALTERNATIVE_ZH)
 
