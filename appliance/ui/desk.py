@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_glue.buttons import RatingPanel
+from protocol.matters import AWAITING_DECISION
 from protocol.messages import PersonRef
 
 from ..central_client import CentralClient, Timeline
@@ -247,7 +248,12 @@ class Desk:
         at = {rec.step: rec.at for rec in r.records}
         linked = self.matter.registered_ms if self.matter else None
         registered = linked or at.get("register", self._clock_ms())
-        return deadlines(self.cfg, registered, accepted_ms=at.get("accept"))
+        out = deadlines(self.cfg, registered, accepted_ms=at.get("accept"))
+        linked_matter = self.matter.linked if self.matter else None
+        if linked_matter is not None and linked_matter.status_key not in AWAITING_DECISION:
+            # decided at an earlier visit: the reply clocks were answered then
+            out = [d for d in out if d.kind not in ("procedural_reply", "acceptance_decision")]
+        return [d for d in out if d.due is not None]
 
     def phase(self) -> str:
         r = self.reception
