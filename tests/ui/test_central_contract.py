@@ -338,3 +338,16 @@ def test_a_pin_lockout_is_stored_at_central_not_quarantined(rig: Rig, central: C
         assert ev.body["officer_id"] == OFFICER and ev.body["scope"] == "officer"
         audit = s.query(AuditLog).filter_by(action="officer.locked_out").one()
         assert "连续 5 次 PIN 错误" in audit.reason
+
+
+def test_the_demos_simulated_reception_is_a_matter_too(rig: Rig, central: Central) -> None:
+    from appliance.simulate import simulate_reception
+    from central.workflow import service
+    from central.workflow.states import Status
+
+    simulate_reception(rig.box.outbox, officer_id=OFFICER, panel=rig.panel)
+    mid = step_bodies(rig)[0]["matter_ref"]
+    central.ingest(rig)
+    with central.sessions() as s:
+        row, m = service.load(s, mid)
+        assert m.status is Status.accepted and row.summary == "不服民事判决，申请监督"
