@@ -213,3 +213,20 @@ def test_consent_and_deletion_become_events_when_the_desk_has_the_site_key(
             assert not store.holds_anything_of("p-lisi")
     finally:
         rig.close()
+
+
+def test_a_group_visit_has_at_most_five_representatives(rig: Rig, client: TestClient) -> None:
+    client.post("/signin", data={"officer_id": OFFICER, "pin": PIN})
+    client.post("/reception/start", data={"kind": "group", "visitors": "7"})
+    client.post("/reception/identify", data={"id_number": LISI_ID})  # the first representative
+    for i in range(4):
+        person = {"phone": f"1390000010{i}", "name": f"代表{i}", "township": "甘蔗街道"}
+        r = client.post("/reception/visitor", data=person | {"role": "representative"})
+        assert f"已添加：代表{i}" in r.text
+    person = {"phone": "13900000199", "name": "第六人", "township": "甘蔗街道"}
+    r = client.post("/reception/visitor", data=person | {"role": "representative"})
+    assert "代表不超过 5 人" in r.text and 'value="第六人"' in r.text
+    r = client.post("/reception/visitor", data=person | {"role": "member"})
+    assert "已添加：第六人" in r.text
+    roles = [b["role"] for t, b in rig.events() if t == "reception.visitor"]
+    assert roles == ["representative"] * 4 + ["member"]

@@ -117,8 +117,8 @@ class ProcedureFlow:
             )
             try:
                 r.step(step, fields=fields, risk=risk, matter_ref=d.matter.ref)
-            except ReceptionError as e:
-                raise DeskError(str(e)) from e
+            except ReceptionError as e:  # the session's English is for the log
+                raise DeskError("本次接待已结束或已评价，不能再记录步骤") from e
 
     def record_of(self, event_id: str) -> StepRecord:
         r = self.desk.open_reception()
@@ -147,7 +147,7 @@ class ProcedureFlow:
             try:
                 r.correct(event_id, fields=fields, reason=reason[:200])
             except ReceptionError as e:
-                raise DeskError(str(e)) from e
+                raise DeskError("本次接待已结束或已评价，不能再更正") from e
 
     def cancel(self, reason: str) -> None:
         """Cancel the reception (started by mistake, the petitioner left early)."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 LOOK_UP_REASON = "接待时调取来访人档案"
+MAX_REPRESENTATIVES = 5  # 信访工作条例: a group visit chooses at most 5 representatives
 
 
 class VisitorFlow:
@@ -108,6 +109,11 @@ class VisitorFlow:
             r = d.open_reception()
             if r.kind != "group" or r.steps:
                 raise DeskError("只有集体访在登记前可以添加人员")
+            reps = 1 + sum(1 for _p, role_ in d.party if role_ == "representative")
+            if role == "representative" and reps >= MAX_REPRESENTATIVES:
+                raise DeskError(
+                    f"代表不超过 {MAX_REPRESENTATIVES} 人（信访工作条例），其余请登记为成员"
+                )
         person, _t, _s, _f = self._person(id_number, phone, name, township, address)
         with d.lock:
             r = d.open_reception()
