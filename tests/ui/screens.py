@@ -46,6 +46,15 @@ _COVERED = """
 """
 
 
+# Raw keys where people read Chinese: a field key (told_deadline), a status (accepted),
+# a login id (officer-3) in the visible text of a page.
+_KEYS = "request|category|source|reason|accepted|handling|registered|transferred|declined"
+_RAW = (
+    r"() => (document.body.innerText.match("
+    r"/\b[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+\b|\b(?:" + _KEYS + r")\b/g) || [])"
+)
+
+
 class Screens:
     def __init__(self, page: Page, shots: Path, size: str) -> None:
         self.page, self.shots, self.size = page, shots, size
@@ -57,5 +66,7 @@ class Screens:
         pg.wait_for_load_state()
         covered = pg.evaluate(_COVERED, MUST_SEE)
         assert not covered, f"{self.size} {name}: {covered}"
+        raw = pg.evaluate(_RAW)
+        assert not raw, f"{self.size} {name}: raw keys on screen: {raw}"
         pg.screenshot(path=str(self.shots / f"{self.size}-{name}.png"), animations="disabled")
         self.seen.append(name)

@@ -29,7 +29,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def rig(tmp_path: Path) -> Iterator[Rig]:
     r = make_rig(tmp_path)
-    r.desk.officers._names[OFFICER] = "王检察官"  # as [officer] names gives it
+    # as [officer] names gives them: this desk's officer and the site's roster
+    r.desk.officers._names.update({OFFICER: "王检察官", "officer-3": "陈检察官"})
+    r.desk.officers._names["officer-1"] = "林检察官"
     r.central.add(lisi_timeline(matters=[LISI_MATTER]), id_number=LISI_ID)
     yield r
     r.close()
