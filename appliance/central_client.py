@@ -14,9 +14,10 @@ Central's routes used, as device-signed requests (``DeviceAuth``: central admits
 registered boxes, and only to their own site's persons): ``GET /api/box/persons?q=``
 (its audited search: an ID number is matched by keyed hash and never logged in clear
 by central; keep the reverse proxy's access log off for this path) and ``GET
-/api/box/persons/{id}/timeline`` (``X-Zhifang-Officer`` = officer id, ``?reason=`` for
-the audit log). The response shape is central's ``Timeline``; unknown keys are ignored
-here so central can add fields without breaking boxes in the field.
+/api/box/persons/{id}/dossier`` (``X-Zhifang-Officer`` = officer id, ``?reason=`` for
+the audit log): the receptions and the person's matters, so a returning visit can be
+linked to an open one. The response shape is central's ``Dossier``; unknown keys are
+ignored here so central can add fields without breaking boxes in the field.
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from protocol.matters import MATTER_STATUS_ZH
+
 __all__ = [
     "CentralClient",
     "CentralError",
     "CentralUnavailable",
+    "DossierMatter",
     "DossierPerson",
     "DossierReception",
     "DossierStep",
@@ -83,11 +87,40 @@ class DossierPerson(_Read):
     id_number_masked: str | None = Field(default=None, description="first 6 + last 4")
     phone: str | None = Field(default=None, description="phone")
     township: str | None = Field(default=None, description="township")
+    address: str | None = Field(default=None, description="address, as last stated")
+
+
+class DossierMatter(_Read):
+    id: str = Field(description="matter id (made on the box that registered it)")
+    status: str = Field(description="status: a MATTER_STATUS_ZH key, or its name (dossier)")
+    summary: str = Field(default="", description="诉求, as registered")
+    officer_id: str = Field(default="", description="承办人")
+    registered_at: datetime = Field(description="when it was registered: its clocks start")
+    risk_level: str | None = Field(default=None, description="low / medium / high")
+    role: str | None = Field(default=None, description="the person's role on it")
+    open: bool = Field(default=True, description="not archived: a visit can be linked to it")
+
+    @property
+    def status_key(self) -> str:
+        """The status as a key whether central sent the key or its name."""
+        if self.status in MATTER_STATUS_ZH:
+            return self.status
+        return next((k for k, v in MATTER_STATUS_ZH.items() if v == self.status), "")
+
+    @property
+    def status_zh(self) -> str:
+        return MATTER_STATUS_ZH.get(self.status_key, "办理中")
 
 
 class Timeline(_Read):
     person: DossierPerson = Field(description="the petitioner")
     receptions: list[DossierReception] = Field(default_factory=list, description="newest first")
+    matters: list[DossierMatter] = Field(default_factory=list, description="the person's matters")
+
+    @property
+    def open_matters(self) -> list[DossierMatter]:
+        """Matters a returning visit may be linked to, newest first."""
+        return sorted((m for m in self.matters if m.open), key=lambda m: m.registered_at)[::-1]
 
 
 class CentralClient(ABC):
@@ -162,7 +195,7 @@ class HttpCentralClient(CentralClient):
     def timeline(self, person_id: str, *, officer_id: str, reason: str) -> Timeline:
         data = self._call(
             "GET",
-            f"/api/box/persons/{person_id}/timeline",
+            f"/api/box/persons/{person_id}/dossier",
             headers={"X-Zhifang-Officer": officer_id},
             params={"reason": reason},  # a query parameter: headers cannot carry 中文
         )

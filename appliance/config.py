@@ -77,6 +77,10 @@ class OfficerConfig(_Model):
     pin_hashes: dict[str, str] = Field(
         default_factory=dict, description="officer id → argon2 hash of the officer's PIN"
     )
+    names: dict[str, str] = Field(
+        default_factory=dict,
+        description="officer id → display name shown on the touchscreen (e.g. 王检察官)",
+    )
 
 
 class OutboxConfig(_Model):

@@ -14,6 +14,12 @@ class SignInError(PermissionError):
     """Unknown officer or wrong PIN (deliberately not saying which)."""
 
 
+class NoOfficerCredentials(RuntimeError):
+    """The box has no officer who could sign in: no ``[officer] pin_hashes`` and no
+    enrolled badge face. Outside ``--fake-hardware`` the touchscreen refuses to start
+    rather than fall back to the demo officer and its published PIN."""
+
+
 def hash_pin(pin: str) -> str:
     """An argon2id hash of ``pin``, for ``officer.pin_hashes`` in the box config."""
     from argon2 import PasswordHasher
@@ -24,11 +30,27 @@ def hash_pin(pin: str) -> str:
 
 
 class OfficerDirectory:
-    def __init__(self, pin_hashes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        pin_hashes: Mapping[str, str],
+        *,
+        names: Mapping[str, str] | None = None,
+        faces: frozenset[str] = frozenset(),
+    ) -> None:
         self._hashes = dict(pin_hashes)
+        self._names = dict(names or {})
+        self._faces = faces  # officers with an enrolled badge template (face sign-in)
 
     def knows(self, officer_id: str) -> bool:
-        return officer_id in self._hashes
+        return officer_id in self._hashes or officer_id in self._faces
+
+    def __len__(self) -> int:
+        return len(set(self._hashes) | self._faces)
+
+    def display_name(self, officer_id: str) -> str:
+        """The officer's name as people read it (``[officer] names``); an officer
+        the box has no name for is shown as 工号 + id."""
+        return self._names.get(officer_id) or f"工号 {officer_id}"
 
     def sign_in(self, officer_id: str, pin: str) -> str:
         """Check the PIN; returns the officer id every later event is attributed to."""

@@ -9,19 +9,23 @@ the officer saw confirmed on screen is what central eventually receives.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from protocol.envelope import Envelope
+from protocol.ids import uuid7
 from protocol.messages import (
     Body,
     IdentityChecked,
     PersonRef,
     RatingGiven,
+    ReceptionCancelled,
     ReceptionEnded,
     ReceptionStarted,
     RiskNote,
+    StepCorrected,
+    VisitorAdded,
     WorkflowStepDone,
 )
 
@@ -36,6 +40,21 @@ class ReceptionError(RuntimeError):
     """A step was asked for in an order the procedure does not allow."""
 
 
+@dataclass
+class StepRecord:
+    """A step as confirmed at the desk (``fields`` as last corrected)."""
+
+    step: str
+    event_id: str
+    at: int  # ms since the epoch, as sent
+    fields: dict[str, str]
+    matter_ref: str | None
+
+
+def _new_id() -> str:
+    return str(uuid7())
+
+
 class Reception:
     """A reception from the officer's sign-in to the petitioner's rating."""
 
@@ -44,15 +63,21 @@ class Reception:
         *,
         outbox: EventSink,
         clock_ms: Callable[[], int],
-        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        new_id: Callable[[], str] = _new_id,
     ) -> None:
         self._outbox, self._clock_ms, self._new_id = outbox, clock_ms, new_id
         self.reception_id: str | None = None
         self.officer_id: str | None = None
+        self.kind = "walk_in"
         self.rating: Rating | None = None
         self.ended = False
         self.events = 0
-        self.steps: list[str] = []
+        self.records: list[StepRecord] = []
+
+    @property
+    def steps(self) -> list[str]:
+        """The steps done so far, in order."""
+        return [r.step for r in self.records]
 
     @property
     def state(self) -> str:
@@ -89,7 +114,7 @@ class Reception:
             }
         )
         self._emit(body)
-        self.reception_id, self.officer_id = rid, officer_id
+        self.reception_id, self.officer_id, self.kind = rid, officer_id, kind
         return rid
 
     def identify(
@@ -142,7 +167,64 @@ class Reception:
             "risk": risk,
         }
         env = self._emit(WorkflowStepDone.model_validate(data))
-        self.steps.append(step)
+        self.records.append(
+            StepRecord(step, env.event_id, data["at"], dict(fields or {}), matter_ref)
+        )
+        return env
+
+    def correct(self, event_id: str, *, fields: dict[str, str], reason: str) -> Envelope:
+        """Correct a confirmed step's form; ``fields`` is the whole form as corrected."""
+        rid, oid = self._require_open("correct a step")
+        if self.rating is not None:
+            raise ReceptionError("cannot correct a step after the rating")
+        rec = next((r for r in self.records if r.event_id == event_id), None)
+        if rec is None:
+            raise ReceptionError(f"no step {event_id} in reception {rid}")
+        body = StepCorrected.model_validate(
+            {
+                "reception_id": rid,
+                "officer_id": oid,
+                "corrects": event_id,
+                "step": rec.step,
+                "at": self._clock_ms(),
+                "fields": fields,
+                "reason": reason,
+            }
+        )
+        env = self._emit(body)
+        rec.fields = dict(fields)
+        return env
+
+    def add_visitor(self, person: PersonRef, *, role: str) -> Envelope:
+        """One more person of a group visit (a representative or a member)."""
+        rid, oid = self._require_open("add a visitor")
+        body = VisitorAdded.model_validate(
+            {
+                "reception_id": rid,
+                "officer_id": oid,
+                "person": person,
+                "role": role,
+                "at": self._clock_ms(),
+            }
+        )
+        return self._emit(body)
+
+    def cancel(self, reason: str) -> Envelope:
+        """Cancel the reception: it ends here, with no rating."""
+        rid, oid = self._require_open("cancel the reception")
+        if self.rating is not None:
+            raise ReceptionError(f"reception {rid} was rated: it cannot be cancelled")
+        body = ReceptionCancelled.model_validate(
+            {
+                "reception_id": rid,
+                "officer_id": oid,
+                "at": self._clock_ms(),
+                "events": self.events + 1,
+                "reason": reason,
+            }
+        )
+        env = self._emit(body)
+        self.ended = True
         return env
 
     def rate(self, rating: Rating, *, source: Literal["button", "screen"] = "button") -> Envelope:

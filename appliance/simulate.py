@@ -14,6 +14,7 @@ from collections.abc import Callable
 from firmware_glue.fakes import FakeRatingPanel
 from firmware_glue.pinmap import Rating
 from protocol.evidence import Participant
+from protocol.ids import uuid7
 from protocol.messages import PersonRef
 
 from .officers import OfficerDirectory, hash_pin
@@ -68,13 +69,18 @@ def simulate_reception(
             recorder, rid, t0_ms=clock_ms(), seconds=8, segment_s=2, participants=[DEMO_WITNESS]
         )
     reception.identify(DEMO_PERSON, method="id_number", outcome="verified")
+    # 登记 opens a matter with an id made here, as the touchscreen does; every step
+    # names it, so central runs the matter's statutory clocks from this reception
+    matter = str(uuid7(clock_ms()))
     reception.step(
         "register",
-        fields={"诉求": "不服民事判决，申请监督", "来源": "来访"},
+        fields={"request": "不服民事判决，申请监督", "category": "申诉", "source": "来访"},
         note="示例登记",
+        matter_ref=matter,
     )
-    reception.step("notify", fields={"告知内容": "已告知受理范围与办理期限"})
-    reception.step("accept", fields={"受理意见": "属本院管辖，予以受理"})
+    told = {"told_scope": "1", "told_deadline": "1", "told_review": "1"}
+    reception.step("notify", fields=told, matter_ref=matter)
+    reception.step("accept", fields={"reason": "属本院管辖，予以受理"}, matter_ref=matter)
 
     # the petitioner's turn: the panel lights up, one press gives the rating
     def on_rating(rating: Rating) -> None:

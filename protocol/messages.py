@@ -102,15 +102,77 @@ WorkflowStep = Literal[
 
 
 class WorkflowStepDone(Body):
+    """A step of the procedure done at the desk. ``register`` with a ``matter_ref``
+    central does not know opens that matter (the id is made on the box, a UUIDv7, so
+    it works offline); naming a known matter links the visit to it. Every later step
+    of the reception names the same matter."""
+
     TYPE: ClassVar[str] = "workflow.step"
     reception_id: ReceptionId
     officer_id: OfficerId
     step: WorkflowStep
     at: Millis
-    matter_ref: ShortText | None = Field(default=None, description="existing matter linked to")
+    matter_ref: ShortText | None = Field(
+        default=None, description="the matter this step belongs to (opened or linked at 登记)"
+    )
     fields: dict[ShortText, Text] = Field(default_factory=dict, description="the step's form")
     note: Text = ""
     risk: RiskNote | None = None
+
+
+class StepCorrected(Body):
+    """The officer corrected a confirmed step's form (a typo in 诉求, the wrong 类别).
+
+    The step itself stands (a decision is not undone by a correction); ``fields`` is
+    the whole form as corrected and replaces the one the step carried."""
+
+    TYPE: ClassVar[str] = "workflow.corrected"
+    reception_id: ReceptionId
+    officer_id: OfficerId = Field(description="officer who corrected it")
+    corrects: Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$")] = Field(
+        description="event_id of the workflow.step event corrected"
+    )
+    step: WorkflowStep = Field(description="the step corrected, as that event named it")
+    at: Millis = Field(description="when the correction was confirmed")
+    fields: dict[ShortText, Text] = Field(description="the step's whole form, as corrected")
+    reason: ShortText = Field(min_length=1, description="why, in the officer's words")
+
+
+class VisitorAdded(Body):
+    """One more person of a 集体访 (group visit): a representative (推选的代表) or a
+    member. The first person identified (``identity.checked``) is the first
+    representative; each further person is one of these events."""
+
+    TYPE: ClassVar[str] = "reception.visitor"
+    reception_id: ReceptionId
+    officer_id: OfficerId
+    person: PersonRef = Field(description="who the person says they are")
+    role: Literal["representative", "member"] = Field(description="代表 / 成员")
+    at: Millis = Field(description="when the officer recorded the person")
+
+
+class ReceptionCancelled(Body):
+    """The officer cancelled the reception (started by mistake, the petitioner left
+    before anything was done). Ends it: no rating and no ``reception.ended`` follow."""
+
+    TYPE: ClassVar[str] = "reception.cancelled"
+    reception_id: ReceptionId
+    officer_id: OfficerId
+    at: Millis = Field(description="when it was cancelled")
+    events: int = Field(ge=1, description="events of this reception, this one included")
+    reason: ShortText = Field(min_length=1, description="why, in the officer's words")
+
+
+class OfficerLockedOut(Body):
+    """Too many wrong PINs at the desk: sign-in is locked for a while (per officer id
+    typed, or for the whole desk), so a leader sees attempts to guess a PIN."""
+
+    TYPE: ClassVar[str] = "officer.locked_out"
+    officer_id: OfficerId = Field(description="the officer id typed (may be unknown)")
+    scope: Literal["officer", "desk"] = Field(description="what is locked: that id or the desk")
+    failures: int = Field(ge=1, le=100_000, description="wrong PINs that led to the lock")
+    at: Millis = Field(description="when the lock began")
+    locked_until: Millis = Field(description="when sign-in is possible again")
 
 
 class RatingGiven(Body):
@@ -173,6 +235,10 @@ REGISTRY: dict[tuple[str, int], type[Body]] = {
         ReceptionEnded,
         ConsentRecorded,
         BiometricDeleted,
+        StepCorrected,
+        VisitorAdded,
+        ReceptionCancelled,
+        OfficerLockedOut,
     )
 }
 

@@ -35,13 +35,15 @@ class ConsentText(BaseModel):
         return hashlib.sha256(self.text_zh.encode("utf-8")).hexdigest()
 
 
+# v2: v1 offered "比对查找" without an ID number (1:N), a choice the screen never showed;
+# the text offers exactly the two boxes on screen (人脸, 声纹), neither ticked.
 DEFAULT_TEXT = ConsentText(
-    version="2026-11-v1",
+    version="2026-12-v2",
     text_zh=(
         "为便于您再次来访时快速调取您的信访记录，本机可采集您的人脸和声纹特征（仅保存加密的"
-        "特征模板，不保存照片和录音原件），仅用于本院信访接待中核验您的身份。您可以分别选择是否"
-        "同意人脸、声纹以及在未提供证件号码时进行比对查找；不同意不影响您信访事项的办理。您可随时"
-        "要求删除，删除后本院所有接待终端和中心服务器上的模板一并删除。"
+        "特征模板，不保存照片和录音原件），仅用于本院信访接待中核验您的身份。您可以分别勾选是否"
+        "同意使用人脸、声纹，都不勾选即为不同意；不同意不影响您信访事项的办理。您可随时要求删除，"
+        "删除后本院所有接待终端和中心服务器上的模板一并删除。"
     ),
 )
 

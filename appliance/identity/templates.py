@@ -287,6 +287,16 @@ class TemplateStore:
         dim = vecs[0].size if vecs else 0
         return Gallery(ids, np.stack(vecs) if vecs else np.zeros((0, dim), np.float32))
 
+    @_locked
+    def with_face(self, prefix: str) -> list[str]:
+        """Person ids starting with ``prefix`` that have a face template (the desk's
+        officers: ``officer:`` + id)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT person_id FROM template WHERE modality='face' AND person_id LIKE ?",
+            (prefix.replace("%", "").replace("_", "\\_") + "%",),
+        ).fetchall()
+        return [r[0] for r in rows if r[0].startswith(prefix)]
+
     # sharing between desks of a site -----------------------------------------------
     @_locked
     def export_person(self, person_id: str) -> PersonTransfer:

@@ -48,22 +48,65 @@ def register(sub: Any) -> None:
         help="an in-memory central with no dossiers (when no central_url is set)",
     )
     p.set_defaults(func=cmd_ui)
+    h = sub.add_parser(
+        "pin-hash", help="read an officer's PIN on stdin, print its hash for [officer] pin_hashes"
+    )
+    h.set_defaults(func=cmd_pin_hash)
+
+
+def cmd_pin_hash(_args: argparse.Namespace) -> int:
+    from ..officers import hash_pin
+
+    pin = sys.stdin.readline().strip()
+    try:
+        print(hash_pin(pin))
+    except ValueError as e:
+        print(f"PIN 无效 / bad PIN: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def officer_directory(box: Any, *, demo: bool) -> Any:
+    """The officers who may sign in at this box: PIN hashes from the config and the
+    officers with an enrolled badge face. Only ``demo`` (``--fake-hardware``) may fall
+    back to the demo officer; otherwise no credentials is ``NoOfficerCredentials``."""
+    from ..officers import NoOfficerCredentials, OfficerDirectory, badge_person_id
+    from ..simulate import demo_directory
+
+    cfg = box.config.officer
+    prefix = badge_person_id("")
+    store = box.identity.store if box.identity is not None else None
+    faces = frozenset(p.removeprefix(prefix) for p in store.with_face(prefix)) if store else None
+    officers = OfficerDirectory(cfg.pin_hashes, names=cfg.names, faces=faces or frozenset())
+    if len(officers):
+        return officers
+    if demo:
+        log.warning("no officer credentials: demo officer %s with the demo PIN", cfg.default_id)
+        return demo_directory(cfg.default_id)
+    raise NoOfficerCredentials(
+        "本机没有承办人登录凭据（[officer] pin_hashes 或已登记的人脸），拒绝启动；"
+        "请用 'zhifang appliance pin-hash' 生成 PIN 哈希写入配置，或登记承办人人脸 "
+        "(no officer credentials: set [officer] pin_hashes or enrol an officer's face)"
+    )
 
 
 def build_desk(
-    box: Any, ui_cfg: Any, *, panel: Any, central: Any, recorder: Any, biometrics: Any = None
+    box: Any,
+    ui_cfg: Any,
+    *,
+    panel: Any,
+    central: Any,
+    recorder: Any,
+    biometrics: Any = None,
+    demo: bool = False,
+    officers: Any = None,
 ) -> Any:
-    """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list."""
+    """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list
+    (``NoOfficerCredentials`` without any, unless ``demo``)."""
     from ..dossier_cache import DossierCache
-    from ..officers import OfficerDirectory
-    from ..simulate import demo_directory
     from .desk import Desk, LinkStatus
 
-    officers = (
-        OfficerDirectory(box.config.officer.pin_hashes)
-        if box.config.officer.pin_hashes
-        else demo_directory(box.config.officer.default_id)
-    )
+    officers = officers or officer_directory(box, demo=demo)
 
     def link() -> LinkStatus:
         return LinkStatus(box.forwarder.stats.connected, box.outbox.pending_count())
@@ -162,6 +205,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from ..central_client import FakeCentralClient, HttpCentralClient
     from ..config import ConfigError, load_config
     from ..http_auth import DeviceAuth
+    from ..officers import NoOfficerCredentials
     from .app import create_app
     from .config import UiConfigError, load_ui_config
     from .hooks import FakeRecorder, SpoolRecorder
@@ -176,6 +220,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if not central_url and not args.fake_central:
         print("config error: set central_url, or pass --fake-central", file=sys.stderr)
         return 2
+    try:  # before any hardware is touched: no TLS or no credentials, no touchscreen
+        box = Box(config)
+        officers = officer_directory(box, demo=args.fake_hardware)
+    except (ConfigError, NoOfficerCredentials) as e:
+        print(f"配置错误 / config error: {e}", file=sys.stderr)
+        return 2
     pinmap = load_pinmap(config.pinmap_path)
     if args.fake_hardware:
         from firmware_glue.fakes import FakeRatingPanel
@@ -185,7 +235,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         from firmware_glue.buttons import GpioRatingPanel
 
         panel = GpioRatingPanel(pinmap)
-    box = Box(config).start()
+    box.start()
     if central_url:  # dossier look-ups are signed with the box's device key
         central: Any = HttpCentralClient.to(
             central_url, auth=DeviceAuth(config.device, box.key), timeout_s=ui_cfg.central_timeout_s
@@ -204,7 +254,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
             fake_audio=args.fake_audio,
         )
         desk = build_desk(
-            box, ui_cfg, panel=panel, central=central, recorder=recorder, biometrics=biometrics
+            box,
+            ui_cfg,
+            panel=panel,
+            central=central,
+            recorder=recorder,
+            biometrics=biometrics,
+            officers=officers,
         )
         from firmware_glue import watchdog
 

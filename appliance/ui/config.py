@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from protocol.deadlines import DEFAULT_CLOCKS as _D
+
 
 class UiConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -20,18 +22,50 @@ class UiConfig(BaseModel):
     central_timeout_s: float = Field(
         default=2.0, gt=0, le=30, description="give up on central after this long (officer waits)"
     )
+    # The clocks' limits: the same values as the site's rules file at central (defaults
+    # from protocol.deadlines), so the desk shows the dates central holds it to.
     reply_days: int = Field(
-        default=7, ge=1, le=60, description="procedural reply (程序性答复) deadline, days"
+        default=_D["procedural_reply"].limit,
+        ge=1,
+        le=60,
+        description="procedural reply (程序性回复) deadline, days",
     )
     reply_working_days: bool = Field(
         default=False,
-        description="count reply_days as working days (Mon–Fri; holidays are central's job)",
+        description="count reply_days as working days (Mon–Fri and the holiday calendar)",
     )
-    accept_days: int = Field(default=15, ge=1, le=90, description="decide acceptance, days")
-    handle_days: int = Field(default=60, ge=1, le=365, description="handle an accepted matter")
-    result_months: int = Field(default=3, ge=1, le=12, description="result or progress reply")
+    accept_days: int = Field(
+        default=_D["acceptance_decision"].limit, ge=1, le=90, description="decide acceptance, days"
+    )
+    handle_days: int = Field(
+        default=_D["handling"].limit, ge=1, le=365, description="handle an accepted matter, days"
+    )
+    result_months: int = Field(
+        default=_D["result_reply"].limit, ge=1, le=12, description="result or progress reply"
+    )
     review_request_days: int = Field(
-        default=30, ge=1, le=365, description="window to request 复查/复核 after a reply"
+        default=_D["review_request"].limit,
+        ge=1,
+        le=365,
+        description="window to request 复查/复核 after a reply",
+    )
+    holidays_file: Path | None = Field(
+        default=None,
+        description="the site's holiday calendar (JSON/CSV, as central's); default: central's",
+    )
+    townships: list[str] = Field(
+        default_factory=list,
+        max_length=500,
+        description="the site's 乡镇（街道） offered as choices when typing one (free text too)",
+    )
+    pin_max_failures: int = Field(
+        default=5, ge=1, le=100, description="wrong PINs in a row before an officer id locks"
+    )
+    desk_max_failures: int = Field(
+        default=10, ge=1, le=1000, description="wrong PINs at the desk before all PINs lock"
+    )
+    pin_lock_s: int = Field(
+        default=60, ge=1, le=3600, description="first lock, seconds (doubles each time)"
     )
     cache_max_entries: int = Field(default=500, ge=1, le=100_000, description="dossiers cached")
     cache_max_age_days: int = Field(default=30, ge=1, le=3650, description="cache lifetime")

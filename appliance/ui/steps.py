@@ -10,10 +10,7 @@ If central and boxes ever need one shared definition it belongs in ``protocol/``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from typing import Literal
-
-from .config import UiConfig
 
 FieldKind = Literal["text", "textarea", "select", "check"]
 
@@ -96,6 +93,20 @@ STEPS: dict[str, StepDef] = {
 }
 FIRST_STEP = "register"
 
+# 登记 of a returning visit linked to an open matter: its 诉求, 类别 and 来源 are on
+# record already (nothing asked twice); what is new this time may be added.
+REGISTER_LINKED = StepDef(
+    "register",
+    "登记",
+    "本次来访并入当事人的未结事项；如有新情况，请补充。",
+    (
+        StepField("request", "本次补充的情况", "textarea", required=False, hint="没有可不填"),
+        StepField("risk_level", "风险等级", "select", required=False),
+        StepField("risk_reason", "风险原因", required=False, hint="中、高风险必填"),
+    ),
+    then=("notify",),
+)
+
 
 class StepInputError(ValueError):
     """A required field is missing or a value is not allowed; ``field`` names it."""
@@ -120,7 +131,7 @@ def clean_fields(step: StepDef, form: dict[str, str]) -> dict[str, str]:
         if len(value) > 4000:
             raise StepInputError(f"「{f.label}」太长（最多 4000 字）", f.key)
         if f.required and not value:
-            verb = "勾选" if f.kind == "check" else "填写"
+            verb = {"check": "勾选", "select": "选择"}.get(f.kind, "填写")
             raise StepInputError(f"请{verb}「{f.label}」", f.key)
         if value:
             out[f.key] = value
@@ -134,42 +145,3 @@ def next_steps(done: list[str]) -> tuple[str, ...]:
     if not done:
         return (FIRST_STEP,)
     return STEPS[done[-1]].then
-
-
-def add_days(start: date, days: int, *, working: bool) -> date:
-    """``start`` + ``days``; working days skip Saturdays and Sundays only (the box has
-    no holiday calendar: central's clock is the authority, this is the on-screen hint)."""
-    if not working:
-        return start + timedelta(days=days)
-    d, left = start, days
-    while left:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            left -= 1
-    return d
-
-
-@dataclass(frozen=True)
-class Deadline:
-    label: str
-    limit: str  # "7日", "3个月"
-    due: date | None  # None when it starts later (from a reply)
-
-
-def deadlines(cfg: UiConfig, started: datetime) -> list[Deadline]:
-    """The statutory clocks that start with this reception, for the officer and petitioner."""
-    day0 = started.date()
-    unit = "个工作日" if cfg.reply_working_days else "日"
-    return [
-        Deadline(
-            "程序性答复（是否受理、转办）",
-            f"{cfg.reply_days}{unit}",
-            add_days(day0, cfg.reply_days, working=cfg.reply_working_days),
-        ),
-        Deadline(
-            "决定是否受理", f"{cfg.accept_days}日", add_days(day0, cfg.accept_days, working=False)
-        ),
-        Deadline("办理过程或结果答复", f"{cfg.result_months}个月", None),
-        Deadline("受理后办结", f"{cfg.handle_days}日", None),
-        Deadline("不服答复可申请复查", f"收到答复后{cfg.review_request_days}日内", None),
-    ]

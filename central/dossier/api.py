@@ -221,8 +221,8 @@ def box_search(
     return [h for h in hits if h.id in mine]
 
 
-@box_persons.get("/{person_id}/timeline", response_model=Timeline)
-def box_timeline(
+@box_persons.get("/{person_id}/dossier", response_model=Dossier)
+def box_dossier(
     person_id: str,
     request: Request,
     session: SessionDep,
@@ -230,14 +230,17 @@ def box_timeline(
     box: BoxCaller,
     officer: OfficerHeader = "",
     reason: ReasonQuery = "",
-) -> Timeline:
+) -> Dossier:
+    """The person's dossier at the desk (receptions and matters, so a returning visit
+    can be linked to an open one): the box's own site's persons only, audited with the
+    officer at the desk."""
     scope = SiteScope(f"{box.actor}/{officer or '?'}", box.site, reason, may_cross=False)
     try:
-        timeline = service.person_timeline(
+        d = full_dossier(
             session, person_id=person_id, scope=scope, client=client_address(request),
             enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
     session.commit()
-    return timeline
+    return d

@@ -35,6 +35,7 @@ class Person(Base):
     )
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
     township: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200), comment="as last stated at a desk")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     name_pinyin: Mapped[str | None] = mapped_column(
         String(400), index=True, comment="toneless pinyin of the name, for search"
@@ -72,6 +73,10 @@ class Reception(Base):
     )
     risk_level: Mapped[str | None] = mapped_column(String(16))
     risk_reason: Mapped[str | None] = mapped_column(String(200))
+    cancelled_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, comment="cancelled at the desk"
+    )
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     events: Mapped[int] = mapped_column(Integer, default=0, comment="events stored so far")
     events_expected: Mapped[int | None] = mapped_column(
         Integer, comment="count the box declared in reception.ended"

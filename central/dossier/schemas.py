@@ -48,6 +48,7 @@ class PersonPublic(BaseModel):
     id_number_masked: str | None = Field(description="first 6 and last 4 characters")
     phone: str | None
     township: str | None
+    address: str | None = Field(default=None, description="address, as last stated")
     created_at: datetime
 
 

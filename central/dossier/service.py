@@ -90,6 +90,7 @@ def person_public(person: Person, *, enc_key: bytes) -> PersonPublic:
         id_number_masked=masked,
         phone=person.phone,
         township=person.township,
+        address=person.address,
         created_at=person.created_at,
     )
 

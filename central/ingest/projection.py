@@ -29,11 +29,15 @@ from protocol.envelope import Envelope
 from protocol.messages import (
     Body,
     IdentityChecked,
+    OfficerLockedOut,
     PersonRef,
     RatingGiven,
+    ReceptionCancelled,
     ReceptionEnded,
     ReceptionStarted,
     RiskNote,
+    StepCorrected,
+    VisitorAdded,
     WorkflowStepDone,
 )
 
@@ -84,6 +88,9 @@ class Projector:
         self._matter_steps: list[tuple[WorkflowStepDone, str]] = []
         self.refused: list[Refused] = []  # filled by apply_all
         self._sites: dict[str, str | None] = {}  # device → registered site
+        self._parties: set[str] = set()  # receptions whose matter's persons may have changed
+        self._corrected: set[str] = set()  # step event ids a correction may now reach
+        self._cancelled: set[str] = set()  # receptions cancelled in this batch
 
     def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
         events = list(events)
@@ -92,11 +99,19 @@ class Projector:
             if body.TYPE in IDENTITY_EVENT_TYPES:
                 apply_identity_event(self._s, env, body, publisher=self._publisher)
         events = [(e, b) for e, b in events if b.TYPE not in IDENTITY_EVENT_TYPES]
+        for env, body in events:  # a desk's own event, about no reception
+            if isinstance(body, OfficerLockedOut):
+                from .desk_events import record_lockout
+
+                record_lockout(self._s, env, body)
+        events = [(e, b) for e, b in events if not isinstance(b, OfficerLockedOut)]
         ids = {_reception_id(body) for _, body in events}
         if ids:
             for r in self._s.scalars(select(Reception).where(Reception.id.in_(ids))):
                 self._receptions[r.id] = r
-        self._prefetch_persons([b.person for _, b in events if isinstance(b, IdentityChecked)])
+        self._prefetch_persons(
+            [b.person for _, b in events if isinstance(b, IdentityChecked | VisitorAdded)]
+        )
         with self._s.no_autoflush:
             for env, body in events:
                 if self._owned(env, body):
@@ -112,6 +127,16 @@ class Projector:
 
             items = [(b, rid, self._receptions[rid].person_id) for b, rid in self._matter_steps]
             project_steps(self._s, items, config=WorkflowConfig())
+        if self._parties or self._corrected or self._cancelled:
+            from .desk_events import apply_corrections, note_cancelled, sync_parties
+
+            if self._parties:
+                sync_parties(self._s, self._parties, person_of=self._person)
+            if self._corrected:
+                apply_corrections(self._s, self._corrected)
+            if self._cancelled or self._parties:
+                self._s.flush()
+                note_cancelled(self._s, self._cancelled | self._parties)
 
     def _assess_risk(self) -> None:
         """Risk rules over what this batch said; a high-risk reception still in progress
@@ -229,8 +254,21 @@ class Projector:
                 )
                 self._risk(r, body.risk)
                 said.extend([body.note, *body.fields.values()])
+                self._corrected.add(env.event_id)
                 if body.matter_ref:
                     self._matter_steps.append((body, r.id))
+                    self._parties.add(r.id)
+            case StepCorrected():
+                said.extend(body.fields.values())
+                self._corrected.add(body.corrects)
+            case VisitorAdded():
+                self._person(body.person)  # the person's dossier, now
+                self._parties.add(r.id)
+            case ReceptionCancelled():
+                from .desk_events import cancel_reception
+
+                cancel_reception(self._s, r, body)
+                self._cancelled.add(r.id)
             case RatingGiven():
                 # one rating: the box's first, by its own seq; never the earliest time a
                 # box claims (a time is whatever the sender writes)
@@ -296,5 +334,7 @@ class Projector:
         if ref.phone:
             self._persons_by_contact[(ref.name, ref.phone)] = p
         p.phone = p.phone or ref.phone
-        p.township = p.township or ref.township
+        # what the person states at the desk now is where they live now
+        p.township = ref.township or p.township
+        p.address = ref.address or p.address
         return p

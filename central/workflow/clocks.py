@@ -1,7 +1,7 @@
 """Statutory clocks as pure functions of (matter history, rules, calendar, now).
 
-Counting follows the usual legal convention: the day a period starts is not counted
-(so "7 days from 3 March" ends on 10 March). A pause stops the clock from the day
+Day counting (``due_date``, ``add_months``) lives in ``protocol.deadlines``, so the box
+shows the dates computed here. A pause stops the clock from the day
 after it starts up to and including the day it ends, so each paused day moves the
 due date by one counted day. Months keep the day of the month, clamped to the month's
 end (31 January + 1 month = 28/29 February).
@@ -9,22 +9,17 @@ end (31 January + 1 month = 28/29 February).
 
 from __future__ import annotations
 
-import calendar as _stdcal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from protocol.deadlines import CLOCK_NAMES, due_date
+
 from .calendar import HolidayCalendar
 from .machine import Window
-from .rules import ClockRule, Rules, Unit
+from .rules import ClockRule, Rules
 from .states import Action, Matter, Pause, PauseKind, Status, Transition
-
-
-def add_months(d: date, n: int) -> date:
-    y, m = divmod(d.month - 1 + n, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, _stdcal.monthrange(year, month)[1]))
 
 
 def paused_dates(
@@ -38,35 +33,6 @@ def paused_dates(
         first, last = local(p.started_at), local(p.ended_at or now)
         out.update(first + timedelta(days=i) for i in range(1, (last - first).days + 1))
     return frozenset(out)
-
-
-def due_date(
-    start: date,
-    rule: ClockRule,
-    cal: HolidayCalendar,
-    *,
-    skip: frozenset[date] = frozenset(),
-    extra_days: int = 0,
-) -> date:
-    """The last day of a clock that started on ``start`` (a date, not counted)."""
-    if rule.unit is Unit.working_days:
-        left, d = rule.limit + extra_days, start
-        while left:
-            d += timedelta(days=1)
-            if d not in skip and cal.is_working_day(d):
-                left -= 1
-        return d
-    if rule.unit is Unit.months:
-        base = add_months(start, rule.limit) + timedelta(days=extra_days)
-    else:
-        base = start + timedelta(days=rule.limit + extra_days)
-    due = base
-    while True:  # each skipped day inside the period pushes the end by one
-        pushed = base + timedelta(days=sum(1 for s in skip if start < s <= due))
-        if pushed == due:
-            break
-        due = pushed
-    return cal.next_working_day(due) if rule.roll_to_working_day else due
 
 
 class _LocalDate:
@@ -159,7 +125,7 @@ def clocks(matter: Matter, rules: Rules, cal: HolidayCalendar, now: datetime) ->
         out.append(
             Clock(
                 kind=kind,
-                label=rule.label or kind.value,
+                label=rule.label or CLOCK_NAMES.get(kind.value, kind.value),
                 started_on=s,
                 due_on=due,
                 state=state,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from protocol.matters import MATTER_STATUS_ZH
+
 
 class Status(StrEnum):
     registered = "registered"  # 已登记
@@ -50,20 +52,8 @@ class PauseKind(StrEnum):
     hearing = "hearing"  # 听证 (复核期间，不计入期限)
 
 
-STATUS_ZH: dict[Status, str] = {
-    Status.registered: "已登记",
-    Status.notified: "已告知",
-    Status.accepted: "已受理",
-    Status.declined: "不予受理",
-    Status.transferred: "已转办",
-    Status.handling: "办理中",
-    Status.replied: "已书面答复",
-    Status.in_review: "复查中",
-    Status.review_replied: "已出具复查意见",
-    Status.in_re_review: "复核中",
-    Status.re_review_replied: "已出具复核意见",
-    Status.archived: "已立卷归档",
-}
+# the names are shared with the box (protocol.matters), which shows them in dossiers
+STATUS_ZH: dict[Status, str] = {s: MATTER_STATUS_ZH[s.value] for s in Status}
 
 ACTION_ZH: dict[Action, str] = {
     Action.register: "登记",

@@ -81,7 +81,8 @@ def _apply_one(
         with session.begin_nested():
             row = session.get(MatterRow, ref)
             if row is None and body.step == "register" and len(ref) <= 36:
-                summary = body.fields.get("诉求") or body.fields.get("summary") or body.note
+                f = body.fields  # the desk writes 诉求 as "request"
+                summary = f.get("request") or f.get("诉求") or f.get("summary") or body.note
                 service.open_matter_uncommitted(
                     session,
                     command=cmd,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from appliance.session import Reception, ReceptionError
 from protocol.envelope import Envelope
+from protocol.ids import uuid7
 from protocol.messages import Body, PersonRef, RiskNote
 
 ZHANG_SAN = PersonRef(name="张三", id_number="110105198503151230")
@@ -17,7 +20,8 @@ class ListSink:
 
     def append(self, body: Body) -> Envelope:
         self.bodies.append(body)
-        return None  # type: ignore[return-value]  # the session does not use it
+        # the session keeps only the event id (a correction names the step it corrects)
+        return SimpleNamespace(event_id=str(uuid7()))  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -98,3 +102,26 @@ def test_a_bad_step_name_is_refused_and_writes_nothing(reception, sink):
     with pytest.raises(ValueError, match="step"):
         reception.step("bribe")
     assert len(sink.bodies) == 1
+
+
+def test_a_correction_names_the_step_and_a_cancel_ends_the_reception(reception, sink):
+    reception.start("officer-1")
+    env = reception.step("register", fields={"request": "补尝款", "category": "举报"})
+    reception.correct(env.event_id, fields={"request": "补偿款", "category": "举报"}, reason="错字")
+    fix = sink.bodies[-1]
+    assert (fix.TYPE, fix.corrects, fix.step) == ("workflow.corrected", env.event_id, "register")
+    assert reception.records[0].fields["request"] == "补偿款"
+    with pytest.raises(ReceptionError):
+        reception.correct("f" * 36, fields={}, reason="x")
+    reception.cancel("误开")
+    assert sink.bodies[-1].TYPE == "reception.cancelled" and sink.bodies[-1].events == 4
+    assert reception.state == "ended"
+    with pytest.raises(ReceptionError):
+        reception.step("notify")
+
+
+def test_a_rated_reception_cannot_be_cancelled(reception):
+    reception.start("officer-1")
+    reception.rate("satisfied")
+    with pytest.raises(ReceptionError):
+        reception.cancel("late")

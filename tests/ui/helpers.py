@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from appliance.box import Box
 from appliance.central_client import FakeCentralClient, Timeline
 from appliance.config import parse_config
@@ -15,6 +17,7 @@ from appliance.transport import MemoryTransport
 from appliance.ui.cli import build_desk
 from appliance.ui.config import UiConfig
 from appliance.ui.desk import Desk
+from appliance.ui.guard import COOKIE, FIELD
 from appliance.ui.hooks import FakeBiometrics, FakeRecorder
 from firmware_glue.fakes import FakeRatingPanel
 
@@ -37,10 +40,29 @@ LISI_PHONE = "13900000001"
 NEW_ID = "110105199001010010"
 
 
-def lisi_timeline() -> Timeline:
+# 李四's open matter at central (from her visit of 12 October), for returning-visit tests
+LISI_MATTER = {
+    "id": "0199d6a0-7a10-7000-8000-00000000a001",
+    "status": "accepted",
+    "summary": "不服民事判决，申请监督（第二次）",
+    "officer_id": "officer-3",
+    "registered_at": "2026-10-12T02:31:00Z",
+    "risk_level": "medium",
+    "role": "petitioner",
+    "open": True,
+}
+
+
+def lisi_timeline(*, matters: list[dict[str, Any]] | None = None) -> Timeline:
     return Timeline.model_validate(
         {
-            "person": {"id": "p-lisi", "name": "李四", "id_number_masked": "110105****1230"},
+            "person": {
+                "id": "p-lisi",
+                "name": "李四",
+                "id_number_masked": "110105****1230",
+                "township": "甘蔗街道",
+            },
+            "matters": matters or [],
             "receptions": [
                 {
                     "id": "r-2",
@@ -111,7 +133,7 @@ def make_rig(tmp: Path, *, auto_ack: bool = True) -> Rig:
     central = FakeCentralClient().add(lisi_timeline(), id_number=LISI_ID, phone=LISI_PHONE)
     recorder = FakeRecorder()
     bio = FakeBiometrics(enrolled={"p-lisi"}, officers={OFFICER})
-    desk = build_desk(box, UiConfig(), panel=panel, central=central, recorder=recorder)
+    desk = build_desk(box, UiConfig(), panel=panel, central=central, recorder=recorder, demo=True)
     desk.officers = demo_directory(OFFICER, PIN)
     desk.biometrics = bio
     return Rig(box, transport, panel, central, recorder, bio, desk)
@@ -119,3 +141,14 @@ def make_rig(tmp: Path, *, auto_ack: bool = True) -> Rig:
 
 def body_json(body: object) -> str:
     return json.dumps(body, ensure_ascii=False)
+
+
+class KioskClient(TestClient):
+    """The kiosk browser over HTTP: every POST carries the page's CSRF token, as the
+    pages' forms do (the guard refuses a POST without it)."""
+
+    def post(self, url: Any, *, data: Any = None, **kw: Any) -> Any:  # type: ignore[override]
+        if COOKIE not in self.cookies:
+            self.get("/signin")
+        token = self.app.state.guard.token(self.cookies[COOKIE])  # type: ignore[attr-defined]
+        return super().post(url, data=dict(data or {}) | {FIELD: token}, **kw)

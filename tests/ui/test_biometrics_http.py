@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 
 from appliance.ui.app import create_app
 
-from .helpers import LISI_ID, OFFICER, PIN, Rig, make_rig
+from .helpers import LISI_ID, OFFICER, PIN, KioskClient, Rig, make_rig
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def station(face_engine: Any, faces_dir: Path, tmp_path: Path) -> Iterator[Stati
     bio = CameraBiometrics(service=svc, camera=camera, frames=6, interval_s=0)
     rig.desk.biometrics = bio
     try:
-        with TestClient(create_app(rig.desk)) as client:
+        with KioskClient(create_app(rig.desk)) as client:
             yield Station(rig, client, camera, bio, faces_dir)
     finally:
         rig.close()

@@ -38,7 +38,7 @@ def test_lookup_then_timeline_sends_actor_and_reason() -> None:
     pid = c.find_person(id_number="110105198503151230", officer_id="officer-7")
     t = c.timeline(pid, officer_id="officer-7", reason="接待时调取")
     assert t.person.name == "李四"
-    assert seen[1].url.path == "/api/box/persons/p-1/timeline"
+    assert seen[1].url.path == "/api/box/persons/p-1/dossier"
     assert seen[1].headers["x-zhifang-officer"] == "officer-7"
     assert seen[1].url.params["reason"] == "接待时调取"
     assert seen[0].headers["x-zhifang-officer"] == "officer-7"

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from appliance.ui.app import create_app
 from appliance.ui.desk import OFFLINE_BANNER
 
-from .helpers import LISI_ID, NEW_ID, OFFICER, PIN, RECEPTION_EVENTS, Rig, make_rig
+from .helpers import LISI_ID, NEW_ID, OFFICER, PIN, RECEPTION_EVENTS, KioskClient, Rig, make_rig
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def rig(tmp_path: Path) -> Iterator[Rig]:
 
 @pytest.fixture
 def client(rig: Rig) -> Iterator[TestClient]:
-    with TestClient(create_app(rig.desk)) as c:
+    with KioskClient(create_app(rig.desk)) as c:
         yield c
 
 
@@ -79,25 +79,44 @@ def test_required_field_missing_is_refused_with_its_name(rig: Rig, client: TestC
     assert [t for t, _ in rig.events()] == ["reception.started", "identity.checked"]  # + sign-in
 
 
-def test_bad_id_number_and_wrong_pin(rig: Rig, client: TestClient) -> None:
+def test_bad_id_number_and_wrong_pin_keep_what_was_typed(rig: Rig, client: TestClient) -> None:
     r = client.post("/signin", data={"officer_id": OFFICER, "pin": "000000"})
     assert "工号或 PIN 不正确" in r.text
+    assert f'value="{OFFICER}"' in r.text and "000000" not in r.text  # the id stays, the PIN not
     sign_in_and_start(client)
-    r = client.post("/reception/identify", data={"id_number": "110105198503151231"})
+    typed = {"id_number": "110105198503151231", "name": "王五", "township": "甘蔗街道"}
+    r = client.post("/reception/identify", data=typed | {"address": "洋下村 8 号"})
     assert "校验位不符" in r.text
-    r = client.post("/reception/identify", data={"id_number": NEW_ID})
+    for value in ("110105198503151231", "王五", "甘蔗街道", "洋下村 8 号"):
+        assert f'value="{value}"' in r.text  # shown again, to correct one character
+    r = client.post("/reception/identify", data={"id_number": NEW_ID, "township": "甘蔗街道"})
     assert "首次来访，请填写姓名" in r.text
     r = client.post("/reception/identify", data={"id_number": NEW_ID, "name": "王五"})
+    assert "请填写当事人的乡镇（街道）" in r.text
+    r = client.post("/reception/identify", data=typed | {"id_number": NEW_ID})
     assert "首次来访" in r.text
     _, body = rig.events()[-1]
     assert body["outcome"] == "new_person" and body["person"]["name"] == "王五"
+    assert body["person"]["township"] == "甘蔗街道"
+
+
+def test_a_refused_step_keeps_its_fields(rig: Rig, client: TestClient) -> None:
+    sign_in_and_start(client)
+    client.post("/reception/identify", data={"id_number": LISI_ID})
+    r = client.post(
+        "/reception/step/register", data={"request": "不服民事判决，申请监督", "category": "申诉"}
+    )
+    assert "请选择「来源」" in r.text
+    assert (
+        "不服民事判决，申请监督</textarea>" in r.text and "<option selected>申诉</option>" in r.text
+    )
 
 
 def test_face_only_after_consent_and_decline_keeps_id_route(rig: Rig, client: TestClient) -> None:
     sign_in_and_start(client)
     client.post("/reception/identify", data={"id_number": LISI_ID})
     r = client.get("/reception/consent")
-    assert "2026-11-v1" in r.text and "不使用人脸/声纹" in r.text
+    assert "2026-12-v2" in r.text and "不使用人脸/声纹" in r.text
     r = client.post("/reception/consent", data={"decision": "decline", "face": "1"})
     assert "当事人未同意" in r.text
     assert rig.bio.calls == []
@@ -176,7 +195,7 @@ def test_consent_and_deletion_become_events_when_the_desk_has_the_site_key(
         clock_ms=lambda: 1_790_000_000_000,
     )  # fmt: skip
     try:
-        with TestClient(create_app(rig.desk)) as client:
+        with KioskClient(create_app(rig.desk)) as client:
             sign_in_and_start(client)
             client.post("/reception/identify", data={"id_number": LISI_ID})
             client.post("/reception/consent", data={"decision": "accept", "face": "1"})
@@ -194,3 +213,20 @@ def test_consent_and_deletion_become_events_when_the_desk_has_the_site_key(
             assert not store.holds_anything_of("p-lisi")
     finally:
         rig.close()
+
+
+def test_a_group_visit_has_at_most_five_representatives(rig: Rig, client: TestClient) -> None:
+    client.post("/signin", data={"officer_id": OFFICER, "pin": PIN})
+    client.post("/reception/start", data={"kind": "group", "visitors": "7"})
+    client.post("/reception/identify", data={"id_number": LISI_ID})  # the first representative
+    for i in range(4):
+        person = {"phone": f"1390000010{i}", "name": f"代表{i}", "township": "甘蔗街道"}
+        r = client.post("/reception/visitor", data=person | {"role": "representative"})
+        assert f"已添加：代表{i}" in r.text
+    person = {"phone": "13900000199", "name": "第六人", "township": "甘蔗街道"}
+    r = client.post("/reception/visitor", data=person | {"role": "representative"})
+    assert "代表不超过 5 人" in r.text and 'value="第六人"' in r.text
+    r = client.post("/reception/visitor", data=person | {"role": "member"})
+    assert "已添加：第六人" in r.text
+    roles = [b["role"] for t, b in rig.events() if t == "reception.visitor"]
+    assert roles == ["representative"] * 4 + ["member"]

@@ -59,17 +59,15 @@ def test_cli_refuses_without_a_central(tmp_path: Path, capsys: pytest.CaptureFix
 def test_watchdog_ready_and_pinged_from_the_event_loop(tmp_path: Path) -> None:
     import time
 
-    from fastapi.testclient import TestClient
-
     from appliance.ui.app import create_app
     from firmware_glue.watchdog import FakeWatchdog
 
-    from .helpers import make_rig
+    from .helpers import KioskClient, make_rig
 
     rig = make_rig(tmp_path)
     wd = FakeWatchdog(interval_s=0.05)
     try:
-        with TestClient(create_app(rig.desk, watchdog=wd)) as c:
+        with KioskClient(create_app(rig.desk, watchdog=wd)) as c:
             deadline = time.monotonic() + 5
             while not wd.sent("WATCHDOG") and time.monotonic() < deadline:
                 c.get("/api/state")

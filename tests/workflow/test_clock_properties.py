@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from central.workflow.calendar import SAMPLE_CN_2026, load_calendar
-from central.workflow.clocks import add_months, due_date
 from central.workflow.rules import ClockRule, Unit
+from protocol.deadlines import add_months, due_date
 
 CN = load_calendar(SAMPLE_CN_2026)
 starts = st.dates(min_value=date(2025, 12, 1), max_value=date(2028, 12, 31))

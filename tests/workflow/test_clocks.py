@@ -7,18 +7,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from central.workflow.calendar import SAMPLE_CN_2026, WEEKENDS_ONLY, load_calendar
-from central.workflow.clocks import (
-    ClockKind,
-    ClockState,
-    RulesPolicy,
-    add_months,
-    clocks,
-    due_date,
-)
+from central.workflow.clocks import ClockKind, ClockState, RulesPolicy, clocks
 from central.workflow.errors import WindowClosed
 from central.workflow.machine import apply, register
 from central.workflow.rules import DEFAULT_RULES, ClockRule, Rules, Unit
 from central.workflow.states import Action, Matter, PauseKind
+from protocol.deadlines import add_months, due_date
 
 from .helpers import SH, cmd
 
