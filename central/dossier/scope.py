@@ -114,6 +114,9 @@ def matter_sites(session: Session, matter_id: str) -> set[str]:
         .join(MatterRow, MatterRow.officer_id == Account.username)
         .where(MatterRow.id == matter_id, Account.org != "*")
     )
+    registered_on = select(MatterRow.site).where(
+        MatterRow.id == matter_id, MatterRow.site.is_not(None)
+    )
     registered = (
         select(Device.site)
         .join(Reception, Reception.device == Device.id)
@@ -126,7 +129,7 @@ def matter_sites(session: Session, matter_id: str) -> set[str]:
         .join(MatterVisitRow, MatterVisitRow.reception_id == Reception.id)
         .where(MatterVisitRow.matter_id == matter_id)
     )
-    return set(session.scalars(officer.union(registered, visited)))
+    return set(session.scalars(officer.union(registered_on, registered, visited)))
 
 
 def reception_sites(session: Session, reception_id: str) -> set[str]:
@@ -165,6 +168,7 @@ def site_matter_ids(site: str) -> Any:
         .join(Account, Account.username == MatterRow.officer_id)
         .where(Account.org == site)
         .union(
+            select(MatterRow.id).where(MatterRow.site == site),
             select(MatterRow.id).where(MatterRow.reception_id.in_(at_desk)),
             select(MatterVisitRow.matter_id).where(MatterVisitRow.reception_id.in_(at_desk)),
         )

@@ -52,6 +52,28 @@ class MatterRow(Base):
     reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     risk_level: Mapped[str | None] = mapped_column(String(16))
     risk_reason: Mapped[str | None] = mapped_column(String(200))
+    site: Mapped[str | None] = mapped_column(
+        String(63), index=True, comment="the site that registered it (its desk's, or its officer's)"
+    )
+    ref_no: Mapped[str | None] = mapped_column(
+        String(80),
+        unique=True,
+        index=True,
+        comment="文号, e.g. 闽侯检信〔2026〕123号 (site format)",
+    )
+    query_code: Mapped[str | None] = mapped_column(
+        String(16), comment="查询码 printed on the 回执: with ref_no, opens the progress page"
+    )
+
+
+class RefCounter(Base):
+    """The last 文号 sequence number given, per site and year (atomic upsert)."""
+
+    __tablename__ = "matter_ref_counter"
+
+    site: Mapped[str] = mapped_column(String(63), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
 
 
 class TransitionRow(Base):

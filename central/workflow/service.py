@@ -24,6 +24,7 @@ from central.db import utcnow
 from central.dossier.models import Person, Reception
 from central.dossier.scope import matter_sites, reception_sites
 
+from . import refs
 from .alerts import Alert, Recipient, alerts
 from .clocks import ClockState, clocks
 from .config import WorkflowConfig
@@ -39,6 +40,7 @@ from .models import (
     PauseRow,
     TransitionRow,
 )
+from .refs import SiteDirectory
 from .risk import Level, RiskFacts, assess
 from .states import Action, Command, Matter, PauseKind, Status, Transition
 
@@ -134,6 +136,8 @@ def open_matter(
     reception_id: str | None = None,
     leader_id: str | None = None,
     matter_id: str | None = None,
+    site: str | None = None,
+    directory: SiteDirectory | None = None,
 ) -> Matter:
     """登记: create the matter with its first transition and its persons."""
     try:
@@ -146,6 +150,8 @@ def open_matter(
             reception_id=reception_id,
             leader_id=leader_id,
             matter_id=matter_id,
+            site=site,
+            directory=directory,
         )
         session.commit()
     except IntegrityError as e:
@@ -173,29 +179,36 @@ def open_matter_uncommitted(
     reception_id: str | None = None,
     leader_id: str | None = None,
     matter_id: str | None = None,
+    site: str | None = None,
+    directory: SiteDirectory | None = None,
 ) -> Matter:
-    """``open_matter`` inside the caller's transaction (ingest): flushes, never commits."""
+    """``open_matter`` inside the caller's transaction (ingest): flushes, never commits.
+    The matter gets its 文号 and 查询码 on ``site`` (default: the site of the desk it was
+    registered at, else of its officer)."""
     mid = matter_id or str(uuid.uuid4())
     people = list(dict.fromkeys(person_ids))
     m = register(mid, command)
     _check_refs(session, people, reception_id)
     now = utcnow()
-    session.add(
-        MatterRow(
-            id=mid,
-            status=m.status.value,
-            summary=summary,
-            person_id=people[0] if people else None,
-            reception_id=reception_id,
-            officer_id=officer_id,
-            leader_id=leader_id,
-            registered_at=command.at,
-            updated_at=now,
-            version=1,
-            supervisions=0,
-            paused=False,
-        )
+    row = MatterRow(
+        id=mid,
+        status=m.status.value,
+        summary=summary,
+        person_id=people[0] if people else None,
+        reception_id=reception_id,
+        officer_id=officer_id,
+        leader_id=leader_id,
+        registered_at=command.at,
+        updated_at=now,
+        version=1,
+        supervisions=0,
+        paused=False,
     )
+    refs.assign(
+        session, row, site=site or _home_site(session, reception_id, officer_id),
+        registered_at=command.at, directory=directory,
+    )  # fmt: skip
+    session.add(row)
     session.flush()  # the matter row first: the rows below refer to it
     session.add(_to_row(mid, m.history[0], now))
     for i, pid in enumerate(people):
@@ -219,6 +232,24 @@ def open_matter_uncommitted(
     )
     session.flush()
     return m
+
+
+def _home_site(session: Session, reception_id: str | None, officer_id: str) -> str | None:
+    """Where a matter is registered: its desk's site, else its officer's (None: an
+    officer not known to this central, or of every site)."""
+    from central.accounts.models import Account
+    from central.devices.models import Device
+
+    if reception_id:
+        site = session.scalar(
+            select(Device.site)
+            .join(Reception, Reception.device == Device.id)
+            .where(Reception.id == reception_id)
+        )
+        if site:
+            return site
+    org = session.scalar(select(Account.org).where(Account.username == officer_id))
+    return org if org and org != "*" else None
 
 
 def _check_refs(session: Session, people: list[str], reception_id: str | None) -> None:
