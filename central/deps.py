@@ -25,6 +25,7 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     with request.app.state.sessions() as session:
+        request.state.db = session  # the page's name look-ups read in the same session
         yield session
 
 

@@ -15,7 +15,7 @@ from central.audit import service as audit
 from central.db import utcnow
 
 from . import passwords, throttle
-from .models import ROLES, Account, WebSession
+from .models import ROLE_ZH, ROLES, Account, WebSession
 
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
 BAD_CREDENTIALS = "用户名或密码错误"
@@ -85,7 +85,7 @@ def add_account(
         actor=actor,
         action="account.add",
         target=f"account:{username}",
-        reason=f"role={role} org={org}",
+        reason=f"角色：{ROLE_ZH.get(role, role)}；所属：{'全部院' if org == '*' else org}",
     )
     return acc
 

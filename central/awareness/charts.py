@@ -8,7 +8,7 @@ of the list behind it (same filters plus the clicked key).
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from central import labels
 from central.workflow.config import WorkflowConfig
 from central.workflow.states import STATUS_ZH, Status
 
@@ -32,8 +33,8 @@ RATING_COLOUR = {
     "dissatisfied": "#c2413b",
     NONE_KEY: "#b0b7c3",
 }
-RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-KIND_ZH = {"walk_in": "来访", "leader": "领导接访", "group": "集体访", "online": "网上"}
+RATING_ZH = labels.RATING_ZH
+KIND_ZH = labels.KIND_ZH
 
 
 class SeriesPublic(BaseModel):
@@ -79,12 +80,12 @@ def _dim_links(base: str, f: Filters, dim: str, s: Series) -> list[str]:
     return [f"{base}?{f.query(**{dim: k})}" for k in s.keys]
 
 
-def _zh(s: Series, names: dict[str, str]) -> Series:
-    labels = [
+def _zh(s: Series, names: Mapping[str, str]) -> Series:
+    shown = [
         names.get(k, lab) if k != NONE_KEY else "未评价"
         for k, lab in zip(s.keys, s.labels, strict=True)
     ]
-    return Series(labels, s.keys, s.values, s.extra)
+    return Series(shown, s.keys, s.values, s.extra)
 
 
 def _single(
@@ -137,6 +138,8 @@ def _by(c: Ctx, of: str, dim: str, title: str) -> ChartPublic:
         s = _zh(s, {st.value: STATUS_ZH[st] for st in Status})
     if dim == "kind":
         s = _zh(s, KIND_ZH)
+    if dim == "officer":  # people by name on the axis, not by login id
+        s = _zh(s, _officer_names(c))
     if dim in ("category", "organ"):
         s = Series(
             [lab if k != NONE_KEY else "未分类" for k, lab in zip(s.keys, s.labels, strict=True)],
@@ -145,6 +148,15 @@ def _by(c: Ctx, of: str, dim: str, title: str) -> ChartPublic:
         )
     kind = "hbar" if dim in ("township", "officer", "organ") else "bar"
     return _single(f"{of}_{dim}", title, kind, s, unit, _dim_links(base, c.f, dim, s))
+
+
+def _officer_names(c: Ctx) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from central.accounts.models import Account
+
+    rows = c.session.execute(select(Account.username, Account.display_name)).all()
+    return {u: n for u, n in rows}
 
 
 def _satisfaction(c: Ctx) -> ChartPublic:

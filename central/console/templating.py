@@ -14,34 +14,22 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central import labels
+
+from .names import Names
+
 if TYPE_CHECKING:
     from central.accounts.service import Current
 
 TEMPLATES = Path(__file__).with_name("templates")
 LOCAL = ZoneInfo("Asia/Shanghai")
 
-RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
-KIND_ZH = {"walk_in": "来访", "leader": "领导接访", "group": "集体访", "online": "网上"}
-RISK_ZH = {"low": "低", "medium": "中", "high": "高"}
-STEP_ZH = {
-    "register": "登记",
-    "notify": "告知",
-    "accept": "受理",
-    "decline": "不予受理",
-    "transfer": "转办",
-    "handle": "办理",
-    "reply": "答复",
-    "review": "复查",
-    "re_review": "复核",
-    "supervise": "督办",
-    "archive": "立卷归档",
-}
-SEGMENT_ZH = {
-    "ok": "已核验",
-    "chain_broken": "链断裂",
-    "missing": "文件缺失",
-    "not_in_log": "未入日志",
-}
+# the labels live in central.labels; these names stay for the modules that import them
+RATING_ZH = labels.RATING_ZH
+KIND_ZH = labels.KIND_ZH
+RISK_ZH = labels.RISK_ZH
+STEP_ZH = labels.ACTION_ZH
+SEGMENT_ZH = labels.SEGMENT_ZH
 
 
 def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -49,21 +37,40 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL).strftime(fmt) if value else "—"
 
 
+LABELS = {
+    "rating_zh": labels.RATING_ZH,
+    "kind_zh": labels.KIND_ZH,
+    "risk_zh": labels.RISK_ZH,
+    "step_zh": labels.ACTION_ZH,
+    "action_zh": labels.ACTION_ZH,
+    "segment_zh": labels.SEGMENT_ZH,
+    "role_zh": labels.ROLE_ZH,
+    "status_zh": labels.MATTER_STATUS_ZH,
+    "clock_zh": labels.CLOCK_STATE_ZH,
+    "field_zh": labels.FIELD_ZH,
+    "flag_zh": labels.FLAG_ZH,
+    "party_zh": labels.PARTY_ROLE_ZH,
+    "audit_zh": labels.audit_action,
+    "say": labels.say,
+}
+
+
 @cache
 def templates() -> Jinja2Templates:
-    from central.accounts.models import ROLE_ZH
-
-    t = Jinja2Templates(directory=str(TEMPLATES))
-    t.env.globals.update(
-        rating_zh=RATING_ZH,
-        kind_zh=KIND_ZH,
-        risk_zh=RISK_ZH,
-        step_zh=STEP_ZH,
-        segment_zh=SEGMENT_ZH,
-        role_zh=ROLE_ZH,
-    )
+    t = Jinja2Templates(directory=str(TEMPLATES), context_processors=[names_context])
+    t.env.globals.update(LABELS)
     t.env.filters["local"] = local_time
     return t
+
+
+def names_context(request: Request) -> dict[str, Any]:
+    """``who``, ``ref`` and ``pname`` for every page: people and matters by their names
+    and 文号, never by login ids or UUIDs."""
+    n = Names(request.app.state.sessions, getattr(request.state, "db", None))
+    return {
+        "who": n.officer, "ref": n.matter, "pname": n.person, "actor_name": n.actor,
+        "target_name": n.target,
+    }  # fmt: skip
 
 
 def render(
@@ -101,4 +108,4 @@ def header_context(request: Any) -> dict[str, Any]:
 
     principal = (request.scope.get("state") or {}).get(PRINCIPAL_KEY)
     acc = principal if isinstance(principal, Staff) else None
-    return {"acc": acc, "alert_count": 0, "role_zh": templates().env.globals["role_zh"]}
+    return {"acc": acc, "alert_count": 0, **LABELS, **names_context(request)}

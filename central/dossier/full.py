@@ -38,6 +38,7 @@ class Entry(BaseModel):
 
 class MatterBrief(BaseModel):
     id: str
+    ref_no: str | None = Field(default=None, description="文号")
     status: str
     summary: str
     officer_id: str
@@ -95,6 +96,23 @@ def _hearings(session: Session, matter_ids: list[str]) -> list[Entry]:
             )
         )
     return out
+
+
+def _officer_names(session: Session) -> Any:
+    """An officer's display name for the timeline's titles (an id central has no account
+    for — a desk's own roster — reads as 工号 …; a box as its desk)."""
+    from central.accounts.models import Account
+
+    names = {u: n for u, n in session.execute(select(Account.username, Account.display_name))}
+
+    def who(actor: str | None) -> str:
+        if not actor:
+            return "—"
+        if actor.startswith("device:"):
+            return f"接访终端 {actor.removeprefix('device:').split('/')[0]}"
+        return names.get(actor) or f"工号 {actor}"
+
+    return who
 
 
 def _key(e: Entry) -> tuple[int, datetime]:
@@ -181,6 +199,7 @@ def full_dossier(
         recorded = set(
             session.scalars(select(Leaf.reception_id).where(Leaf.reception_id.in_(rids)).distinct())
         )
+    who = _officer_names(session)
     entries: list[Entry] = []
     out_receptions: list[ReceptionFull] = []
     for r in receptions:
@@ -213,7 +232,7 @@ def full_dossier(
             Entry(
                 at=r.started_at,
                 kind="reception",
-                title=f"{kind}（接访人员 {r.officer_id or '—'}）",
+                title=f"{kind}（接访人员 {who(r.officer_id)}）",
                 detail=f"风险：{r.risk_reason}" if r.risk_level else "",
                 reception_id=r.id,
             )
@@ -271,7 +290,7 @@ def full_dossier(
                 Entry(
                     at=t.at,
                     kind=kind,
-                    title=f"事项{label}（{t.actor}）",
+                    title=f"事项{label}（{who(t.actor)}）",
                     detail=t.reason,
                     matter_id=t.matter_id,
                 )
@@ -315,6 +334,7 @@ def full_dossier(
         matters=[
             MatterBrief(
                 id=m.id,
+                ref_no=m.ref_no,
                 status=STATUS_ZH.get(Status(m.status), m.status),
                 summary=m.summary,
                 officer_id=m.officer_id,

@@ -89,6 +89,8 @@ def _public(
     risk = assess(service.risk_facts(session, m, cfg, now), cfg.risk)
     return MatterPublic(
         id=m.id,
+        ref_no=row.ref_no,
+        site=row.site,
         status=m.status.value,
         status_label=STATUS_ZH[m.status] + ("（计时中止）" if m.paused else ""),
         summary=row.summary,

@@ -105,6 +105,8 @@ class RiskPublic(BaseModel):
 
 class MatterPublic(BaseModel):
     id: str
+    ref_no: str | None = Field(default=None, description="文号, e.g. 闽侯检信〔2026〕123号")
+    site: str | None = Field(default=None, description="the site that registered it")
     status: str
     status_label: str
     summary: str

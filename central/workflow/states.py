@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from central import labels
 from protocol.matters import MATTER_STATUS_ZH
 
 
@@ -55,23 +56,7 @@ class PauseKind(StrEnum):
 # the names are shared with the box (protocol.matters), which shows them in dossiers
 STATUS_ZH: dict[Status, str] = {s: MATTER_STATUS_ZH[s.value] for s in Status}
 
-ACTION_ZH: dict[Action, str] = {
-    Action.register: "登记",
-    Action.notify: "告知",
-    Action.accept: "受理",
-    Action.decline: "不予受理",
-    Action.transfer: "转办",
-    Action.handle: "办理",
-    Action.reply: "答复",
-    Action.review: "复查",
-    Action.re_review: "复核",
-    Action.supervise: "督办",
-    Action.archive: "立卷归档",
-    Action.extend: "延期",
-    Action.pause: "中止计时",
-    Action.resume: "恢复计时",
-    Action.progress_reply: "过程答复",
-}
+ACTION_ZH: dict[Action, str] = {a: labels.ACTION_ZH[a.value] for a in Action}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,165 @@
+"""Chinese labels for every code people read: one place, used by the templates and the
+code alike (a label written twice drifts).
+
+Keys are the wire/database codes (English, stable); values are what the console,
+reports and documents show. ``say(table, code)`` never shows a bare code: an unknown
+one reads as a neutral word, so a page never prints ``transferred`` or
+``account.login`` to an officer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from protocol.matters import MATTER_STATUS_ZH
+from protocol.step_fields import FIELD_ZH, FLAG_ZH
+
+__all__ = [
+    "ACTION_ZH", "AUDIT_ZH", "CLOCK_STATE_ZH", "FIELD_ZH", "FLAG_ZH", "KIND_ZH", "MATTER_STATUS_ZH",
+    "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH", "audit_action", "say",
+]  # fmt: skip
+
+RATING_ZH: Mapping[str, str] = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+}
+KIND_ZH: Mapping[str, str] = {
+    "walk_in": "来访",
+    "leader": "领导接访",
+    "group": "集体访",
+    "online": "网上",
+    "letter": "来信",
+    "call": "电话",
+    "transferred_in": "转来",
+}
+RISK_ZH: Mapping[str, str] = {"low": "低", "medium": "中", "high": "高"}
+ROLE_ZH: Mapping[str, str] = {
+    "officer": "接访人员",
+    "leader": "领导",
+    "admin": "管理员",
+    "auditor": "审计员",
+}
+# the steps of a matter (workflow ``Action`` values; the desk's steps are a subset)
+ACTION_ZH: Mapping[str, str] = {
+    "register": "登记",
+    "notify": "告知",
+    "accept": "受理",
+    "decline": "不予受理",
+    "transfer": "转办",
+    "handle": "办理",
+    "reply": "答复",
+    "progress_reply": "过程答复",
+    "review": "复查",
+    "re_review": "复核",
+    "supervise": "督办",
+    "extend": "延期",
+    "pause": "中止计时",
+    "resume": "恢复计时",
+    "archive": "立卷归档",
+}
+PARTY_ROLE_ZH: Mapping[str, str] = {
+    "petitioner": "信访人",
+    "representative": "代表",
+    "member": "成员",
+}
+SEGMENT_ZH: Mapping[str, str] = {
+    "ok": "已核验",
+    "chain_broken": "链断裂",
+    "missing": "文件缺失",
+    "not_in_log": "未入日志",
+}
+CLOCK_STATE_ZH: Mapping[str, str] = {
+    "running": "计时中",
+    "due_soon": "即将到期",
+    "overdue": "已超期",
+    "paused": "中止计时",
+    "met": "按期完成",
+    "late": "超期完成",
+    "window_open": "申请期限内",
+    "window_closed": "申请期限届满",
+    "used": "已申请",
+}
+AUDIT_ZH: Mapping[str, str] = {
+    "account.add": "新建账户",
+    "account.login": "登录",
+    "account.logout": "退出登录",
+    "account.enable": "启用账户",
+    "account.disable": "停用账户",
+    "account.password.reset": "重设密码",
+    "account.unlock": "解除登录锁定",
+    "account.lockout": "登录失败过多，锁定",
+    "account.slowdown": "登录失败较多，限速",
+    "account.update": "修改账户",
+    "login.ip.lockout": "来源地址登录失败过多，锁定",
+    "login.ip.unlock": "解除来源地址锁定",
+    "person.search": "检索当事人",
+    "person.dossier.read": "查阅档案",
+    "person.timeline.read": "查阅来访记录",
+    "person.duplicates.read": "查找重复档案",
+    "person.profile.read": "查阅人员画像",
+    "person.merge": "合并档案",
+    "person.merge.undo": "撤销合并",
+    "reception.read": "查阅接访记录",
+    "reception.list.read": "查阅接访列表",
+    "reception.cancelled": "接访终端撤销接待",
+    "reception.step.corrected": "更正接访环节",
+    "recording.play": "回放录音录像",
+    "recording.status.read": "查阅录音录像核验",
+    "matter.read": "查阅事项",
+    "matter.register": "登记事项",
+    "matter.tag": "标注事项类别",
+    "matter.visit.link": "关联来访",
+    "matter.visit.cancelled": "关联的来访已撤销",
+    "matter.step.parked": "接访终端环节待补",
+    "matter.step.replayed": "接访终端环节补录",
+    "matter.step.refused": "接访终端环节未采用",
+    "supervision.open": "加入督办",
+    "review.record": "不满意复核",
+    "plan.draft": "起草协同方案",
+    "plan.edit": "修改协同方案",
+    "plan.send": "下发协同方案",
+    "plan.progress": "报告任务进度",
+    "sharing.share": "向有关单位共享事项",
+    "sharing.organ.create": "登记有关单位",
+    "sharing.token.issue": "签发单位令牌",
+    "sharing.token.revoke": "吊销单位令牌",
+    "sharing.rate.set": "设置单位访问频率",
+    "device.register": "登记接访终端",
+    "device.revoke": "吊销接访终端",
+    "provisioning.credential.issue": "签发部署凭据",
+    "provisioning.credential.revoke": "吊销部署凭据",
+    "quarantine.read": "查阅隔离消息",
+    "identity.consents.read": "查阅生物特征同意记录",
+    "identity.deletions.read": "查阅生物特征删除记录",
+    "biometric.deleted": "删除生物特征",
+    "officer.locked_out": "接访终端 PIN 锁定",
+    "hearing.schedule": "安排听证",
+    "hearing.cancel": "取消听证",
+    "hearing.outcome": "记录听证结果",
+    "hearing.draw.commit": "承诺抽取听证员",
+    "hearing.draw.reveal": "公布抽取结果",
+    "hearing.registry.add": "听证员入册",
+    "hearing.registry.conflict": "登记利害关系",
+    "hearing.registry.activate": "恢复听证员",
+    "hearing.registry.deactivate": "停用听证员",
+}
+
+
+def say(table: Mapping[str, str], code: str | None, default: str = "—") -> str:
+    """``code``'s label; an unknown code reads as ``default``, never as itself."""
+    if not code:
+        return default
+    return table.get(code, default)
+
+
+def audit_action(code: str) -> str:
+    """What an audit row's action says to a person (``matter.accept`` → 事项：受理)."""
+    if code in AUDIT_ZH:
+        return AUDIT_ZH[code]
+    kind, _, rest = code.partition(".")
+    if kind == "matter" and rest in ACTION_ZH:
+        return f"事项：{ACTION_ZH[rest]}"
+    if kind == "sharing":
+        return "有关单位访问" if rest == "access" else "有关单位访问被拒"
+    return "其他操作"
