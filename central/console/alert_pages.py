@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from central.access.gates import Auditor
 from central.access.gates import Reader as AnyAccount
+from central.accounts.models import Account
 from central.alerts import service as alerts
 from central.alerts.models import AlertRow
 from central.audit.models import AuditLog
@@ -152,22 +153,49 @@ def kpi_page(
     return render(request, "kpi.html", {"k": k, "since": a, "until": b}, session=session, acc=acc)
 
 
+AUDIT_PAGE = 50
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
     session: SessionDep,
     acc: Auditor,
     actor: Annotated[str, Query(max_length=200)] = "",
-    target: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=64)] = "",
+    person: Annotated[str, Query(max_length=50, description="a name, or part of one")] = "",
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
     before: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
+    """The audit log, newest first, 50 to a page, filtered by who, what, whose and when."""
+    from central.dossier.models import Person
+    from central.labels import AUDIT_ZH
+
     q = select(AuditLog)
     if actor:
-        q = q.where(AuditLog.actor == actor)
-    if target:
-        q = q.where(AuditLog.target == target)
+        names = select(Account.username).where(Account.display_name == actor.strip())
+        q = q.where(AuditLog.actor.in_(names) | (AuditLog.actor == actor.strip()))
+    if action in AUDIT_ZH:
+        q = q.where(AuditLog.action == action)
+    if person.strip():
+        ids = session.scalars(
+            select(Person.id).where(Person.name.contains(person.strip(), autoescape=True))
+        ).all()
+        q = q.where(AuditLog.target.in_([f"person:{i}" for i in ids[:500]]))
+    if since or until:
+        a, b = _period(since, until)
+        start = datetime.combine(a, time.min, tzinfo=LOCAL)
+        end = datetime.combine(b + timedelta(days=1), time.min, tzinfo=LOCAL)
+        q = q.where(AuditLog.at >= start, AuditLog.at < end)
     if before:
         q = q.where(AuditLog.id < before)
-    rows = list(session.scalars(q.order_by(AuditLog.id.desc()).limit(200)))
-    ctx = {"rows": rows, "actor": actor, "target": target}
+    rows = list(session.scalars(q.order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)))
+    more = len(rows) > AUDIT_PAGE
+    rows = rows[:AUDIT_PAGE]
+    keep = {"actor": actor, "action": action, "person": person, "since": since, "until": until}
+    ctx = {
+        "rows": rows, "more": more, "keep": keep, "actions": AUDIT_ZH, "paged": bool(before),
+        "next_before": rows[-1].id if rows else 0,
+    }  # fmt: skip
     return render(request, "audit.html", ctx, session=session, acc=acc)

@@ -24,6 +24,7 @@ from central.dossier.scope import on_site
 from .templating import render
 
 router = APIRouter()
+HOME_PAGE = 50
 
 
 def site_scope(acc: Staff) -> str | None:
@@ -45,10 +46,31 @@ def home(
     request: Request,
     session: SessionDep,
     acc: Reader,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
-    receptions = dossier.recent_receptions(session, limit=limit, site=site_scope(acc))
-    return render(request, "receptions.html", {"receptions": receptions}, session=session, acc=acc)
+    """The site's receptions, newest first, 50 to a page, within a period if asked."""
+    from datetime import date, datetime, time, timedelta
+
+    from .templating import LOCAL
+
+    def day(text: str, plus: int = 0) -> datetime | None:
+        try:
+            d = date.fromisoformat(text) + timedelta(days=plus)
+        except ValueError:
+            return None
+        return datetime.combine(d, time.min, tzinfo=LOCAL)
+
+    rows = dossier.recent_receptions(
+        session, limit=HOME_PAGE + 1, offset=(page - 1) * HOME_PAGE, site=site_scope(acc),
+        start=day(since), end=day(until, 1),
+    )  # fmt: skip
+    ctx = {
+        "receptions": rows[:HOME_PAGE], "page": page, "more": len(rows) > HOME_PAGE,
+        "since": since, "until": until,
+    }  # fmt: skip
+    return render(request, "receptions.html", ctx, session=session, acc=acc)
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -21,17 +21,10 @@ from central.workflow.schemas import StepCreate
 from .dossier_pages import back
 from .matter_side import assemble
 from .plan_pages import PLANNERS
+from .step_forms import FORMS, PRIMARY
 from .templating import render
 
 router = APIRouter()
-
-# What each step's form asks for, beyond the reason (the machine says what is required).
-EXTRA_FIELDS = {
-    "transfer": ("target_organ",),
-    "extend": ("extension_days", "approved_by", "notice_document"),
-    "pause": ("pause_kind",),
-    "archive": ("waived",),
-}
 
 
 @router.get("/matters/{matter_id}", response_class=HTMLResponse)
@@ -74,7 +67,8 @@ def matter(
     session.commit()
     ctx = {
         "m": m,
-        "extra": EXTRA_FIELDS,
+        "forms": FORMS,
+        "primary": PRIMARY,
         "msg": msg,
         "error": error,
         "side": side,
@@ -87,7 +81,8 @@ def matter(
 
 def _form_step(form: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"action": form.get("action", ""), "reason": form.get("reason", "")}
-    docs = [d.strip() for d in str(form.get("documents", "")).split(",") if d.strip()]
+    raw = str(form.get("documents", "")).replace("，", ",").replace("、", ",")
+    docs = [d.strip() for d in raw.split(",") if d.strip()]
     data["documents"] = docs
     for key in ("target_organ", "approved_by", "notice_document", "pause_kind"):
         if form.get(key):

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from central.accounts import web as accounts_web
 
-from . import alert_pages, dossier_pages, leader_pages, matter_pages, plan_pages
+from . import alert_pages, dossier_pages, leader_pages, matter_pages, plan_pages, work_pages
 from .templating import TEMPLATES
 
 STATIC = TEMPLATES.with_name("static")
@@ -36,6 +36,7 @@ def make_router() -> APIRouter:
         plan_pages.router,
         leader_pages.router,
         alert_pages.router,
+        work_pages.router,
     ):
         router.include_router(sub)
     return router

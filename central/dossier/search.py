@@ -2,7 +2,9 @@
 
 Name and pinyin use prefix ranges (``name >= q AND name < q + U+FFFF``) so one B-tree
 index serves both SQLite and PostgreSQL whatever the collation (``LIKE 'q%'`` would
-need ``text_pattern_ops`` on PostgreSQL).
+need ``text_pattern_ops`` on PostgreSQL): a surname (张) finds every 张…. When the
+prefix finds fewer than asked, a second pass looks for the text anywhere in the name
+or the phone (三 finds 张三; 0001 finds a phone ending in it): a scan, but only then.
 """
 
 from __future__ import annotations
@@ -72,4 +74,11 @@ def search_persons(session: Session, *, q: str, hash_key: bytes, limit: int = 50
     else:
         stmt = stmt.where(Person.name.between(v, v + TOP))
         order = Person.name
-    return list(session.scalars(stmt.order_by(order).limit(limit)))
+    found = list(session.scalars(stmt.order_by(order).limit(limit)))
+    if len(found) < limit and query.kind in ("name", "phone"):
+        column = Person.name if query.kind == "name" else Person.phone
+        more = select(Person).where(
+            live, column.contains(v, autoescape=True), Person.id.not_in([p.id for p in found])
+        )
+        found += session.scalars(more.order_by(column).limit(limit - len(found)))
+    return found

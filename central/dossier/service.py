@@ -4,6 +4,7 @@ transaction (the caller commits), so there is no read without its record."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -35,16 +36,29 @@ def _detail(r: Reception, person: Person | None) -> ReceptionDetail:
 
 
 def recent_receptions(
-    session: Session, *, limit: int = 50, site: str | None = None
+    session: Session,
+    *,
+    limit: int = 50,
+    site: str | None = None,
+    offset: int = 0,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> list[ReceptionSummary]:
-    """Newest first; ``site`` limits them to one organisation's boxes."""
+    """Newest first; ``site`` limits them to one organisation's boxes; ``start``/``end``
+    to a period (end exclusive)."""
     stmt = select(Reception, Person).outerjoin(Person, Person.id == Reception.person_id)
+    if start is not None:
+        stmt = stmt.where(Reception.started_at >= start)
+    if end is not None:
+        stmt = stmt.where(Reception.started_at < end)
     if site is not None:
         from central.devices.models import Device
 
         stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
     rows = session.execute(
-        stmt.order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc()).limit(limit)
+        stmt.order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [_summary(r, p) for r, p in rows]
 

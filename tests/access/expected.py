@@ -131,6 +131,7 @@ POST /console/login                                        public  -
 POST /console/logout                                       staff   -
 GET  /console/                                             staff   -
 GET  /console/search                                       worker  -
+GET  /console/work                                         worker  -
 GET  /console/persons/{person_id}                          staff   site
 POST /console/persons/{person_id}/merge                    worker  site
 POST /console/merges/{merge_id}/undo                       worker  -

@@ -52,9 +52,11 @@ def test_search_by_name_pinyin_id_and_phone(sessions, settings: Settings) -> Non
     assert ids("+86 138-0000-0000") == [a]
     assert ids("1390") == [b]
     assert ids("王") == []
+    assert ids("伟") == [a]  # part of a name, not only its start
+    assert ids("0000") == sorted([a, b])  # the end of a phone number
     with sessions() as s:
         logged = s.scalars(select(AuditLog).where(AuditLog.action == "person.search")).all()
-        assert len(logged) == 7 and all(ID_A not in r.reason for r in logged)
+        assert len(logged) == 9 and all(ID_A not in r.reason for r in logged)
 
 
 def test_the_full_dossier_is_newest_first_and_audited(sessions, settings: Settings) -> None:
