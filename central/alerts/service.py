@@ -2,9 +2,9 @@
 
 ``scan`` turns the workflow's due-soon/overdue clocks (``workflow.service.open_alerts``)
 into stored rows, one per recipient, each sent once: the officer first, their leader
-when the site's escalation rule says so. ``raise_high_risk`` alerts the on-duty
-leader(s) of a high-risk reception still in progress (called by ingest, inside its
-transaction); ``raise_early_warnings`` those of each new early warning (called by
+when the site's escalation rule says so; it also refreshes overdue matters' risk and
+raises the high-risk matter alerts of ``risk.py`` (who hears of a high-risk reception
+or matter); ``raise_early_warnings`` those of each new early warning (called by
 ``awareness.warnings.run_all``). Rows addressed to an officer with a desk box are also
 sent to the box as an ``alert`` command; one that could not be sent is retried by the
 next scan.
@@ -139,30 +139,20 @@ def scan(
             wf.store_risk(session, m, cfg, now)
         except WorkflowError as e:
             log.warning("risk of matter %s not refreshed: %s", mid, e)
+    # a matter that became high risk by any path (a console step, a rating, the days
+    # overdue) is told to its people here at the latest; keys make it once each
+    from .risk import raise_matter_risk
+
+    high = session.scalars(
+        select(MatterRow.id).where(
+            MatterRow.risk_level == "high", MatterRow.status != "archived"
+        )
+    ).all()
+    fresh += raise_matter_risk(session, high, now=now)
     session.commit()
     if publisher is not None:
         send_pending(session, publisher=publisher, now=now)
     return fresh
-
-
-def raise_high_risk(
-    session: Session, *, reception_id: str, org: str | None, reason: str, now: datetime
-) -> list[AlertRow]:
-    """Alert the on-duty leader(s) at once; inside the caller's transaction."""
-    rows = [
-        AlertRow(
-            key=f"high_risk:{reception_id}:{name}",
-            kind="high_risk",
-            level="danger",
-            recipient=name,
-            recipient_role="leader",
-            reception_id=reception_id,
-            message=f"高风险接访进行中：{reason}",
-            created_at=now,
-        )
-        for name in _leaders_on_duty(session, org)
-    ]
-    return _new_rows(session, rows)
 
 
 def _admins_or_leaders(session: Session) -> list[str]:

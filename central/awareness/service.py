@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,10 +44,14 @@ def tag_matter(
     return row
 
 
-def tags_from_steps(session: Session, *, now: datetime | None = None) -> int:
+def tags_from_steps(
+    session: Session, *, now: datetime | None = None, matter_ids: Iterable[str] | None = None
+) -> int:
     """Tag untagged matters from what the box recorded: the 登记 step's ``category``
     field at the reception where the matter was registered, and the organ of its latest
-    转办. Returns how many were tagged (the caller commits)."""
+    转办. Ingest calls it with the matters a batch registered (so the dashboard has the
+    officer's category as the reception arrives); the hourly jobs with none (all).
+    Returns how many were tagged (the caller commits)."""
     untagged = (
         select(MatterRow.id, ReceptionStep.fields)
         .join(ReceptionStep, ReceptionStep.reception_id == MatterRow.reception_id)
@@ -55,6 +60,11 @@ def tags_from_steps(session: Session, *, now: datetime | None = None) -> int:
             ~select(MatterTagRow.matter_id).where(MatterTagRow.matter_id == MatterRow.id).exists(),
         )
     )
+    if matter_ids is not None:
+        ids = sorted(set(matter_ids))
+        if not ids:
+            return 0
+        untagged = untagged.where(MatterRow.id.in_(ids))
     n = 0
     for mid, fields in session.execute(untagged).all():
         category = str((fields or {}).get("category") or "").strip()[:64]

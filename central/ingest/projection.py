@@ -13,6 +13,7 @@ both devices. Runs inside the ingest batch's transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,9 @@ class IdKeys:
     enc_key: bytes
 
 
+log = logging.getLogger(__name__)
+
+
 def _reception_id(body: Body) -> str:
     return body.reception_id  # type: ignore[attr-defined]
 
@@ -91,6 +95,7 @@ class Projector:
         self._parties: set[str] = set()  # receptions whose matter's persons may have changed
         self._corrected: set[str] = set()  # step event ids a correction may now reach
         self._cancelled: set[str] = set()  # receptions cancelled in this batch
+        self._rated: set[str] = set()  # receptions whose rating or risk changed
 
     def apply_all(self, events: Iterable[tuple[Envelope, Body]]) -> None:
         events = list(events)
@@ -120,7 +125,6 @@ class Projector:
         if self._steps:
             # steps are insert-only: one executemany instead of an ORM object each
             self._s.execute(insert(ReceptionStep), self._steps)
-        self._assess_risk()
         if self._matter_steps:
             from central.workflow.config import WorkflowConfig
             from central.workflow.wire import project_steps
@@ -137,11 +141,47 @@ class Projector:
             if self._cancelled or self._parties:
                 self._s.flush()
                 note_cancelled(self._s, self._cancelled | self._parties)
+        self._assess_risk()  # after the matters: a high-risk alert reaches their people
+        self._s.flush()
+        self._follow_matters()
+
+    def _follow_matters(self) -> None:
+        """What the batch tells the matters of its receptions, as it arrives: a rating
+        or risk changes the matter's stored risk (one value on every page, and its
+        people alerted when high); a 登记's category tags the matter for the dashboard."""
+        from central.alerts.risk import raise_matter_risk
+        from central.awareness.service import tags_from_steps
+        from central.workflow import service as wf
+        from central.workflow.config import WorkflowConfig
+        from central.workflow.errors import WorkflowError
+        from central.workflow.models import MatterVisitRow
+
+        opened = {b.matter_ref for b, _ in self._matter_steps if b.step == "register"}
+        if opened:
+            tags_from_steps(self._s, matter_ids=[m for m in opened if m])
+        if not self._rated:
+            return
+        mids = set(
+            self._s.scalars(
+                select(MatterVisitRow.matter_id).where(
+                    MatterVisitRow.reception_id.in_(sorted(self._rated))
+                )
+            )
+        )
+        cfg, now = WorkflowConfig(), utcnow()
+        for mid in sorted(mids):
+            try:
+                _, m = wf.load(self._s, mid)
+            except WorkflowError as e:  # the event is kept; the next scan refreshes it
+                log.warning("risk of matter %s not refreshed at ingest: %s", mid, e)
+                continue
+            wf.store_risk(self._s, m, cfg, now)
+        raise_matter_risk(self._s, mids, now=now)
 
     def _assess_risk(self) -> None:
         """Risk rules over what this batch said; a high-risk reception still in progress
         alerts the on-duty leader at once (same transaction: no alert without its event)."""
-        from central.alerts.service import raise_high_risk
+        from central.alerts.risk import raise_high_risk
         from central.devices.models import Device
         from central.workflow.risk import Level, RiskFacts, assess
 
@@ -160,6 +200,7 @@ class Projector:
             )
             if a.level > Level.low and a.level.value + 1 > RISK_ORDER.get(r.risk_level or "", 0):
                 r.risk_level, r.risk_reason = a.level.wire, a.reason[:200]
+                self._rated.add(r.id)
             if r.risk_level == "high" and r.ended_at is None:
                 if r.device not in sites:
                     sites[r.device] = (
@@ -274,17 +315,18 @@ class Projector:
                 # box claims (a time is whatever the sender writes)
                 if r.rating_seq is None or env.seq < r.rating_seq:
                     r.rating, r.rated_at, r.rating_seq = body.rating, from_ms(body.at), env.seq
+                    self._rated.add(r.id)
             case ReceptionEnded():
                 r.ended_at = from_ms(body.ended_at)
                 r.events_expected = body.events
                 self._risk(r, body.risk)
 
-    @staticmethod
-    def _risk(r: Reception, risk: RiskNote | None) -> None:
+    def _risk(self, r: Reception, risk: RiskNote | None) -> None:
         if risk is None:
             return
         if r.risk_level is None or RISK_ORDER[risk.level] > RISK_ORDER.get(r.risk_level, 0):
             r.risk_level, r.risk_reason = risk.level, risk.reason
+            self._rated.add(r.id)
 
     def _prefetch_persons(self, refs: list[PersonRef | None]) -> None:
         """Two queries per batch instead of one per identity event."""

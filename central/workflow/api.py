@@ -26,7 +26,7 @@ from .config import WorkflowConfig
 from .errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
 from .machine import allowed_actions
 from .models import MatterRow
-from .risk import assess
+from .risk import NO_RISK, assess
 from .schemas import (
     ClockPublic,
     MatterCreate,
@@ -83,10 +83,23 @@ def _error(e: WorkflowError) -> HTTPException:
     return HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail=body)
 
 
+def stored_risk(
+    session: Session, row: MatterRow, m: Matter, cfg: WorkflowConfig, now: datetime
+) -> RiskPublic:
+    """The matter's risk as stored (what lists, the dossier and 督办 show), so every
+    page says the same; kept fresh by each step, each rating or risk that reaches the
+    matter at ingest, and each alert scan (the days overdue). A matter stored before
+    risks were kept is assessed now."""
+    if row.risk_level is None:
+        a = assess(service.risk_facts(session, m, cfg, now), cfg.risk)
+        return RiskPublic(level=a.level.wire, reasons=[f.reason for f in a.findings])
+    reasons = [r for r in (row.risk_reason or "").split("；") if r and r != NO_RISK]
+    return RiskPublic(level=row.risk_level, reasons=reasons)
+
+
 def _public(
     session: Session, row: MatterRow, m: Matter, cfg: WorkflowConfig, now: datetime
 ) -> MatterPublic:
-    risk = assess(service.risk_facts(session, m, cfg, now), cfg.risk)
     return MatterPublic(
         id=m.id,
         ref_no=row.ref_no,
@@ -106,7 +119,7 @@ def _public(
             ClockPublic(**{k: v for k, v in asdict(c).items() if k != "completed_at"})
             for c in clocks(m, cfg.rules, cfg.calendar, now)
         ],
-        risk=RiskPublic(level=risk.level.wire, reasons=[f.reason for f in risk.findings]),
+        risk=stored_risk(session, row, m, cfg, now),
         history=[
             TransitionPublic(
                 seq=t.seq,

@@ -106,6 +106,9 @@ class RiskFacts:
     dissatisfied: int = 0
 
 
+NO_RISK = "未发现风险因素"
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     code: str
@@ -121,7 +124,7 @@ class Assessment:
     @property
     def reason(self) -> str:
         """One line for ``RiskNote.reason`` (highest findings first)."""
-        return "；".join(f.reason for f in self.findings) or "未发现风险因素"
+        return "；".join(f.reason for f in self.findings) or NO_RISK
 
 
 def _hits(words: tuple[str, ...], statements: tuple[str, ...]) -> list[str]:

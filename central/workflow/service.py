@@ -138,6 +138,7 @@ def open_matter(
     matter_id: str | None = None,
     site: str | None = None,
     directory: SiteDirectory | None = None,
+    config: WorkflowConfig | None = None,
 ) -> Matter:
     """登记: create the matter with its first transition and its persons."""
     try:
@@ -152,6 +153,7 @@ def open_matter(
             matter_id=matter_id,
             site=site,
             directory=directory,
+            config=config,
         )
         session.commit()
     except IntegrityError as e:
@@ -181,6 +183,7 @@ def open_matter_uncommitted(
     matter_id: str | None = None,
     site: str | None = None,
     directory: SiteDirectory | None = None,
+    config: WorkflowConfig | None = None,
 ) -> Matter:
     """``open_matter`` inside the caller's transaction (ingest): flushes, never commits.
     The matter gets its 文号 and 查询码 on ``site`` (default: the site of the desk it was
@@ -231,6 +234,7 @@ def open_matter_uncommitted(
         reason=command.reason or summary[:200],
     )
     session.flush()
+    store_risk(session, m, config or WorkflowConfig(), command.at)  # stated at the desk
     return m
 
 
@@ -421,6 +425,9 @@ def link_visit(
                 target=f"matter:{matter_id}",
                 reason=f"关联来访 reception:{reception_id}",
             )
+            session.flush()
+            _, m = load(session, matter_id)
+            store_risk(session, m, WorkflowConfig(), at)  # a repeat visit may raise it
         session.commit()
     except IntegrityError as e:
         session.rollback()

@@ -91,6 +91,7 @@ def _apply_one(
                     person_ids=[person_id] if person_id else [],
                     reception_id=reception_id,
                     matter_id=ref,
+                    config=config,
                 )
                 return None
             if row is None:
@@ -102,6 +103,8 @@ def _apply_one(
                         linked_by=cmd.actor,
                     )
                 )  # fmt: skip
+                session.flush()
+                service.store_risk(session, service.load(session, ref)[1], config, cmd.at)
             repeat_visit = row.reception_id != reception_id
             if body.step == "register" or (body.step == "notify" and repeat_visit):
                 return None  # the desk's own 登记/告知 of a repeat visit: linked only

@@ -91,7 +91,7 @@ def test_matter_page_shows_clocks_and_takes_steps_as_buttons(
 def test_leader_is_alerted_of_a_high_risk_reception_and_joins_supervision(
     client: TestClient, sessions, settings
 ) -> None:
-    from central.alerts.service import raise_high_risk
+    from central.alerts.risk import raise_high_risk
 
     add_device(sessions)
     add_user(sessions, "lin", "leader", on_duty=True)

@@ -192,5 +192,9 @@ def test_repeat_visits_link_to_the_open_matter_and_raise_its_risk(client, sessio
     assert got["visits"][0] == first and len(got["visits"]) == 3
     assert "同一事项未办结，已重复来访 2 次" in got["risk"]["reasons"]
     clock.advance(30)  # every acceptance clock is now overdue
+    from central.alerts.service import scan
+
+    with sessions() as s:  # the alert scan keeps an overdue matter's stored risk fresh
+        scan(s)
     got = client.get(f"/api/matters/{m['id']}").json()
     assert any("超期" in r for r in got["risk"]["reasons"])

@@ -148,3 +148,75 @@ def test_the_pending_steps_are_listed_for_staff(sessions, client) -> None:
     listed = client.get("/api/matters/steps/pending").json()
     assert [(p["matter_ref"], p["step"]) for p in listed] == [(mid, "accept")]
     assert "事项不存在" in listed[0]["reason"]
+
+
+def _people(sessions: sessionmaker[Session]) -> None:
+    """zhang is the desk officer; his own leader wang is not on duty (lin is)."""
+    with sessions.begin() as s:
+        accounts.add_account(s, username="wang", password="x" * 12, role="leader", org="minhou")
+        accounts.add_account(
+            s, username="zhang", password="x" * 12, role="officer", org="minhou", leader="wang"
+        )
+
+
+def test_a_high_risk_reception_with_a_matter_alerts_its_officer_and_its_leader(sessions) -> None:
+    box, ing = _setup(sessions)
+    _people(sessions)
+    rid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+    bodies = [
+        ReceptionStarted(reception_id=rid, officer_id="zhang", started_at=T0),
+        _step(rid, "register", T0 + 1000, mid, fields={"request": "要求答复"}),
+        _step(rid, "notify", T0 + 2000, mid, note="他说再不解决就去跳楼"),
+    ]
+    ing.process([box.incoming(box.seal(b)) for b in bodies])
+    with sessions() as s:
+        got = {(a.recipient, a.recipient_role) for a in s.scalars(select(AlertRow))}
+        # the on-duty leader, the matter's officer and the officer's own 分管领导; once
+        # each: the matter's own high risk tells nobody who heard of the reception
+        assert got == {("lin", "leader"), ("zhang", "officer"), ("wang", "leader")}
+        row, _ = wf.load(s, mid)
+        assert row.risk_level == "high" and "跳楼" in (row.risk_reason or "")
+
+
+def test_a_rating_reaches_the_matter_risk_and_the_category_the_dashboard(sessions) -> None:
+    """What arrives after the 登记 (the petitioner's 不满意) changes the matter's stored
+    risk at once, and the officer's category is on the matter as the 登记 arrives."""
+    from central.awareness.models import MatterTagRow
+    from central.workflow.api import stored_risk
+    from central.workflow.config import WorkflowConfig
+    from protocol.messages import RatingGiven, ReceptionEnded
+
+    import time
+
+    t0 = int(time.time() * 1000)  # today: no clock is overdue yet
+    box, ing = _setup(sessions)
+    _people(sessions)
+    rid, mid = str(uuid.uuid4()), str(uuid.uuid4())
+    ing.process(
+        [
+            box.incoming(box.seal(b))
+            for b in (
+                ReceptionStarted(reception_id=rid, officer_id="zhang", started_at=t0),
+                _step(rid, "register", t0 + 1000, mid, fields={"request": "x", "category": "申诉"}),
+            )
+        ]
+    )
+    with sessions() as s:
+        tag = s.get(MatterTagRow, mid)
+        assert tag is not None and tag.category == "申诉"
+        assert wf.load(s, mid)[0].risk_level == "low"
+    ing.process(
+        [
+            box.incoming(box.seal(b))
+            for b in (
+                ReceptionEnded(reception_id=rid, officer_id="zhang", ended_at=t0 + 5000, events=4),
+                RatingGiven(reception_id=rid, rating="dissatisfied", at=t0 + 6000),
+            )
+        ]
+    )
+    with sessions() as s:
+        row, m = wf.load(s, mid)
+        assert row.risk_level == "medium" and row.risk_reason == "不满意评价 1 次"
+        shown = stored_risk(s, row, m, WorkflowConfig(), row.registered_at)
+        assert (shown.level, shown.reasons) == ("medium", ["不满意评价 1 次"])
+        assert s.scalars(select(AlertRow)).all() == []  # medium: nobody is paged
