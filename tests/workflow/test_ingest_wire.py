@@ -181,12 +181,12 @@ def test_a_high_risk_reception_with_a_matter_alerts_its_officer_and_its_leader(s
 def test_a_rating_reaches_the_matter_risk_and_the_category_the_dashboard(sessions) -> None:
     """What arrives after the 登记 (the petitioner's 不满意) changes the matter's stored
     risk at once, and the officer's category is on the matter as the 登记 arrives."""
+    import time
+
     from central.awareness.models import MatterTagRow
     from central.workflow.api import stored_risk
     from central.workflow.config import WorkflowConfig
     from protocol.messages import RatingGiven, ReceptionEnded
-
-    import time
 
     t0 = int(time.time() * 1000)  # today: no clock is overdue yet
     box, ing = _setup(sessions)
