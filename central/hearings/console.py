@@ -310,8 +310,8 @@ def make_router() -> APIRouter:
         session.commit()
         return back(
             to,
-            f"已承诺抽取：承诺 {row.commitment[:16]}…，证据日志第 {row.leaf_index} 个叶子。"
-            "请在随机来源揭晓前公布听证公告，然后公布结果。",
+            "已承诺抽取：候选名单、名额和抽签方案已记入证据日志。请在随机来源揭晓前公布听证公告，"
+            f"然后公布结果（承诺 {row.commitment[:16]}…，核验信息见“如何核验”）。",
         )
 
     @r.post("/draws/{draw_id}/reveal")

@@ -139,6 +139,7 @@ def commit_draw(
         commitment=digest,
         commit_record=record,
         seed=seed,  # only when central holds it; secret until revealed
+        seed_by="central" if hold_seed else "holder" if seed_sha256 else None,
         status="committed",
         committed_at=now,
     )

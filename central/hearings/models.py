@@ -89,6 +89,9 @@ class DrawRow(Base):
     # before the reveal: the secret seed central made (``commit_draw(hold_seed=True)``),
     # served by nothing until ``reveal_draw`` publishes it
     seed: Mapped[str | None] = mapped_column(String(128), comment="revealed seed (hex)")
+    seed_by: Mapped[str | None] = mapped_column(
+        String(16), comment="who held the seed: central / holder (someone else); none: no seed"
+    )
     beacon_value: Mapped[str | None] = mapped_column(String(256))
     beacon_signature: Mapped[str | None] = mapped_column(
         String(192), comment="the beacon round's signature (hex), checked at the reveal"

@@ -120,6 +120,7 @@ def _account(row: DrawRow, *, now: datetime) -> dict[str, Any]:
         "commitment": row.commitment,
         "leaf_index": row.leaf_index,
         "seed": bool(rec.get("seed_sha256")),
+        "seed_by": row.seed_by,
         "beacon": None,
         "record_url": f"/api/hearings/draws/{row.id}/record" if row.status == "revealed" else None,
     }

@@ -274,6 +274,7 @@ def draw_view(
         "min_chance": pct(lot["min_chance"] / lot["denominator"]) if lot else None,
         "seed_sha256": rec.get("seed_sha256"),
         "held": draws.holds_seed(row),
+        "seed_by": row.seed_by,
         "beacon": b,
         "beacon_time": beacon_time,
         "beacon_out": beacon_time is not None and beacon_time <= now,

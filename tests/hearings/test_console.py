@@ -193,7 +193,7 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert flash(r) == "error:排除后只有 4 名候选人，不足听证员人数 5"
     assert c.post(draws, data=draw).status_code == 403
     r = c.post(draws, data=draw | {"csrf_token": csrf}, follow_redirects=False)
-    assert flash(r).startswith("msg:已承诺抽取：承诺 ")
+    assert flash(r).startswith("msg:已承诺抽取：候选名单、名额和抽签方案已记入证据日志")
     with sessions() as s:
         [row] = s.scalars(select(DrawRow)).all()
         did, seed, commitment, leaf = row.id, row.seed, row.commitment, row.leaf_index
@@ -217,6 +217,7 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert flash(r) == "error:该次抽取已公布结果"
     html = fragment(c, mid)
     assert seed in html and f'href="/api/hearings/draws/{did}/record"' in html
+    assert "本系统生成的种子（已公开）" in html
     assert f"zhifang hearings verify-draw draw-{did[:8]}.json" in html
     assert f"http://127.0.0.1:8000/api/hearings/draws/{did}/record" in html
     officers = re.search(r'<table class="small officers">(.*?)</table>', html, re.S)

@@ -1,4 +1,5 @@
-"""hearings: a draw's beacon signature and its abandonment (who, when, why); one open
+"""hearings: a draw's beacon signature, who held its seed, and its abandonment (who,
+when, why); one open
 commitment per hearing (a partial unique index). Hearings that already hold several
 open commitments keep only their newest (none, once a draw is revealed): the others
 are marked abandoned, by this migration, with that reason, so every published record
@@ -35,6 +36,19 @@ def upgrade() -> None:
             comment="the beacon round's signature (hex), checked at the reveal",
         ),
     )  # fmt: skip
+    op.add_column(
+        "hearing_draw",
+        sa.Column(
+            "seed_by", sa.String(length=16), nullable=True,
+            comment="who held the seed: central / holder (someone else); none: no seed",
+        ),
+    )  # fmt: skip
+    # an open commitment with its seed stored is one central holds; once revealed, who
+    # held the seed of a draw made before this migration is not known
+    op.execute(
+        "UPDATE hearing_draw SET seed_by = 'central' "
+        "WHERE status = 'committed' AND seed IS NOT NULL"
+    )
     op.add_column("hearing_draw", sa.Column("abandoned_at", sa.DateTime(timezone=True)))
     op.add_column(
         "hearing_draw",
@@ -86,5 +100,6 @@ def downgrade() -> None:
     op.drop_index("uq_hearing_draw_open", table_name="hearing_draw")
     # the abandoned draws become open commitments again, as they were before
     op.execute("UPDATE hearing_draw SET status = 'committed' WHERE status = 'abandoned'")
-    for column in ("abandon_reason", "abandoned_by", "abandoned_at", "beacon_signature"):
+    for column in ("abandon_reason", "abandoned_by", "abandoned_at", "seed_by",
+                   "beacon_signature"):  # fmt: skip
         op.drop_column("hearing_draw", column)  # SQLite ≥ 3.35
