@@ -1,4 +1,6 @@
-"""``/api/hearings``: registry, scheduling, .ics, draws, outcome; the dossier's view."""
+"""``/api/hearings``: registry, scheduling, .ics, draws (commit, reveal, abandon),
+outcome; the dossier's view. The public router also serves the notice page
+(``notice.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from central.access.scope import SiteScope
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
 
-from . import service
+from . import draws, notice, service
+from .clock import now
 from .ics import invitation
 from .models import ParticipantRow, RegistryPerson
 
@@ -54,8 +57,13 @@ class HearingIn(BaseModel):
 
 class BeaconIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: str = Field(min_length=1, max_length=100, description="e.g. drand:quicknet")
-    round: int = Field(ge=1, description="a round not yet published at commit time")
+    source: str = Field(min_length=1, max_length=100, description="drand:quicknet")
+    round: int = Field(
+        ge=1,
+        lt=2**63,
+        description="a round published at least a minute after the commit and before the "
+        "hearing starts",
+    )
 
 
 Seats = Annotated[int, Field(ge=0, le=100)]
@@ -73,7 +81,10 @@ class DrawIn(BaseModel):
         default=None,
         description="旧格式：类别 → 人数（等于 panel_size 为人数之和、各类别恰好该人数）",
     )
-    seed_sha256: str | None = Field(default=None, description="SHA-256 (hex) of the secret seed")
+    seed_sha256: str | None = Field(
+        default=None,
+        description="SHA-256 (hex) of a seed someone else holds; only together with a beacon",
+    )
     beacon: BeaconIn | None = Field(default=None, description="公共信标轮次")
     recent_days: int = Field(default=180, ge=0, le=3650, description="近期已参加听证者回避的天数")
     conflict_subjects: list[Text200] = Field(
@@ -89,7 +100,17 @@ class DrawIn(BaseModel):
 class RevealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     seed: str | None = Field(default=None, max_length=128, description="种子（十六进制）")
-    beacon_value: str | None = Field(default=None, max_length=256, description="信标该轮的值")
+    beacon_signature: str | None = Field(
+        default=None,
+        max_length=200,
+        description="信标该轮的签名（十六进制，drand 公布的 signature 字段）；"
+        "本系统核验签名并由它得出该轮的随机数",
+    )
+
+
+class AbandonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=500, description="放弃理由")
 
 
 class OutcomeIn(BaseModel):
@@ -116,7 +137,7 @@ def _run(fn: Any, *a: Any, **kw: Any) -> Any:
 
 
 router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
-public = APIRouter(prefix="/api/hearings", tags=["hearings"])  # anyone may check a draw
+public = APIRouter(tags=["hearings"])  # anyone: the published record, the notice page
 
 
 @router.post("/registry", status_code=201, dependencies=[Depends(LEAD)])
@@ -188,10 +209,11 @@ def commit(
 ) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     row = _run(
-        service.commit_draw,
+        draws.commit_draw,
         session,
         _log(request),
         hearing_id=hearing_id,
+        now=now(request),
         quotas=body.quotas,
         panel_size=body.panel_size,
         features=body.features,
@@ -213,33 +235,71 @@ def commit(
 
 
 @router.post("/draws/{draw_id}/reveal")
-def reveal(draw_id: str, body: RevealIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+def reveal(
+    draw_id: str, body: RevealIn, request: Request, session: SessionDep, acc: Worker
+) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
     row = _run(
-        service.reveal_draw,
+        draws.reveal_draw,
         session,
         draw_id=draw_id,
         seed=body.seed,
-        beacon_value=body.beacon_value,
+        beacon_signature=body.beacon_signature,
+        now=now(request),
     )
     session.commit()
-    return {"id": row.id, "selected": row.selected}
+    return {"id": row.id, "selected": row.selected, "beacon_value": row.beacon_value}
 
 
-@public.get("/draws/{draw_id}/record", dependencies=[Depends(PUBLIC)])
+@router.post("/draws/{draw_id}/abandon")
+def abandon(
+    draw_id: str, body: AbandonIn, request: Request, session: SessionDep, acc: Worker
+) -> dict[str, Any]:
+    """Give up an open commitment (audited, with the reason): the published record of
+    the hearing's draw lists it; a new draw may then be committed."""
+    from central.audit import service as audit
+
+    service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
+    row = _run(
+        draws.abandon_draw,
+        session,
+        draw_id=draw_id,
+        reason=body.reason,
+        actor=acc.display_name or acc.username,
+        now=now(request),
+    )
+    audit.record(
+        session,
+        actor=acc.actor,
+        action="hearing.draw.abandon",
+        target=f"hearing_draw:{row.id}",
+        reason=body.reason,
+        client=request.client.host if request.client else None,
+    )
+    session.commit()
+    return {"id": row.id, "status": row.status, "commitment": row.commitment}
+
+
+@public.get("/api/hearings/draws/{draw_id}/record", dependencies=[Depends(PUBLIC)])
 def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """The published record for ``zhifang hearings verify-draw``."""
-    out: dict[str, Any] = _run(service.published, session, _log(request), draw_id)
+    out: dict[str, Any] = _run(draws.published, session, _log(request), draw_id)
     return out
 
 
+public.include_router(notice.router)
+
+
 @router.post("/{hearing_id}/outcome")
-def outcome(hearing_id: str, body: OutcomeIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
+def outcome(
+    hearing_id: str, body: OutcomeIn, request: Request, session: SessionDep, acc: Worker
+) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     h = _run(
         service.record_outcome,
         session,
         hearing_id=hearing_id,
+        now=now(request),
         record=body.record,
         outcome=body.outcome,
         petitioner_accepts=body.petitioner_accepts,

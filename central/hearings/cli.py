@@ -48,6 +48,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     sel = published["result"]["selected"]
     print(f"核验通过：承诺 {published['commitment']}，抽中 {len(sel)} 人：{', '.join(sel)}")
+    dropped = published.get("abandoned") or []
+    if dropped:
+        print(f"此前放弃的承诺 {len(dropped)} 次，均已列出并核对（见上）")
     return 0
 
 

@@ -10,6 +10,8 @@
 * ``/console/hearings/matters/{matter_id}`` — the same fragment as a page of its own;
 * ``/console/hearings/{hearing_id}`` — one hearing with every candidate's chance.
 
+The public notice of a hearing (no login) is ``notice.py``'s ``/hearings/{hearing_id}``.
+
 Every form carries the session's CSRF token, calls ``service`` and redirects back (to
 the form's ``back`` field when it is a console page, else the matter page) with
 ``?msg=`` or ``?error=``; the service's refusals are shown there, in Chinese.
@@ -34,11 +36,11 @@ from central.access.scope import SiteScope
 from central.accounts.service import Current
 from central.console.templating import TEMPLATES as CONSOLE_TEMPLATES
 from central.console.templating import templates as console_templates
-from central.db import utcnow
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
 
-from . import forms, service, views
+from . import draws, forms, service, views
+from .clock import now
 from .forms import FormError
 from .models import DrawRow, HearingRow
 
@@ -116,7 +118,9 @@ def _target(form: Any, default: str) -> str:
     return given if isinstance(given, str) and BACK.fullmatch(given) else default
 
 
-def _audit(session: Session, request: Request, acc: Current, action: str, target: str) -> None:
+def _audit(
+    session: Session, request: Request, acc: Current, action: str, target: str, reason: str = ""
+) -> None:
     from central.audit import service as audit
 
     audit.record(
@@ -124,6 +128,7 @@ def _audit(session: Session, request: Request, acc: Current, action: str, target
         actor=acc.username,
         action=action,
         target=target,
+        reason=reason,
         client=request.client.host if request.client else None,
     )
 
@@ -216,7 +221,7 @@ def make_router() -> APIRouter:
         service.guard(session, scope, hearing_id=hearing_id, write=False)
         ctx = {
             "h": views.hearing(
-                session, h, public_url=_public_url(request), now=utcnow(), full=True
+                session, h, public_url=_public_url(request), now=now(request), full=True
             ),
             "can_edit": acc.role in EDITORS,
             "acc": acc,
@@ -296,8 +301,8 @@ def make_router() -> APIRouter:
         form = await request.form()
         to = _target(form, _matter_page(h.matter_id))
         try:
-            kw = forms.draw(form, now=utcnow())
-            row = service.commit_draw(session, _log(request), hearing_id=h.id, **kw)
+            kw = forms.draw(form)
+            row = draws.commit_draw(session, _log(request), hearing_id=h.id, now=now(request), **kw)
         except (FormError, service.HearingError) as e:
             session.rollback()
             return back(to, str(e), error=True)
@@ -305,8 +310,8 @@ def make_router() -> APIRouter:
         session.commit()
         return back(
             to,
-            f"已承诺抽取：承诺 {row.commitment[:16]}…，证据日志第 {row.leaf_index} 个叶子。"
-            "请在随机来源揭晓前公布承诺，然后公布结果。",
+            "已承诺抽取：候选名单、名额和抽签方案已记入证据日志。请在随机来源揭晓前公布听证公告，"
+            f"然后公布结果（承诺 {row.commitment[:16]}…，核验信息见“如何核验”）。",
         )
 
     @r.post("/draws/{draw_id}/reveal")
@@ -319,13 +324,39 @@ def make_router() -> APIRouter:
         form = await request.form()
         to = _target(form, _matter_page(matter_id))
         try:
-            done = service.reveal_draw(session, draw_id=draw_id, **forms.reveal(form))
+            done = draws.reveal_draw(
+                session, draw_id=draw_id, now=now(request), **forms.reveal(form)
+            )
         except (FormError, service.HearingError) as e:
             session.rollback()
             return back(to, str(e), error=True)
         _audit(session, request, acc, "hearing.draw.reveal", f"hearing_draw:{draw_id}")
         session.commit()
         return back(to, f"已公布抽取结果：抽中 {len(done.selected or [])} 名听证员")
+
+    @r.post("/draws/{draw_id}/abandon")
+    async def abandon(request: Request, session: SessionDep, acc: Worker, draw_id: str) -> Response:
+        row = session.get(DrawRow, draw_id)
+        if row is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"抽取不存在：{draw_id}")
+        matter_id = _hearing_or_404(session, row.hearing_id).matter_id
+        service.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
+        form = await request.form()
+        to = _target(form, _matter_page(matter_id))
+        try:
+            reason = forms.abandon(form)
+            draws.abandon_draw(
+                session, draw_id=draw_id, reason=reason, actor=acc.display_name or acc.username,
+                now=now(request),
+            )  # fmt: skip
+        except (FormError, service.HearingError) as e:
+            session.rollback()
+            return back(to, str(e), error=True)
+        _audit(session, request, acc, "hearing.draw.abandon", f"hearing_draw:{draw_id}", reason)
+        session.commit()
+        return back(
+            to, "已放弃该次承诺：它仍留在证据日志中，并列入公开的抽取记录；现在可以另行承诺"
+        )
 
     @r.post("/{hearing_id}/outcome")
     async def outcome(
@@ -335,14 +366,10 @@ def make_router() -> APIRouter:
         service.guard(session, SiteScope.of(acc), matter_id=h.matter_id, write=True)
         form = await request.form()
         to = _target(form, _matter_page(h.matter_id))
-        if h.status != "scheduled":  # the service would add the other participants twice
-            return back(
-                to,
-                f"听证{views.STATUS_ZH.get(h.status, h.status)}，不能再记录结果",
-                error=True,
-            )
         try:
-            service.record_outcome(session, hearing_id=h.id, **forms.outcome(form))
+            service.record_outcome(
+                session, hearing_id=h.id, now=now(request), **forms.outcome(form)
+            )
         except (FormError, service.HearingError) as e:
             session.rollback()
             return back(to, str(e), error=True)
@@ -376,7 +403,7 @@ def _matter_ctx(
     return {
         "matter_id": matter_id,
         "hearings": views.hearings_of(
-            session, matter_id, public_url=_public_url(request), now=utcnow()
+            session, matter_id, public_url=_public_url(request), now=now(request)
         ),
         "can_edit": acc is not None and acc.role in EDITORS,
         "acc": acc,

@@ -29,7 +29,7 @@ from typing import Any
 
 from protocol.canonical import canonical_json
 
-from . import panels
+from . import panels, record_checks
 from .randomness import DrawError, Stream, check_source, commitment, draw_key, is_hex
 
 __all__ = [
@@ -125,9 +125,10 @@ def verify(published: Mapping[str, Any], *, resolve: bool = False) -> list[str]:
 
 def check(published: Mapping[str, Any], *, resolve: bool = False) -> Verification:
     """Recompute the commitment, check the committed lottery (``/2``), check the reveal
-    against what was committed, replay the draw and compare, check the evidence-log
-    proof if the file carries one; ``resolve`` also re-solves the ``/2`` lottery's
-    maximin value with this machine's scipy (warnings only)."""
+    against what was committed (the beacon's drand signature too), replay the draw and
+    compare, check the evidence-log proof if the file carries one, and check every
+    abandoned commitment it lists (``record_checks``); ``resolve`` also re-solves the
+    ``/2`` lottery's maximin value with this machine's scipy (warnings only)."""
     v = Verification()
     try:
         record = published["commit"]
@@ -158,11 +159,13 @@ def check(published: Mapping[str, Any], *, resolve: bool = False) -> Verificatio
         return v
     if record.get("seed_sha256"):
         v.checked.append("公布的种子与事先承诺的哈希一致")
-    if record.get("beacon"):
-        b = record["beacon"]
-        v.checked.append(
-            f"使用信标 {b['source']} 第 {b['round']} 轮的值（信标本身的签名请另行核对）"
-        )
+    for problems, checked, warnings in (
+        record_checks.check_beacon(record, reveal),
+        record_checks.check_abandoned(published),
+    ):
+        v.problems.extend(problems)
+        v.checked.extend(checked)
+        v.warnings.extend(warnings)
     stated = published.get("result", {})
     if result["selected"] != stated.get("selected"):
         v.problems.append(

@@ -14,8 +14,17 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from .api import CancelIn, ConflictIn, DrawIn, HearingIn, OutcomeIn, PersonIn, RevealIn
-from .beacon import QUICKNET, quicknet_time_of
+from .api import (
+    AbandonIn,
+    CancelIn,
+    ConflictIn,
+    DrawIn,
+    HearingIn,
+    OutcomeIn,
+    PersonIn,
+    RevealIn,
+)
+from .beacon import QUICKNET
 
 LOCAL = ZoneInfo("Asia/Shanghai")  # a datetime-local field means Beijing time
 SUBJECT_KINDS = {
@@ -45,10 +54,11 @@ LABELS = {
     "seed_sha256": "种子的哈希",
     "source": "信标来源",
     "round": "信标轮次",
+    "beacon_round": "信标轮次",
     "recent_days": "近期参加过听证的回避天数",
     "conflict_subjects": "额外回避对象",
     "seed": "种子",
-    "beacon_value": "信标值",
+    "beacon_signature": "信标签名",
     "record": "听证记录",
     "outcome": "听证结论",
     "petitioner_accepts": "信访人是否接受",
@@ -160,11 +170,12 @@ def hearing(form: Form, *, matter_id: str) -> dict[str, Any]:
     return _valid(HearingIn, data).model_dump()
 
 
-def draw(form: Form, *, now: datetime) -> dict[str, Any]:
+def draw(form: Form) -> dict[str, Any]:
     """Commit: panel size; per quota row (``q_feature``, ``q_value``, ``q_min``,
     ``q_max`` in step) a [min, max] — both blank: not listed, one blank: 0 or the panel
     size; the randomness (``source`` = server / external / none, plus an optional
-    beacon round, refused when it is already out); exclusions."""
+    drand quicknet round: whether it is still in the future is the service's rule);
+    exclusions."""
     k = _int(form, "panel_size")
     rows = [form.getlist(x) for x in ("q_feature", "q_value", "q_min", "q_max")]
     if len({len(r) for r in rows}) != 1:
@@ -191,14 +202,8 @@ def draw(form: Form, *, now: datetime) -> dict[str, Any]:
         )
     beacon = None
     if form.get("use_beacon"):
-        name, round_ = _s(form, "beacon_source"), _int(form, "beacon_round")
-        if name == QUICKNET and quicknet_time_of(round_) <= now:
-            out = quicknet_time_of(round_).astimezone(LOCAL)
-            raise FormError(
-                f"信标第 {round_} 轮已于 {out:%Y-%m-%d %H:%M:%S} 发布："
-                "请选尚未发布的轮次（随机来源须在承诺之后才揭晓）"
-            )
-        beacon = {"source": name, "round": round_}
+        name = _s(form, "beacon_source") or QUICKNET
+        beacon = {"source": name, "round": _int(form, "beacon_round")}
     lines = str(form.get("conflict_subjects") or "").splitlines()
     body = _valid(
         DrawIn,
@@ -224,9 +229,16 @@ def draw(form: Form, *, now: datetime) -> dict[str, Any]:
 
 
 def reveal(form: Form) -> dict[str, str | None]:
-    data = {"seed": _s(form, "seed").lower() or None, "beacon_value": _s(form, "beacon_value")}
-    body = _valid(RevealIn, data | {"beacon_value": data["beacon_value"] or None})
-    return {"seed": body.seed, "beacon_value": body.beacon_value}
+    data = {
+        "seed": _s(form, "seed").lower() or None,
+        "beacon_signature": _s(form, "beacon_signature") or None,
+    }
+    body = _valid(RevealIn, data)
+    return {"seed": body.seed, "beacon_signature": body.beacon_signature}
+
+
+def abandon(form: Form) -> str:
+    return _valid(AbandonIn, {"reason": _s(form, "reason")}).reason
 
 
 def outcome(form: Form) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime
@@ -62,10 +62,24 @@ class HearingRow(Base):
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+OPEN = text("status = 'committed'")
+
+
 class DrawRow(Base):
-    """One draw: committed (record + commitment in the evidence log), then revealed."""
+    """One draw: committed (record + commitment in the evidence log), then revealed,
+    or abandoned (with who, when and why: the published record lists it)."""
 
     __tablename__ = "hearing_draw"
+    # one open commitment per hearing, held by the database as well as the service
+    __table_args__ = (
+        Index(
+            "uq_hearing_draw_open",
+            "hearing_id",
+            unique=True,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     hearing_id: Mapped[str] = mapped_column(ForeignKey("hearing.id"), index=True)
@@ -75,11 +89,20 @@ class DrawRow(Base):
     # before the reveal: the secret seed central made (``commit_draw(hold_seed=True)``),
     # served by nothing until ``reveal_draw`` publishes it
     seed: Mapped[str | None] = mapped_column(String(128), comment="revealed seed (hex)")
+    seed_by: Mapped[str | None] = mapped_column(
+        String(16), comment="who held the seed: central / holder (someone else); none: no seed"
+    )
     beacon_value: Mapped[str | None] = mapped_column(String(256))
+    beacon_signature: Mapped[str | None] = mapped_column(
+        String(192), comment="the beacon round's signature (hex), checked at the reveal"
+    )
     selected: Mapped[list[str] | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), comment="committed / revealed")
+    status: Mapped[str] = mapped_column(String(16), comment="committed / revealed / abandoned")
     committed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    abandoned_by: Mapped[str | None] = mapped_column(String(200), comment="who abandoned it")
+    abandon_reason: Mapped[str | None] = mapped_column(String(500), comment="why")
 
 
 class ParticipantRow(Base):

@@ -1,13 +1,13 @@
-"""Registry, scheduling, draws (commit → reveal) and the hearing record."""
+"""Registry, scheduling, who may be drawn, and the hearing record (the draws themselves:
+``draws.py``)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,16 +15,14 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.db import utcnow
 from central.dossier.scope import matter_sites
-from central.evidence.log import Entry, EvidenceLog
 from central.workflow.models import MatterPersonRow, MatterRow
-from protocol.canonical import canonical_json
 
-from . import draw as d
 from . import panels
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 CATEGORIES = panels.CATEGORY_LABELS
 
+LOCAL = ZoneInfo("Asia/Shanghai")
 STATUS_ZH = {"scheduled": "已安排", "held": "已举行", "cancelled": "已取消"}
 
 FEATURES = panels.FEATURE_LABELS  # what a draw's quotas may be set on (registry columns)
@@ -158,7 +156,7 @@ def schedule(
     return h
 
 
-def _status(h: HearingRow) -> str:
+def status_zh(h: HearingRow) -> str:
     return STATUS_ZH.get(h.status, h.status)
 
 
@@ -244,168 +242,14 @@ def draw_rules(
     return panel_size, {f: {v: list(b) for v, b in t.items()} for f, t in features.items()}
 
 
-def commit_draw(
-    session: Session,
-    log: EvidenceLog,
-    *,
-    hearing_id: str,
-    seed_sha256: str | None,
-    beacon: Mapping[str, Any] | None,
-    quotas: Mapping[str, int] | None = None,
-    panel_size: int | None = None,
-    features: Quotas | None = None,
-    recent_days: int = 180,
-    extra_subjects: Iterable[str] = (),
-    hold_seed: bool = False,
-) -> DrawRow:
-    """Fix the candidates, rules, lottery and randomness source; record the commitment
-    as a leaf of the evidence log (same transaction). Every new draw is
-    ``zhifang-draw/2`` (the category-only ``quotas`` are mapped onto its rules).
-
-    ``hold_seed``: central makes the secret seed itself (32 random bytes), commits its
-    SHA-256 and keeps the seed in the draw's ``seed`` column until ``reveal_draw``
-    publishes it; nothing serves that column before the reveal (``published`` refuses an
-    unrevealed draw). Whoever can read the database can then compute the result early:
-    add a future beacon round when that matters (docs/hearings-draw.md)."""
-    seed: str | None = None
-    if hold_seed:
-        if seed_sha256:
-            raise HearingError("由本系统生成种子时，不应再给出种子的哈希")
-        seed = secrets.token_bytes(32).hex()
-        seed_sha256 = hashlib.sha256(bytes.fromhex(seed)).hexdigest()
-    h = get_hearing(session, hearing_id)
-    if h.status != "scheduled":
-        raise HearingError(f"听证{_status(h)}，不能抽取", status=409)
-    _no_revealed_draw(session, h.id)
-    k, feature_quotas = draw_rules(quotas=quotas, panel_size=panel_size, features=features)
-    subjects = matter_subjects(session, h.matter_id) | set(extra_subjects)
-    cands, excluded = eligible(session, h, subjects=subjects, recent_days=recent_days)
-    now = utcnow()
-    try:
-        record = panels.commit_record(
-            hearing_id=h.id,
-            matter_id=h.matter_id,
-            candidates=cands,
-            excluded=excluded,
-            panel_size=k,
-            quotas=feature_quotas,
-            seed_sha256=seed_sha256,
-            beacon=beacon,
-            committed_at=now.isoformat(timespec="seconds"),
-            rules={"recent_days": recent_days, "conflict_subjects": sorted(subjects)},
-        )
-    except d.DrawError as e:
-        raise HearingError(str(e)) from e
-    data = canonical_json(record)
-    digest = hashlib.sha256(data).hexdigest()
-    [leaf] = log.append(session, [Entry(data=data, manifest_hash=digest)])
-    row = DrawRow(
-        id=str(uuid.uuid4()),
-        hearing_id=h.id,
-        commitment=digest,
-        commit_record=record,
-        leaf_index=leaf,
-        seed=seed,  # only when central holds it; secret until revealed
-        status="committed",
-        committed_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _no_revealed_draw(session: Session, hearing_id: str) -> None:
-    """One hearing, one result: once a draw is revealed, no other is made or revealed
-    (every commit stays in the evidence log, so a discarded draw is visible)."""
-    done = session.scalar(
-        select(DrawRow.id).where(DrawRow.hearing_id == hearing_id, DrawRow.status == "revealed")
-    )
-    if done is not None:
-        raise HearingError(f"该听证已有公布的抽取结果（{done}）", status=409)
-
-
 def cancel(session: Session, *, hearing_id: str, reason: str, actor: str) -> HearingRow:
     h = get_hearing(session, hearing_id)
     if h.status != "scheduled":
-        raise HearingError(f"听证{_status(h)}，不能取消", status=409)
+        raise HearingError(f"听证{status_zh(h)}，不能取消", status=409)
     h.status = "cancelled"
     h.record = f"{actor} 取消：{reason}"
     session.flush()
     return h
-
-
-def holds_seed(row: DrawRow) -> bool:
-    """Central made this draw's seed and keeps it, secret, until the reveal."""
-    return row.status == "committed" and row.seed is not None
-
-
-def reveal_draw(
-    session: Session, *, draw_id: str, seed: str | None, beacon_value: str | None
-) -> DrawRow:
-    """Publish the randomness and draw. A seed central holds (``hold_seed``) is used
-    when none is given; a given one must still match the committed hash."""
-    row = session.get(DrawRow, draw_id, with_for_update=True)
-    if row is None:
-        raise HearingError(f"抽取不存在：{draw_id}", status=404)
-    if row.status != "committed":
-        raise HearingError("该次抽取已公布结果", status=409)
-    h = get_hearing(session, row.hearing_id)
-    if h.status != "scheduled":  # the drawn officers would join a hearing that is over
-        raise HearingError(f"听证{_status(h)}，不能公布抽取结果", status=409)
-    _no_revealed_draw(session, row.hearing_id)
-    if not seed and holds_seed(row):
-        seed = row.seed
-    try:
-        result = d.select(row.commit_record, seed, beacon_value)
-    except d.DrawError as e:
-        raise HearingError(str(e)) from e
-    row.seed, row.beacon_value, row.selected = seed, beacon_value, result["selected"]
-    row.status, row.revealed_at = "revealed", utcnow()
-    names = dict(
-        session.execute(
-            select(RegistryPerson.id, RegistryPerson.name).where(
-                RegistryPerson.id.in_(result["selected"])
-            )
-        ).all()
-    )
-    for seat, pid in enumerate(result["selected"], start=1):
-        session.add(
-            ParticipantRow(
-                hearing_id=row.hearing_id,
-                role="officer",
-                name=names[pid],
-                registry_id=pid,
-                seat=seat,
-            )
-        )
-    session.flush()
-    return row
-
-
-def published(session: Session, log: EvidenceLog, draw_id: str) -> dict[str, Any]:
-    """The record anyone may check with ``zhifang hearings verify-draw``."""
-    row = session.get(DrawRow, draw_id)
-    if row is None:
-        raise HearingError(f"抽取不存在：{draw_id}", status=404)
-    if row.status != "revealed":
-        raise HearingError("结果尚未公布", status=409)
-    result = d.select(row.commit_record, row.seed, row.beacon_value)
-    out: dict[str, Any] = {
-        "commit": row.commit_record,
-        "commitment": row.commitment,
-        "reveal": {"seed": row.seed, "beacon_value": row.beacon_value},
-        "result": result,
-    }
-    if row.leaf_index is not None:
-        size = log.size(session)
-        out["evidence"] = {
-            "origin": log.origin,
-            "leaf_index": row.leaf_index,
-            "tree_size": size,
-            "root": log.root(session, size).hex(),
-            "proof": [p.hex() for p in log.inclusion_proof(session, row.leaf_index, size)],
-        }
-    return out
 
 
 def record_outcome(
@@ -415,16 +259,23 @@ def record_outcome(
     record: str,
     outcome: str,
     petitioner_accepts: bool | None,
+    now: datetime,
     others: Iterable[tuple[str, str]] = (),
     attended: Iterable[str] = (),
 ) -> HearingRow:
     """听证记录, 结论 and whether the petitioner accepts it; ``others`` adds (role, name)
-    participants (petitioner, organs, witnesses); ``attended`` lists registry ids present."""
+    participants (petitioner, organs, witnesses); ``attended`` lists registry ids present.
+    Only once the hearing has started (``now``), and only once."""
     h = get_hearing(session, hearing_id)
-    if h.status == "cancelled":
-        raise HearingError("听证已取消", status=409)
+    if h.status != "scheduled":  # once: a second record would add the others twice
+        raise HearingError(f"听证{status_zh(h)}，不能再记录结果", status=409)
+    if now < h.starts_at:
+        start = h.starts_at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        raise HearingError(
+            f"听证定于 {start}（北京时间）开始，开始之后才能记录听证结果", status=409
+        )
     h.record, h.outcome, h.petitioner_accepts = record, outcome, petitioner_accepts
-    h.status, h.held_at = "held", utcnow()
+    h.status, h.held_at = "held", now
     present = set(attended)
     for p in session.scalars(
         select(ParticipantRow).where(

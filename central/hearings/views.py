@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from central.workflow.models import MatterRow
 
-from . import beacon, draw, service
+from . import beacon, draw, draws, service
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 MODE_ZH = {"in_person": "现场", "online": "网上"}
@@ -25,7 +25,7 @@ ROLE_ZH = {
     "witness": "见证人",
     "other": "其他",
 }
-DRAW_ZH = {"committed": "已承诺，待公布", "revealed": "已公布结果"}
+DRAW_ZH = draws.STATUS_ZH
 
 
 def pct(x: float | None) -> str:
@@ -67,10 +67,20 @@ def registry(
 
 
 def upcoming(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
-    """The console's hearing list: newest first, with each one's draw state."""
+    """The console's hearing list: newest first, with each one's draw state and its
+    matter's 文号."""
     rows = list(
         session.scalars(select(HearingRow).order_by(HearingRow.starts_at.desc()).limit(limit))
     )
+    refs: dict[str, str | None] = {}
+    if rows:
+        refs = dict(
+            session.execute(
+                select(MatterRow.id, MatterRow.ref_no).where(
+                    MatterRow.id.in_({h.matter_id for h in rows})
+                )
+            ).all()
+        )
     states: dict[str, set[str]] = {}
     if rows:
         for hid, st in session.execute(
@@ -83,6 +93,7 @@ def upcoming(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
         {
             "id": h.id,
             "matter_id": h.matter_id,
+            "ref_no": refs.get(h.matter_id) or "（未编号）",
             "title": h.title,
             "mode_zh": MODE_ZH.get(h.mode, h.mode),
             "starts_at": h.starts_at,
@@ -92,6 +103,8 @@ def upcoming(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
                 "已公布"
                 if "revealed" in states.get(h.id, set())
                 else "待公布"
+                if "committed" in states.get(h.id, set())
+                else "已放弃，未重抽"
                 if states.get(h.id)
                 else "未抽取"
             ),
@@ -117,19 +130,21 @@ def hearing(
     session: Session, h: HearingRow, *, public_url: str, now: datetime, full: bool = False
 ) -> dict[str, Any]:
     """One hearing: schedule, draws (newest last), participants, outcome, and — while
-    a draw may still be committed — what the commit form needs."""
+    a draw may still be committed (no open commitment, no result) — what the commit
+    form needs; whether the outcome may be recorded yet (not before the start)."""
     parts = session.scalars(
         select(ParticipantRow)
         .where(ParticipantRow.hearing_id == h.id)
         .order_by(ParticipantRow.role, ParticipantRow.seat, ParticipantRow.id)
     ).all()
-    draws = [
-        draw_view(session, d, public_url=public_url, full=full)
+    shown = [
+        draw_view(session, d, public_url=public_url, now=now, full=full)
         for d in session.scalars(
             select(DrawRow).where(DrawRow.hearing_id == h.id).order_by(DrawRow.committed_at)
         )
     ]
-    may_draw = h.status == "scheduled" and not any(d["status"] == "revealed" for d in draws)
+    states = {d["status"] for d in shown}
+    may_draw = h.status == "scheduled" and not states & {"revealed", "committed"}
     return {
         "id": h.id,
         "matter_id": h.matter_id,
@@ -157,8 +172,12 @@ def hearing(
             }
             for p in parts
         ],
-        "draws": draws,
+        "draws": shown,
+        "open_draw": "committed" in states,
         "pool": pool(session, h) if may_draw else None,
+        "started": now >= h.starts_at,
+        "notice_url": f"/hearings/{h.id}",
+        "notice_link": f"{public_url.rstrip('/')}/hearings/{h.id}",
         "beacon_round": beacon.suggest(now),
         "beacon_time": beacon.quicknet_time_of(beacon.suggest(now)),
         "quicknet": beacon.QUICKNET,
@@ -225,15 +244,18 @@ def verify_command(public_url: str, draw_id: str) -> str:
 
 
 def draw_view(
-    session: Session, row: DrawRow, *, public_url: str, full: bool = False
+    session: Session, row: DrawRow, *, public_url: str, now: datetime, full: bool = False
 ) -> dict[str, Any]:
     """A draw as the console shows it: what was committed (publish it before the
-    randomness is known) and, once revealed, the officers and ordered reserves with
-    each one's committed chance, plus how to verify. ``full`` adds every candidate."""
+    randomness is known), whether its beacon round is out yet, who abandoned it and
+    why, and, once revealed, the officers and ordered reserves with each one's
+    committed chance, plus how to verify. ``full`` adds every candidate."""
     rec = row.commit_record
     ch = chances(rec)
     lot = rec.get("lottery")
     b = rec.get("beacon")
+    quicknet = bool(b and b.get("source") == beacon.QUICKNET)
+    beacon_time = beacon.quicknet_time_of(b["round"]) if b and quicknet else None
     out: dict[str, Any] = {
         "id": row.id,
         "status": row.status,
@@ -251,16 +273,16 @@ def draw_view(
         "n_unreachable": len(lot["unreachable"]) if lot else 0,
         "min_chance": pct(lot["min_chance"] / lot["denominator"]) if lot else None,
         "seed_sha256": rec.get("seed_sha256"),
-        "held": service.holds_seed(row),
+        "held": draws.holds_seed(row),
+        "seed_by": row.seed_by,
         "beacon": b,
-        "beacon_time": (
-            beacon.quicknet_time_of(b["round"])
-            if b and b.get("source") == beacon.QUICKNET
-            else None
-        ),
-        "beacon_url": (
-            beacon.value_url(b["round"]) if b and b.get("source") == beacon.QUICKNET else None
-        ),
+        "beacon_time": beacon_time,
+        "beacon_out": beacon_time is not None and beacon_time <= now,
+        "beacon_url": beacon.value_url(b["round"]) if b and quicknet else None,
+        "beacon_signature": row.beacon_signature,
+        "abandoned_at": row.abandoned_at,
+        "abandoned_by": row.abandoned_by,
+        "abandon_reason": row.abandon_reason,
         "record_url": f"/api/hearings/draws/{row.id}/record",
         "verify": verify_command(public_url, row.id),
     }

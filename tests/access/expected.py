@@ -90,6 +90,8 @@ POST /api/hearings                                         worker  site
 GET  /api/hearings/{hearing_id}/invite.ics                 worker  site
 POST /api/hearings/{hearing_id}/draws                      worker  site
 POST /api/hearings/draws/{draw_id}/reveal                  worker  site
+POST /api/hearings/draws/{draw_id}/abandon                 worker  site
+GET  /hearings/{hearing_id}                                public  -
 POST /api/hearings/{hearing_id}/outcome                    worker  site
 POST /api/hearings/{hearing_id}/cancel                     worker  site
 GET  /api/hearings/by-matter/{matter_id}                   staff   site
@@ -104,6 +106,7 @@ POST /console/hearings/registry/{person_id}/active         lead    -
 POST /console/hearings/schedule                            worker  site
 POST /console/hearings/{hearing_id}/draws                  worker  site
 POST /console/hearings/draws/{draw_id}/reveal              worker  site
+POST /console/hearings/draws/{draw_id}/abandon             worker  site
 POST /console/hearings/{hearing_id}/outcome                worker  site
 POST /console/hearings/{hearing_id}/cancel                 worker  site
 POST /api/similar                                          worker  -

@@ -104,6 +104,7 @@ def _request(method: str, path: str, w: World) -> dict[str, Any]:
                                     "ends_at": later, "location": "大厅"},
         ("POST", "/api/hearings/{hearing_id}/draws"): {"panel_size": 3},
         ("POST", "/api/hearings/draws/{draw_id}/reveal"): {"seed": "00"},
+        ("POST", "/api/hearings/draws/{draw_id}/abandon"): {"reason": "改用信标"},
         ("POST", "/api/hearings/{hearing_id}/outcome"): {"record": "记录", "outcome": "维持",
                                                          "petitioner_accepts": True},
         ("POST", "/api/hearings/{hearing_id}/cancel"): {"reason": "改期"},

@@ -21,6 +21,7 @@ from central.access.scope import SiteScope
 from central.app import create_app
 from central.db import utcnow
 from central.devices import credentials
+from central.hearings import draws
 from central.hearings import service as hearings
 from central.plans.models import PlanRow, PlanTaskRow
 from central.settings import Settings
@@ -119,9 +120,9 @@ def build(settings: Settings, engine: Any, sessions: sessionmaker[Session]) -> W
         for i in range(4):
             hearings.add_person(s, name=f"律师{i}", category="lawyer")
         s.flush()
-        draw = hearings.commit_draw(
+        draw = draws.commit_draw(
             s, app.state.evidence.log, hearing_id=h.id, seed_sha256=None, beacon=None,
-            panel_size=3, features={"category": {"lawyer": (0, 3)}}, hold_seed=True,
+            panel_size=3, features={"category": {"lawyer": (0, 3)}}, hold_seed=True, now=now,
         )  # fmt: skip
         plan = PlanRow(
             id=str(uuid.uuid4()), matter_id=m.id, title="协同方案", status="sent", basis={},

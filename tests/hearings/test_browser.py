@@ -1,53 +1,71 @@
-"""A hearing in a real browser (Debian chromium + Playwright): a leader adds two
-people to the registry, schedules an online hearing for a matter, commits a draw with
-a seed central makes, reveals it, sees the officers, their chances and the command that
-verifies the draw, records the outcome with the petitioner's acceptance — and the
-matter's hearing fragment shows it."""
+"""A hearing in a real browser (Debian chromium + Playwright, 1280×800), as a leader
+works it: adds people to the registry, schedules a hearing, commits a draw that waits
+for drand quicknet round 657413, cannot reveal it before the round is out, reveals it
+with the round's signature once it is, finds the proofs under "如何核验", cannot record
+the outcome before the hearing starts, records it after — and the public notice page,
+opened by nobody in particular, shows the panel and how it was drawn.
+
+The app's clock for the hearing rules is set around the round's publication time
+(2023-09-15 19:00:03, Beijing), so the real signature of that round reveals the draw.
+Screenshots go to $TMPDIR/zhifang-hearings-shots/.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.accounts.helpers import PASSWORD, add_user
-from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
+from central.hearings import service
+from tests.accounts.helpers import add_user
+from tests.browser import ARGS, CHROMIUM, browser_login, central_app, need_chromium, serve
+from tests.hearings.drand import AFTER, BEFORE, ROUND, SIGNATURE, Clock, set_clock
 from tests.hearings.test_service import new_matter
 
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SHOTS = Path(tempfile.gettempdir()) / "zhifang-hearings-shots"
+VIEW = {"width": 1280, "height": 800}
+STARTS = datetime(2023, 9, 20, 1, 30, tzinfo=UTC)  # 09:30 in Beijing
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session]]]:
+def server(tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session], Clock]]:
     need_chromium()
-    with central_app(tmp_path) as (app, _settings, sessions), serve(app) as base:
-        yield base, sessions
+    with central_app(tmp_path) as (app, _settings, sessions):
+        clock = set_clock(app, BEFORE)  # ten minutes before round 657413 is out
+        with serve(app) as base:
+            yield base, sessions, clock
 
 
-def test_leader_schedules_draws_and_records_a_hearing(server) -> None:
+def shot(page: Any, name: str, *, full: bool = False) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def test_a_leader_draws_a_panel_that_waits_for_its_beacon(server: Any) -> None:
     from playwright.sync_api import sync_playwright
 
-    base, sessions = server
+    base, sessions, clock = server
     add_user(sessions, "lin", "leader", display_name="林副检察长")
     mid = new_matter(sessions, "m-browser")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sessions.begin() as s:  # two more on the registry, besides those added below
+        service.add_person(s, name="陈律师", category="lawyer", region="台江", contact="139")
+        service.add_person(s, name="赵委员", category="cppcc_member", region="鼓楼")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        page.goto(f"{base}/console/hearings/registry")
-        page.fill("#username", "lin")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
+        page = browser.new_page(viewport=VIEW, locale="zh-CN")
+        browser_login(page, base, "lin")
 
-        # the registry: two people
-        for name, category, region in (
-            ("王律师", "lawyer", "鼓楼"),
-            ("李代表", "npc_deputy", "台江"),
-        ):
+        # the registry: two people through the form
+        page.goto(f"{base}/console/hearings/registry")
+        people = (("王律师", "lawyer", "鼓楼"), ("李代表", "npc_deputy", "台江"))
+        for name, category, region in people:
             form = page.locator("form.add-person")
             form.locator("input[name=name]").fill(name)
             form.locator("select[name=category]").select_option(category)
@@ -55,64 +73,82 @@ def test_leader_schedules_draws_and_records_a_hearing(server) -> None:
             form.locator("input[name=contact]").fill(f"{region}@example.org")
             form.locator("button[type=submit]").click()
             page.wait_for_selector(f"text=已加入名册：{name}")
-        assert page.locator("table.registry tbody tr").count() == 2
-        page.screenshot(path=str(SHOTS / "hearings-registry.png"), full_page=False)
+        assert page.locator("table.registry tbody tr").count() == 4
 
-        # the matter's hearings: schedule one online
-        page.click("nav >> text=听证")
-        page.wait_for_selector("h1:has-text('公开听证')")
+        # schedule a hearing in person on 2023-09-20 09:30 (the app's clock: 2023-09-15)
         page.goto(f"{base}/console/hearings/matters/{mid}")
         form = page.locator("form.schedule")
         form.locator("input[name=title]").fill("张某申请监督案")
-        form.locator("select[name=mode]").select_option("online")
-        form.locator("input[name=starts_at]").fill("2030-03-01T09:30")
-        form.locator("input[name=meeting_url]").fill("https://meeting.dingtalk.com/j/123")
+        form.locator("select[name=mode]").select_option("in_person")
+        form.locator("input[name=starts_at]").fill("2023-09-20T09:30")
+        form.locator("input[name=location]").fill("本院听证室")
         form.locator("button[type=submit]").click()
         page.wait_for_selector("text=已安排听证：张某申请监督案")
-        assert page.locator("a.ics").count() == 1
 
-        # commit a draw of 2 with at least one lawyer; central makes the seed
+        # commit: 2 officers, at least one lawyer; central's seed plus drand round 657413
         form = page.locator("form.commit")
         form.locator("input[name=panel_size]").fill("2")
         form.get_by_label("律师 下限").fill("1")
+        form.locator("input[name=use_beacon]").check()
+        form.locator("input[name=beacon_round]").fill(str(ROUND))
         form.locator("button[type=submit]").click()
         page.wait_for_selector("text=已承诺抽取")
-        commitment = page.locator("code.commitment").first.inner_text()
-        assert len(commitment) == 64
-        assert page.locator("text=种子由本系统生成并保管").count() == 1
-        page.screenshot(path=str(SHOTS / "hearings-committed.png"), full_page=True)
+        wait = page.locator("p.wait")
+        assert "信标第 657413 轮将于 2023-09-15 19:00:03 发布" in wait.inner_text()
+        assert not page.locator("details.how-to-check").first.evaluate("d => d.open")
+        assert not page.locator("code.commitment").first.is_visible()  # folded away
+        shot(page, "1-committed-waiting", full=True)
 
-        # reveal: the officers with their chances, the reserves, and how to verify
-        page.click("form.reveal button[type=submit]")
+        # too early: refused, saying when to come back
+        page.locator("form.reveal input[name=beacon_signature]").fill(SIGNATURE)
+        page.locator("form.reveal button[type=submit]").click()
+        flash = page.locator(".flash.error")
+        flash.wait_for()
+        assert "请在此之后再公布结果" in flash.inner_text()
+        assert "2023-09-15 19:00:03" in flash.inner_text()
+        shot(page, "2-reveal-too-early")
+
+        # the round is out: reveal with its signature
+        clock.at(AFTER)
+        page.goto(f"{base}/console/hearings/matters/{mid}")
+        assert page.locator("p.wait").count() == 0
+        page.locator("form.reveal input[name=beacon_signature]").fill(SIGNATURE)
+        page.locator("form.reveal button[type=submit]").click()
         page.wait_for_selector("text=已公布抽取结果：抽中 2 名听证员")
-        officers = page.locator("table.officers tbody")
-        assert "王律师" in officers.inner_text() and "李代表" in officers.inner_text()
-        assert "100.0%" in officers.inner_text()
-        verify = page.locator("pre.verify").inner_text()
-        assert "zhifang hearings verify-draw draw-" in verify and "/record" in verify
-        assert page.locator("a.record").count() == 1
-        assert commitment in page.content()
-        page.screenshot(path=str(SHOTS / "hearings-revealed.png"), full_page=True)
+        officers = page.locator("table.officers tbody").inner_text()
+        assert officers.count("律师") >= 1 and "%" in officers
+        shot(page, "3-revealed", full=True)
+        page.locator("details.how-to-check summary").first.click()
+        how = page.locator("details.how-to-check").first
+        assert how.locator("code.signature").inner_text() == SIGNATURE
+        assert "zhifang hearings verify-draw" in how.locator("pre.verify").inner_text()
+        how.scroll_into_view_if_needed()
+        shot(page, "4-how-to-check")
 
-        # the outcome, with the petitioner's acceptance
+        # the outcome waits for the hearing
+        assert "之后才能记录听证结果" in page.locator("p.not-started").inner_text()
+        assert page.locator("form.outcome-form").count() == 0
+        clock.at(STARTS + timedelta(hours=2))
+        page.reload()
         form = page.locator("form.outcome-form")
         form.locator("textarea[name=record]").fill("听证员逐一发表意见，信访人陈述理由。")
         form.locator("textarea[name=outcome]").fill("维持原处理意见")
         form.locator("input[name=accepts][value=yes]").check()
-        form.locator("input[name=other_name]").first.fill("张某")
         form.locator("button[type=submit]").click()
         page.wait_for_selector("text=已记录听证结果")
+        notice_href = page.locator("a.notice").first.get_attribute("href")
+        assert notice_href and notice_href.startswith("/hearings/")
 
-        # what the matter page loads
-        page.goto(f"{base}/console/hearings/panel?matter_id={mid}")
-        body = page.locator("section.hearings").inner_text()
-        assert "结论：维持原处理意见" in body and "信访人接受听证结论" in body
-        assert "信访人 张某" in body and "听证员 王律师" in body
-        page.screenshot(path=str(SHOTS / "hearings-fragment.png"), full_page=True)
-
-        # … and, where the matter page fetches it (central/console), shows it there
-        page.goto(f"{base}/console/matters/{mid}")
-        if page.locator("section[data-src^='/console/hearings/panel']").count():
-            page.wait_for_selector("section[data-src][data-state=loaded] >> text=维持原处理意见")
-            page.locator("section.hearings").screenshot(path=str(SHOTS / "hearings-matter.png"))
+        # the public notice: a fresh browser context, nobody logged in
+        anon = browser.new_context(viewport=VIEW, locale="zh-CN").new_page()
+        anon.goto(f"{base}{notice_href}")
+        assert "/console/login" not in anon.url
+        panel = anon.locator("table.panel tbody")
+        assert panel.locator("tr").count() == 2
+        names = panel.inner_text()
+        assert "律师" in names and "@example.org" not in anon.content()
+        account = anon.locator("ol.account").inner_text()
+        assert "第 657413 轮随机数" in account and "2023-09-15 19:00:03" in account
+        assert "任何人都可以核对" in account
+        shot(anon, "5-public-notice", full=True)
         browser.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.audit.models import AuditLog
 from central.hearings.models import DrawRow, HearingRow, RegistryPerson
 from tests.accounts.helpers import add_user, login
+from tests.hearings.drand import AFTER, BEFORE, ROUND, SIGNATURE, set_clock
 from tests.hearings.test_service import new_matter, verify_cli
 
 REGISTRY = "/console/hearings/registry"
@@ -191,7 +193,7 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert flash(r) == "error:排除后只有 4 名候选人，不足听证员人数 5"
     assert c.post(draws, data=draw).status_code == 403
     r = c.post(draws, data=draw | {"csrf_token": csrf}, follow_redirects=False)
-    assert flash(r).startswith("msg:已承诺抽取：承诺 ")
+    assert flash(r).startswith("msg:已承诺抽取：候选名单、名额和抽签方案已记入证据日志")
     with sessions() as s:
         [row] = s.scalars(select(DrawRow)).all()
         did, seed, commitment, leaf = row.id, row.seed, row.commitment, row.leaf_index
@@ -200,7 +202,11 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert commitment in html and f'第 <span class="leaf">{leaf}</span> 个叶子' in html
     assert "种子由本系统生成并保管" in html and "公布种子并抽取" in html
     assert seed not in html and seed not in c.get(f"/console/hearings/{hid}").text  # … secretly
-    assert "另行承诺一次抽取" in html  # another commit stays possible until one is revealed
+    # one open commitment: no second commit until this one is revealed or abandoned
+    assert "承诺抽取</button>" not in html and "本听证已有一个未公布的承诺" in html
+    assert 'class="abandon"' in html
+    r = c.post(draws, data=draw | {"csrf_token": csrf}, follow_redirects=False)
+    assert flash(r).startswith("error:该听证已有一个未公布的承诺") and "请先放弃它" in flash(r)
 
     # reveal: forged, then done; a second reveal is refused with the service's words
     reveal = f"/console/hearings/draws/{did}/reveal"
@@ -211,6 +217,7 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert flash(r) == "error:该次抽取已公布结果"
     html = fragment(c, mid)
     assert seed in html and f'href="/api/hearings/draws/{did}/record"' in html
+    assert "本系统生成的种子（已公开）" in html
     assert f"zhifang hearings verify-draw draw-{did[:8]}.json" in html
     assert f"http://127.0.0.1:8000/api/hearings/draws/{did}/record" in html
     officers = re.search(r'<table class="small officers">(.*?)</table>', html, re.S)
@@ -224,8 +231,9 @@ def test_a_hearing_from_scheduling_to_the_outcome(
     assert verify_cli(f) == 0
     selected = pub["result"]["selected"]
 
-    # outcome: the auditor may not, forged, then recorded; the fragment shows it
+    # outcome: not before the hearing; the auditor may not, forged, then recorded
     outcome = f"/console/hearings/{hid}/outcome"
+    assert "2030-03-01 09:30）之后才能记录听证结果" in html and "outcome-form" not in html
     out = {
         "record": "听证员逐一发表意见……",
         "outcome": "维持原处理意见",
@@ -234,6 +242,10 @@ def test_a_hearing_from_scheduling_to_the_outcome(
         "other_role": ["petitioner", "organ", "other"],
         "other_name": ["张某", "", ""],
     }
+    r = c.post(outcome, data=out | {"csrf_token": csrf}, follow_redirects=False)
+    assert flash(r) == "error:听证定于 2030-03-01 09:30（北京时间）开始，开始之后才能记录听证结果"
+    set_clock(c.app, datetime(2030, 3, 1, 1, 35, tzinfo=UTC))  # 09:35 in Beijing
+    assert "outcome-form" in fragment(c, mid)
     r = c.post(outcome, data=out | {"outcome": "", "csrf_token": csrf}, follow_redirects=False)
     assert flash(r) == "error:填写有误：听证结论未填写"
     assert c.post(outcome, data=out).status_code == 403
@@ -297,10 +309,9 @@ def test_draw_refusals_cancel_and_where_forms_return(
     draws = f"/console/hearings/{hid}/draws"
     lawyers = {"q_feature": "category", "q_value": "lawyer", "q_min": "1", "q_max": "1"}
     base = {"panel_size": "1", **lawyers, "csrf_token": csrf}
-    # a seed someone else holds: its hash now, the seed at the reveal
-    ext = base | {"source": "external", "seed_sha256": "cd" * 32, "back": "https://evil.example/"}
-    r = c.post(draws, data=ext, follow_redirects=False)
-    assert r.headers["location"].startswith(f"/console/matters/{mid}?msg=")  # not evil
+    clock = set_clock(c.app, BEFORE)  # before drand round 657413 is out
+    quicknet = {"use_beacon": "1", "beacon_source": "drand:quicknet"}
+    ext = base | {"source": "external", "seed_sha256": "cd" * 32}
     for bad, words in (
         (
             base | {"q_min": "3", "q_max": "3", "panel_size": "3"},
@@ -308,29 +319,33 @@ def test_draw_refusals_cancel_and_where_forms_return(
         ),
         (base | {"q_min": "", "q_max": ""}, "请至少为一个类别或地区"),
         (base | {"source": "none"}, "必须事先确定随机来源"),
-        (
-            base
-            | {
-                "source": "none",
-                "use_beacon": "1",
-                "beacon_source": "drand:quicknet",
-                "beacon_round": "5",
-            },
-            "请选尚未发布的轮次",
-        ),
+        (base | {"source": "none", **quicknet, "beacon_round": "5"}, "请选尚未发布的轮次"),
+        (ext, "他人持有的种子须与公共信标一起使用"),
     ):
         r = c.post(draws, data=bad, follow_redirects=False)
         assert flash(r).startswith("error:") and words in flash(r), flash(r)
+    # a seed someone else holds: its hash now, the seed at the reveal; with a beacon
+    ext |= {**quicknet, "beacon_round": str(ROUND), "back": "https://evil.example/"}
+    r = c.post(draws, data=ext, follow_redirects=False)
+    assert r.headers["location"].startswith(f"/console/matters/{mid}?msg=")  # not evil
     with sessions() as s:
         row = s.scalars(select(DrawRow)).one()
         did = row.id
         assert row.seed is None  # central does not hold someone else's seed
     html = fragment(c, mid)
     assert "持有人公布的 64 位十六进制" in html and "种子由本系统生成并保管" not in html
+    assert "信标第 657413 轮将于 <b>2023-09-15 19:00:03</b> 发布" in html
     reveal = f"/console/hearings/draws/{did}/reveal"
-    r = c.post(reveal, data={"csrf_token": csrf, "seed": "ab" * 32}, follow_redirects=False)
+    signed = {"csrf_token": csrf, "beacon_signature": SIGNATURE}
+    r = c.post(reveal, data=signed | {"seed": "ab" * 32}, follow_redirects=False)
+    assert flash(r).startswith("error:信标第 657413 轮将于 2023-09-15 19:00:03 发布，请在此之后")
+    clock.at(AFTER)
+    assert "将于 <b>" not in fragment(c, mid)
+    r = c.post(reveal, data=signed | {"seed": "ab" * 32}, follow_redirects=False)
     assert flash(r) == "error:公布的种子与事先承诺的哈希不符"
-    r = c.post(reveal, data={"csrf_token": csrf}, follow_redirects=False)
+    r = c.post(reveal, data={"csrf_token": csrf, "seed": "cd" * 32}, follow_redirects=False)
+    assert flash(r).startswith("error:需要信标第 657413 轮的签名")
+    r = c.post(reveal, data=signed, follow_redirects=False)
     assert flash(r) == "error:需要公布种子（十六进制）"
 
     cancel = f"/console/hearings/{hid}/cancel"
@@ -345,7 +360,7 @@ def test_draw_refusals_cancel_and_where_forms_return(
     assert r.headers["location"] == f"{page}?msg=%E5%B7%B2%E5%8F%96%E6%B6%88%E5%90%AC%E8%AF%81"
     html = c.get(page).text
     assert "已取消" in html and "zhang 取消：信访人撤回申请" in html and "承诺一次抽取" not in html
-    r = c.post(reveal, data={"csrf_token": csrf, "seed": "cd" * 32}, follow_redirects=False)
+    r = c.post(reveal, data=signed | {"seed": "cd" * 32}, follow_redirects=False)
     assert flash(r) == "error:听证已取消，不能公布抽取结果"
     index = c.get("/console/hearings/").text
     assert "李某申请监督案" in index and "已取消" in index

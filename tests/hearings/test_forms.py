@@ -41,7 +41,7 @@ def test_draw_form_blank_bounds_and_the_randomness_choice() -> None:
         ("recent_days", ""),
         ("conflict_subjects", "org:某建设公司\n\n  person:p-1  \n"),
     )
-    kw = forms.draw(f, now=NOW)
+    kw = forms.draw(f)
     assert kw["panel_size"] == 5 and kw["hold_seed"] is True and kw["seed_sha256"] is None
     assert kw["features"] == {
         "category": {"lawyer": (1, 5), "npc_deputy": (0, 2)},
@@ -60,7 +60,7 @@ def test_draw_form_blank_bounds_and_the_randomness_choice() -> None:
         ("beacon_source", beacon.QUICKNET),
         ("beacon_round", str(r)),
     )
-    kw = forms.draw(ext, now=NOW)
+    kw = forms.draw(ext)
     assert kw["hold_seed"] is False and kw["seed_sha256"] == "ab" * 32
     assert kw["beacon"] == {"source": beacon.QUICKNET, "round": r}
 
@@ -83,21 +83,15 @@ def test_draw_form_blank_bounds_and_the_randomness_choice() -> None:
             "zhifang hearings new-seed",
         ),
         (
-            [
-                ("panel_size", "3"),
-                *quota("category", "lawyer", "1", ""),
-                ("use_beacon", "1"),
-                ("beacon_source", beacon.QUICKNET),
-                ("beacon_round", str(beacon.quicknet_round_at(NOW))),
-            ],
-            "请选尚未发布的轮次",
+            [("panel_size", "3"), *quota("category", "lawyer", "1", ""), ("use_beacon", "1")],
+            "信标轮次应为整数",
         ),
         ([("panel_size", "300"), *quota("category", "lawyer", "1", "")], "听证员人数不能大于 100"),
     ],
 )
 def test_draw_form_refusals_say_what_to_fix(pairs: list[tuple[str, str]], words: str) -> None:
     with pytest.raises(forms.FormError) as e:
-        forms.draw(form(*pairs), now=NOW)
+        forms.draw(form(*pairs))
     assert words in str(e.value)
 
 
@@ -148,3 +142,13 @@ def test_outcome_conflict_person_and_cancel_forms() -> None:
         forms.person(form(("name", " "), ("category", "lawyer")))
     with pytest.raises(forms.FormError, match="理由至少 2 个字"):
         forms.cancel(form(("reason", "x")))
+    with pytest.raises(forms.FormError, match="理由至少 2 个字"):
+        forms.abandon(form(("reason", " x ")))
+    assert forms.abandon(form(("reason", " 信标轮次选错 "))) == "信标轮次选错"
+
+
+def test_reveal_form_takes_the_beacon_signature_not_its_value() -> None:
+    sig = "AB" * 48
+    kw = forms.reveal(form(("seed", ""), ("beacon_signature", f" {sig} ")))
+    assert kw == {"seed": None, "beacon_signature": sig}
+    assert "beacon_value" not in forms.reveal(form(("beacon_value", "cd" * 32)))

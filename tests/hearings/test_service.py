@@ -19,6 +19,7 @@ from central.settings import Settings
 from central.workflow import service as wf
 from central.workflow.states import Action, Command
 from tests.auth import central_client
+from tests.hearings.drand import AFTER, BEACON, BEFORE, SIGNATURE, set_clock
 
 SEED = "ab" * 32
 SEED_SHA = hashlib.sha256(bytes.fromhex(SEED)).hexdigest()
@@ -49,6 +50,7 @@ def test_hearing_draw_outcome_and_dossier(
     client: TestClient, sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     c = client
+    clock = set_clock(c.app, BEFORE)  # before drand round 657413 is out
     mid = new_matter(sessions, "m-1")
     ids: dict[str, list[str]] = {}
     for cat, n in (("lawyer", 4), ("npc_deputy", 3), ("community_rep", 3)):
@@ -80,9 +82,10 @@ def test_hearing_draw_outcome_and_dossier(
     }
     assert c.post("/api/hearings", json=body | {"meeting_url": "http://x"}).status_code == 422
     hid = c.post("/api/hearings", json=body).json()["id"]
-    draw = {
+    draw = {  # a seed someone else holds, together with a future beacon round
         "quotas": {"lawyer": 2, "npc_deputy": 1},
         "seed_sha256": SEED_SHA,
+        "beacon": BEACON,
         "conflict_subjects": ["org:某建设公司"],
     }
     assert (
@@ -96,7 +99,9 @@ def test_hearing_draw_outcome_and_dossier(
     excluded = {e["id"] for e in committed["commit_record"]["excluded"]}
     assert excluded == {ids["lawyer"][0], ids["lawyer"][1]}
     # a wrong seed is refused and changes nothing
-    bad = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": "cd" * 32})
+    clock.at(AFTER)
+    reveal = f"/api/hearings/draws/{committed['id']}/reveal"
+    bad = c.post(reveal, json={"seed": "cd" * 32, "beacon_signature": SIGNATURE})
     assert bad.status_code == 422 and "不符" in bad.json()["detail"]
     # the category-only quotas became zhifang-draw/2 rules: a panel of 3, exactly 2
     # lawyers (both eligible ones, so certainly) and 1 deputy (each 1 in 3)
@@ -107,12 +112,9 @@ def test_hearing_draw_outcome_and_dossier(
     assert chances[ids["lawyer"][2]] == chances[ids["lawyer"][3]] == 2**32
     assert committed["min_chance"] == pytest.approx(1 / 3)
     assert set(rec["lottery"]["unreachable"]) == set(ids["community_rep"])
-    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).json()
+    ok = c.post(reveal, json={"seed": SEED, "beacon_signature": SIGNATURE}).json()
     assert {ids["lawyer"][2], ids["lawyer"][3]} < set(ok["selected"])
-    assert (
-        c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).status_code
-        == 409
-    )
+    assert c.post(reveal, json={"seed": SEED, "beacon_signature": SIGNATURE}).status_code == 409
     again = c.post(f"/api/hearings/{hid}/draws", json=draw)  # one result per hearing
     assert again.status_code == 409 and "已有公布的抽取结果" in again.json()["detail"]
 
@@ -139,6 +141,7 @@ def test_hearing_draw_outcome_and_dossier(
         "attended": ok["selected"][:2],  # the third did not come
         "others": [["petitioner", "张某"]],
     }
+    clock.at(start + timedelta(minutes=5))  # the hearing has started
     assert c.post(f"/api/hearings/{hid}/outcome", json=out).status_code == 200
     [row] = c.get(f"/api/hearings/by-matter/{mid}").json()
     assert row["status"] == "held" and row["petitioner_accepts"] is True
@@ -158,7 +161,7 @@ def test_hearing_draw_outcome_and_dossier(
         },
     ).json()["id"]
     r2 = c.post(
-        f"/api/hearings/{hid2}/draws", json={"quotas": {"npc_deputy": 1}, "seed_sha256": SEED_SHA}
+        f"/api/hearings/{hid2}/draws", json={"quotas": {"npc_deputy": 1}, "hold_seed": True}
     ).json()
     reasons = {e["id"]: e["reason"] for e in r2["commit_record"]["excluded"]}
     assert all("日内已参加听证" in reasons[x] for x in ok["selected"])
@@ -209,10 +212,10 @@ def test_draw_with_quotas_on_category_and_region(
         "category": {"lawyer": [1, 2], "community_rep": [1, 2], "npc_deputy": [1, 1]},
         "region": {"鼓楼": [2, 2], "台江": [1, 2]},
     }
-    draw = {"panel_size": 4, "features": features, "seed_sha256": SEED_SHA}
+    draw = {"panel_size": 4, "features": features, "hold_seed": True}
     for bad, words in (
         (draw | {"quotas": {"lawyer": 1}}, "二选一"),
-        ({"features": features, "seed_sha256": SEED_SHA}, "panel_size"),
+        ({"features": features, "hold_seed": True}, "panel_size"),
         (draw | {"features": {"gender": {"f": [1, 2]}}}, "不能按 gender 设名额"),
         (draw | {"features": {"category": {"king": [1, 1]}}}, "未知类别 king"),
         (draw | {"features": features | {"region": {"仓山": [3, 3]}}}, "仓山 至少需要 3 人"),
@@ -231,7 +234,7 @@ def test_draw_with_quotas_on_category_and_region(
     rec = committed["commit_record"]
     assert rec["format"] == "zhifang-draw/2"
     assert set(rec["candidates"][0]["features"]) == {"category", "region"}
-    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={"seed": SEED}).json()
+    ok = c.post(f"/api/hearings/draws/{committed['id']}/reveal", json={}).json()
     pub = c.get(f"/api/hearings/draws/{committed['id']}/record").json()
     assert pub["result"]["selected"] == ok["selected"] and len(ok["selected"]) == 4
     f = tmp_path / "draw.json"
@@ -260,7 +263,7 @@ def test_central_held_seed_and_deactivation(
 ) -> None:
     """``hold_seed``: central makes the seed, commits only its hash, serves nothing of
     it before the reveal and publishes it then; a deactivated person is excluded."""
-    from central.hearings import service
+    from central.hearings import draws, service
     from central.hearings.models import DrawRow
 
     c = client
@@ -297,7 +300,7 @@ def test_central_held_seed_and_deactivation(
     assert [e["reason"] for e in rec["excluded"]] == ["已停用"]
     with sessions() as s:
         row = s.get(DrawRow, committed["id"])
-        assert row is not None and service.holds_seed(row)
+        assert row is not None and draws.holds_seed(row)
         seed = row.seed
     assert seed and hashlib.sha256(bytes.fromhex(seed)).hexdigest() == rec["seed_sha256"]
     assert seed not in r.text
@@ -312,7 +315,7 @@ def test_central_held_seed_and_deactivation(
     assert pub["reveal"]["seed"] == seed and pub["result"]["selected"] == ok.json()["selected"]
     with sessions() as s:
         row = s.get(DrawRow, committed["id"])
-        assert row is not None and not service.holds_seed(row)
+        assert row is not None and not draws.holds_seed(row)
     f = tmp_path / "draw.json"
     f.write_text(json.dumps(pub, ensure_ascii=False), encoding="utf-8")
     assert verify_cli(f) == 0
