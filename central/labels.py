@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from protocol.matters import MATTER_STATUS_ZH
+from protocol.petitions import CHANNEL_ZH
 from protocol.step_fields import FIELD_ZH, FLAG_ZH
 
 __all__ = [
-    "ACTION_ZH", "AUDIT_ZH", "CLOCK_STATE_ZH", "FIELD_ZH", "FLAG_ZH", "KIND_ZH", "MATTER_STATUS_ZH",
-    "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH", "audit_action", "say",
+    "ACTION_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "FIELD_ZH", "FLAG_ZH", "KIND_ZH",
+    "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH",
+    "audit_action", "say",
 ]  # fmt: skip
 
 RATING_ZH: Mapping[str, str] = {
@@ -108,6 +110,10 @@ AUDIT_ZH: Mapping[str, str] = {
     "recording.status.read": "查阅录音录像核验",
     "matter.read": "查阅事项",
     "matter.register": "登记事项",
+    "matter.intake": "登记来信来电",
+    "matter.attachment.add": "上传附件",
+    "matter.attachment.read": "查看附件",
+    "person.match": "登记时查找当事人",
     "matter.tag": "标注事项类别",
     "matter.visit.link": "关联来访",
     "matter.visit.cancelled": "关联的来访已撤销",

@@ -12,7 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from protocol.petitions import CATEGORIES, CHANNEL_ZH
+
 FieldKind = Literal["text", "textarea", "select", "check"]
+
+
+# at a desk the petitioner is there in person, but may come about a letter or a call
+SOURCES = tuple(CHANNEL_ZH[c] for c in ("visit", "letter", "online", "phone"))
 
 
 @dataclass(frozen=True)
@@ -49,9 +55,9 @@ STEPS: dict[str, StepDef] = {
                     "category",
                     "事项类别",
                     "select",
-                    choices=("控告", "申诉", "举报", "国家赔偿", "司法救助", "咨询", "其他"),
+                    choices=CATEGORIES,
                 ),
-                StepField("source", "来源", "select", choices=("来访", "来信", "网上", "电话")),
+                StepField("source", "来源", "select", choices=SOURCES),
                 StepField("risk_level", "风险等级", "select", required=False),
                 StepField("risk_reason", "风险原因", required=False, hint="中、高风险必填"),
             ),

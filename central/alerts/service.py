@@ -144,9 +144,7 @@ def scan(
     from .risk import raise_matter_risk
 
     high = session.scalars(
-        select(MatterRow.id).where(
-            MatterRow.risk_level == "high", MatterRow.status != "archived"
-        )
+        select(MatterRow.id).where(MatterRow.risk_level == "high", MatterRow.status != "archived")
     ).all()
     fresh += raise_matter_risk(session, high, now=now)
     session.commit()

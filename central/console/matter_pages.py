@@ -19,6 +19,7 @@ from central.workflow.api import ConfigDep, matter_view, step_command
 from central.workflow.schemas import StepCreate
 
 from .dossier_pages import back
+from .intake_pages import received_label
 from .matter_side import assemble
 from .plan_pages import PLANNERS
 from .step_forms import FORMS, PRIMARY
@@ -65,8 +66,12 @@ def matter(
         client=request.client.host if request.client else None,
     )
     session.commit()
+    from central.intake.service import attachments
+
     ctx = {
         "m": m,
+        "received": received_label(m.channel, m.registered_at),
+        "attachments": attachments(session, matter_id),
         "forms": FORMS,
         "primary": PRIMARY,
         "msg": msg,

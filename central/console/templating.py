@@ -50,6 +50,7 @@ LABELS = {
     "field_zh": labels.FIELD_ZH,
     "flag_zh": labels.FLAG_ZH,
     "party_zh": labels.PARTY_ROLE_ZH,
+    "channel_zh": labels.CHANNEL_ZH,
     "audit_zh": labels.audit_action,
     "say": labels.say,
 }

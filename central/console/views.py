@@ -14,7 +14,15 @@ from fastapi.staticfiles import StaticFiles
 
 from central.accounts import web as accounts_web
 
-from . import alert_pages, dossier_pages, leader_pages, matter_pages, plan_pages, work_pages
+from . import (
+    alert_pages,
+    dossier_pages,
+    intake_pages,
+    leader_pages,
+    matter_pages,
+    plan_pages,
+    work_pages,
+)
 from .templating import TEMPLATES
 
 STATIC = TEMPLATES.with_name("static")
@@ -37,6 +45,7 @@ def make_router() -> APIRouter:
         leader_pages.router,
         alert_pages.router,
         work_pages.router,
+        intake_pages.router,
     ):
         router.include_router(sub)
     return router

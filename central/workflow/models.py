@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -32,6 +33,8 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 class MatterRow(Base):
     __tablename__ = "matter"
+    # the KPI page's matters per channel in a period
+    __table_args__ = (Index("ix_matter_channel_registered", "channel", "registered_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     status: Mapped[str] = mapped_column(String(24), index=True)
@@ -63,6 +66,18 @@ class MatterRow(Base):
     )
     query_code: Mapped[str | None] = mapped_column(
         String(16), comment="查询码 printed on the 回执: with ref_no, opens the progress page"
+    )
+    channel: Mapped[str] = mapped_column(
+        String(16),
+        default="visit",
+        server_default="visit",
+        comment="渠道: visit/letter/phone/online/transfer",
+    )
+    source_organ: Mapped[str | None] = mapped_column(
+        String(200), comment="转来: the organ that transferred it"
+    )
+    source_ref: Mapped[str | None] = mapped_column(
+        String(120), comment="转来: its file number; 网上/电话: the 12309 record number"
     )
 
 

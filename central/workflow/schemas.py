@@ -107,6 +107,9 @@ class MatterPublic(BaseModel):
     id: str
     ref_no: str | None = Field(default=None, description="文号, e.g. 闽侯检信〔2026〕123号")
     site: str | None = Field(default=None, description="the site that registered it")
+    channel: str = Field(default="visit", description="渠道: visit/letter/phone/online/transfer")
+    source_organ: str | None = Field(default=None, description="转来: the organ it came from")
+    source_ref: str | None = Field(default=None, description="转来: file no.; 12309: record no.")
     status: str
     status_label: str
     summary: str

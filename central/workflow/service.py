@@ -184,10 +184,14 @@ def open_matter_uncommitted(
     site: str | None = None,
     directory: SiteDirectory | None = None,
     config: WorkflowConfig | None = None,
+    channel: str = "visit",
+    source_organ: str | None = None,
+    source_ref: str | None = None,
 ) -> Matter:
     """``open_matter`` inside the caller's transaction (ingest): flushes, never commits.
     The matter gets its 文号 and 查询码 on ``site`` (default: the site of the desk it was
-    registered at, else of its officer)."""
+    registered at, else of its officer). ``channel``: how the petition came
+    (``protocol.petitions``); its clocks start at ``command.at``, when it was received."""
     mid = matter_id or str(uuid.uuid4())
     people = list(dict.fromkeys(person_ids))
     m = register(mid, command)
@@ -206,6 +210,9 @@ def open_matter_uncommitted(
         version=1,
         supervisions=0,
         paused=False,
+        channel=channel,
+        source_organ=source_organ,
+        source_ref=source_ref,
     )
     refs.assign(
         session, row, site=site or _home_site(session, reception_id, officer_id),

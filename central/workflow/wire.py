@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from protocol.messages import WorkflowStepDone
+from protocol.petitions import channel_of
 
 from .config import WorkflowConfig
 from .states import Action, Command
@@ -92,6 +93,7 @@ def _apply_one(
                     reception_id=reception_id,
                     matter_id=ref,
                     config=config,
+                    channel=channel_of(f.get("source")),  # 来源 on the desk's 登记
                 )
                 return None
             if row is None:

@@ -135,6 +135,9 @@ POST /console/logout                                       staff   -
 GET  /console/                                             staff   -
 GET  /console/search                                       worker  -
 GET  /console/work                                         worker  -
+GET  /console/intake                                       worker  -
+POST /console/intake                                       worker  -
+GET  /console/matters/{matter_id}/attachments/{attachment_id} staff site
 GET  /console/persons/{person_id}                          staff   site
 POST /console/persons/{person_id}/merge                    worker  site
 POST /console/merges/{merge_id}/undo                       worker  -

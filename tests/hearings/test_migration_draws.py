@@ -14,28 +14,44 @@ from sqlalchemy.exc import IntegrityError
 
 from central.database import alembic_config, make_engine, migrate
 from central.db import utcnow
-from central.hearings import service
 from central.settings import Settings
-from tests.hearings.test_service import new_matter
 
 
 def test_legacy_open_commitments_are_abandoned_by_the_migration(settings: Settings) -> None:
-    from central.database import make_session_factory
 
     engine: Engine = make_engine(settings)
     try:
         migrate(engine, revision="0016_matter_refs")
-        sessions = make_session_factory(engine)
-        mid = new_matter(sessions, "m-legacy")
+        # rows as the schema of 0016 has them, in SQL: the ORM models are the head's
+        # (later migrations add columns that 0016 does not have)
         start = utcnow() + timedelta(days=3)
-        with sessions.begin() as s:
-            hearings = [
-                service.schedule(
-                    s, matter_id=mid, title=f"听证{i}", mode="in_person", location="听证室",
-                    starts_at=start, ends_at=start + timedelta(hours=1), actor="lin",
-                ).id
-                for i in range(2)
-            ]  # fmt: skip
+        sqlite = engine.dialect.name == "sqlite"
+
+        def ts(at: datetime) -> datetime:
+            return at.replace(tzinfo=None) if sqlite else at
+
+        now = ts(utcnow())
+        hearings = ["h-legacy-0", "h-legacy-1"]
+        with engine.begin() as c:
+            c.execute(
+                text(
+                    "INSERT INTO matter (id, status, summary, officer_id, registered_at, "
+                    "updated_at, version, supervisions, paused) VALUES ('m-legacy', "
+                    "'registered', '不服判决申请监督', 'officer-1', :now, :now, 1, 0, :f)"
+                ),
+                {"now": now, "f": False},
+            )
+            for i, hid in enumerate(hearings):
+                c.execute(
+                    text(
+                        "INSERT INTO hearing (id, matter_id, title, mode, location, meeting_url, "
+                        "starts_at, ends_at, status, created_by, created_at, record, outcome) "
+                        "VALUES (:id, 'm-legacy', :t, 'in_person', '听证室', '', :s, :e, "
+                        "'scheduled', 'lin', :now, '', '')"
+                    ),
+                    {"id": hid, "t": f"听证{i}", "s": ts(start),
+                     "e": ts(start + timedelta(hours=1)), "now": now},
+                )  # fmt: skip
         t0 = datetime(2026, 1, 1, tzinfo=UTC)
         rows = [  # (id, hearing, status, minutes after t0)
             ("a1", hearings[0], "committed", 0),
@@ -54,7 +70,7 @@ def test_legacy_open_commitments_are_abandoned_by_the_migration(settings: Settin
                         "status, committed_at) VALUES (:id, :h, :c, :r, :s, :at)"
                     ),
                     {"id": did, "h": hid, "c": did * 32, "r": "{}", "s": st,
-                     "at": at.replace(tzinfo=None) if engine.dialect.name == "sqlite" else at},
+                     "at": ts(at)},
                 )  # fmt: skip
         migrate(engine)
         with engine.connect() as c:
