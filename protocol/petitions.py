@@ -47,3 +47,21 @@ def channel_of(source: str | None) -> str:
     if text in CHANNEL_ZH:
         return text
     return _BY_ZH.get(text, "visit")
+
+
+# The 回执's QR code: the matter's 文号 and 查询码, nothing else. The box's petitioner
+# screen reads it to show progress; the printed 回执 makes it. One format for both.
+QR_PREFIX = "ZHIFANG-QUERY"
+
+
+def query_qr_text(ref_no: str, query_code: str) -> str:
+    """What the 回执's QR code holds (``ZHIFANG-QUERY 闽侯检信〔2026〕123号 K7QX2M9P``)."""
+    return f"{QR_PREFIX} {ref_no} {query_code}"
+
+
+def parse_query_qr(text: str) -> tuple[str, str] | None:
+    """``(ref_no, query_code)`` from a scanned 回执, or None for anything else."""
+    parts = text.strip().split(" ")
+    if len(parts) != 3 or parts[0] != QR_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
