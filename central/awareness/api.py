@@ -16,6 +16,7 @@ from central.access.gates import LEAD, READ, Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
 from central.dossier.scope import matter_sites
+from central.params import Offset, RowId
 from central.workflow.api import ConfigDep, NowDep
 
 from . import charts, kpis, lists, service, warnings
@@ -55,7 +56,7 @@ def receptions(
     acc: Reader,
     visits: Annotated[int | None, Query(ge=1, le=5)] = None,
     limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     try:
         page = lists.reception_list(
@@ -75,7 +76,7 @@ def matters(
     clock: Annotated[str | None, Query(max_length=40)] = None,
     state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
     limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     try:
         page = service.matter_page(
@@ -134,7 +135,8 @@ def run_alerts(session: SessionDep, config: ConfigDep, now: NowDep) -> list[dict
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    # years a report can be about; year 0 once reached ``date()`` and answered 500
+    month: str = Field(pattern=r"^(19|20)\d\d-(0[1-9]|1[0-2])$", description="YYYY-MM（1900–2099）")
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED)
@@ -148,15 +150,18 @@ def make_report(
 ) -> dict[str, Any]:
     from . import reports
 
-    row = reports.generate_and_record(
-        session,
-        month=body.month,
-        out_dir=settings.data_dir / "reports",
-        config=config,
-        now=now,
-        trigger="manual",
-        actor=acc.actor,
-    )
+    try:
+        row = reports.generate_and_record(
+            session,
+            month=body.month,
+            out_dir=settings.data_dir / "reports",
+            config=config,
+            now=now,
+            trigger="manual",
+            actor=acc.actor,
+        )
+    except ValueError as e:  # the month, as reports.month_filters reads it
+        raise _bad(e) from e
     session.commit()
     return service.report_public(row)
 
@@ -167,7 +172,7 @@ def report_list(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.get("/reports/{report_id}/{fmt}", dependencies=ANY_STAFF)
-def report_file(report_id: int, fmt: str, session: SessionDep) -> FileResponse:
+def report_file(report_id: RowId, fmt: str, session: SessionDep) -> FileResponse:
     try:
         path, media, name = service.report_file(session, report_id=report_id, fmt=fmt)
     except LookupError as e:

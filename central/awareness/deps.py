@@ -33,7 +33,8 @@ def get_filters(
     """The period defaults to the last 30 days up to today (local)."""
     today = now.astimezone(config.rules.tz).date()
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start is None:  # 30 days up to ``end``; not before year 1 (Filters refuses it)
+        start = end - min(timedelta(days=DEFAULT_DAYS - 1), end - date.min)
     try:
         return Filters(start=start, end=end, township=township or None, category=category or None)
     except ValidationError as e:

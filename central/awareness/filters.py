@@ -17,6 +17,9 @@ from sqlalchemy import ColumnElement, func, literal_column
 from sqlalchemy.orm import Session
 
 MAX_SPAN_DAYS = 1100  # about three years: a dashboard, not an archive export
+# the dates a period may name: at year 1 or 9999 the day after (or the bucket before)
+# is outside what ``date`` holds, and such a request answered 500
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 
 Bucket = Literal["day", "month"]
 
@@ -32,6 +35,8 @@ class Filters(BaseModel):
 
     @model_validator(mode="after")
     def _span(self) -> Filters:
+        if not (self.start >= FIRST_DAY and self.end <= LAST_DAY):
+            raise ValueError(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间")
         if self.end < self.start:
             raise ValueError("结束日期早于开始日期")
         if (self.end - self.start).days > MAX_SPAN_DAYS:

@@ -21,6 +21,7 @@ from central.console.templating import KIND_ZH, TEMPLATES
 from central.console.templating import templates as console_templates
 from central.deps import SessionDep
 from central.dossier.models import Person
+from central.params import Offset
 from central.workflow.api import ConfigDep, NowDep
 from central.workflow.states import STATUS_ZH
 
@@ -124,7 +125,7 @@ def make_router() -> APIRouter:
         dims: DimsDep,
         visits: Annotated[int | None, Query(ge=1, le=5)] = None,
         limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> HTMLResponse:
         try:
             page = lists.reception_list(
@@ -151,7 +152,7 @@ def make_router() -> APIRouter:
         clock: Annotated[str | None, Query(max_length=40)] = None,
         state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
         limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> HTMLResponse:
         try:
             page = service.matter_page(

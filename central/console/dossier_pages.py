@@ -20,6 +20,7 @@ from central.dossier.full import full_dossier
 from central.dossier.merge import MergeRefused, merge_persons, undo_merge
 from central.dossier.models import Person, PersonMerge
 from central.dossier.scope import on_site
+from central.params import RowId
 
 from .templating import render
 
@@ -176,7 +177,7 @@ def merge(
 
 @router.post("/merges/{merge_id}/undo")
 def undo(
-    merge_id: int,
+    merge_id: RowId,
     session: SessionDep,
     acc: Worker,
     reason: Annotated[str, Form(max_length=2000)] = "",

@@ -21,6 +21,7 @@ from central.access.gates import Leader, Worker
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep
+from central.params import RowId
 from central.plans import service as plans
 from central.plans.api import EditIn, TaskIn
 from central.plans.models import PlanRow, PlanTaskRow
@@ -213,7 +214,7 @@ def send(matter_id: str, plan_id: str, session: SessionDep, acc: Leader) -> Resp
 
 @router.post("/matters/{matter_id}/plans/tasks/{task_id}/progress")
 async def progress(
-    matter_id: str, task_id: int, request: Request, session: SessionDep, acc: Worker
+    matter_id: str, task_id: RowId, request: Request, session: SessionDep, acc: Worker
 ) -> Response:
     """Our own staff's progress on a task of 本院; a leader may also record an organ's
     progress reported by phone or letter."""

@@ -17,6 +17,7 @@ from central.access.principals import Box, Staff
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep, client_address
+from central.params import RowId
 
 from . import people, service
 from .full import Dossier, full_dossier
@@ -182,7 +183,7 @@ def merge(person_id: str, body: MergeCreate, session: SessionDep, acc: Worker) -
 
 
 @persons.post("/merges/{merge_id}/undo", response_model=MergePublic)
-def undo(merge_id: int, body: MergeUndo, session: SessionDep, acc: Worker) -> MergePublic:
+def undo(merge_id: RowId, body: MergeUndo, session: SessionDep, acc: Worker) -> MergePublic:
     try:
         row = undo_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
         out = MergePublic.model_validate(row)

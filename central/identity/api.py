@@ -19,6 +19,7 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.dossier.scope import person_sites
+from central.params import After
 
 from . import relay, service
 
@@ -166,7 +167,7 @@ def fetch_transfers(
     request: Request,
     session: SessionDep,
     box: BoxCaller,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: After = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> TransferList:
     caller = _caller(box)

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -15,6 +14,7 @@ from central.access.scope import SiteScope
 from central.console.templating import header_context
 from central.deps import SessionDep
 from central.dossier.scope import matter_sites
+from central.params import ID_MAX, RowId
 from central.similar.bm25 import tokens
 from central.workflow.models import MatterRow
 
@@ -26,7 +26,7 @@ TEMPLATES = Path(__file__).with_name("templates")
 CONSOLE = Path(__file__).parents[1] / "console" / "templates"  # base.html
 Q = Annotated[str, Query(min_length=1, max_length=200, description="a few words of the article")]
 Limit = Annotated[int, Query(ge=1, le=100)]
-RowId = Annotated[int, PathParam(ge=1, le=2**53, description="row id")]
+LawId = Annotated[int | None, Query(ge=1, le=ID_MAX, description="only this law")]
 
 
 def _hits(session: SessionDep, q: str, limit: int, law: int | None) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def make_routers() -> tuple[APIRouter, APIRouter]:
 
     @router.get("/api/legal/search", tags=["legal"])
     def api_search(
-        session: SessionDep, q: Q, limit: Limit = 20, law: int | None = None
+        session: SessionDep, q: Q, limit: Limit = 20, law: LawId = None
     ) -> dict[str, Any]:
         return {"query": q, **_hits(session, q, limit, law)}
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,13 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
+from central.params import RowId
 from central.sharing.deps import OrganDep
 
 from . import service
 from .rules import RulesError
 
 TEMPLATES = Path(__file__).with_name("templates")
-RowId = Annotated[int, PathParam(ge=1, le=2**53, description="row id")]
 
 
 class DraftIn(BaseModel):

@@ -204,7 +204,9 @@ def create_matter(
 
 
 @router.get("/steps/pending")
-def pending_steps(session: SessionDep, acc: Worker, limit: int = 200) -> list[dict[str, Any]]:
+def pending_steps(
+    session: SessionDep, acc: Worker, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
     """Box steps waiting for the steps they follow (see ``wire.project_steps``): oldest
     first; one that stays here long was likely taken in error at the desk. The
     account's own site's desks only."""
@@ -222,9 +224,7 @@ def pending_steps(session: SessionDep, acc: Worker, limit: int = 200) -> list[di
             .join(Device, Device.id == Reception.device)
             .where(Device.site == acc.site)
         )
-    rows = session.scalars(
-        q.order_by(PendingStepRow.parked_at, PendingStepRow.id).limit(max(1, min(limit, 1000)))
-    )
+    rows = session.scalars(q.order_by(PendingStepRow.parked_at, PendingStepRow.id).limit(limit))
     return [
         {
             "matter_ref": r.matter_ref, "reception_id": r.reception_id,

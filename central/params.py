@@ -1,0 +1,19 @@
+"""Integer parameters the HTTP API shares, bounded where they come in.
+
+An unbounded ``int`` from a path or query reached the database as it was: past
+2**63 - 1 SQLite's driver and PostgreSQL's both fail, and the caller got a 500 (found
+by the schemathesis run, tests/access/test_schemathesis.py). 2**53 is as far as a JSON
+number stays exact, and more than any table here will hold.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query
+
+ID_MAX = 2**53
+
+RowId = Annotated[int, Path(ge=1, le=ID_MAX, description="row id")]
+Offset = Annotated[int, Query(ge=0, le=ID_MAX, description="how many to skip")]
+After = Annotated[int, Query(ge=0, le=ID_MAX, description="the last row id already had")]
