@@ -22,6 +22,7 @@ from .access.routes import declared
 from .accounts.authn import StaffAuthenticator
 from .database import make_engine, make_session_factory
 from .devices.authn import BoxAuthenticator, ProvisionerAuthenticator
+from .openapi import describe_errors
 from .settings import Settings
 from .sharing.authn import OrganAuthenticator
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         return app.openapi()
 
     errors.install(app)
+    describe_errors(app)  # before anyone asks for app.openapi()
     app.state.authenticators = {
         Kind.box: BoxAuthenticator(),
         Kind.organ: OrganAuthenticator(),

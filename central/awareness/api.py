@@ -16,6 +16,7 @@ from central.access.gates import LEAD, READ, Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
 from central.dossier.scope import matter_sites
+from central.openapi import file_answer
 from central.params import Offset, RowId
 from central.workflow.api import ConfigDep, NowDep
 
@@ -171,7 +172,10 @@ def report_list(session: SessionDep) -> list[dict[str, Any]]:
     return [service.report_public(r) for r in service.reports(session)]
 
 
-@router.get("/reports/{report_id}/{fmt}", dependencies=ANY_STAFF)
+@router.get(
+    "/reports/{report_id}/{fmt}", dependencies=ANY_STAFF, response_class=FileResponse,
+    responses=file_answer(*service.MEDIA.values(), description="the report file"),
+)  # fmt: skip
 def report_file(report_id: RowId, fmt: str, session: SessionDep) -> FileResponse:
     try:
         path, media, name = service.report_file(session, report_id=report_id, fmt=fmt)

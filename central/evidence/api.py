@@ -21,9 +21,11 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.dossier.scope import reception_sites
+from central.openapi import file_answer
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
 
+from .playback import TARGETS
 from .service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
@@ -142,7 +144,10 @@ def finalize(upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCalle
     return receipt.as_dict()
 
 
-@router.get("/checkpoint", dependencies=PUBLIC_ROUTE)
+@router.get(
+    "/checkpoint", dependencies=PUBLIC_ROUTE, response_class=Response,
+    responses=file_answer("text/plain", description="the signed checkpoint (a note)"),
+)  # fmt: skip
 def checkpoint(session: SessionDep, svc: ServiceDep) -> Response:
     raw = svc.log.checkpoint(session)
     session.commit()
@@ -232,7 +237,11 @@ def _check_hash(sha256: str) -> None:
 MEDIA_TYPES = {"wav": "audio/wav", "y4m": "video/x-yuv4mpeg", "h264": "video/h264"}
 
 
-@router.get("/blobs/{sha256}")
+@router.get(
+    "/blobs/{sha256}", response_class=FileResponse,
+    responses=file_answer(*MEDIA_TYPES.values(), "application/octet-stream",
+                          description="the recorded segment as stored"),
+)  # fmt: skip
 def blob(
     sha256: str,
     request: Request,
@@ -263,7 +272,10 @@ def blob(
     return FileResponse(path, media_type=MEDIA_TYPES.get(m.container, "application/octet-stream"))
 
 
-@router.get("/blobs/{sha256}/playable")
+@router.get(
+    "/blobs/{sha256}/playable", response_class=FileResponse,
+    responses=file_answer(*(m for _, m in TARGETS.values()), description="a playable copy"),
+)  # fmt: skip
 def playable_blob(
     sha256: str,
     request: Request,

@@ -16,6 +16,7 @@ from central.access.gates import LEAD, PUBLIC, WORK, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
+from central.openapi import file_answer
 
 from . import draws, notice, service
 from .clock import now
@@ -185,7 +186,10 @@ def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any
     return {"id": h.id, "status": h.status}
 
 
-@router.get("/{hearing_id}/invite.ics")
+@router.get(
+    "/{hearing_id}/invite.ics", response_class=Response,
+    responses=file_answer("text/calendar", description="the invitation (iCalendar)"),
+)  # fmt: skip
 def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> Response:
     scope = SiteScope.of(acc, reason=reason)
     service.guard(session, scope, hearing_id=hearing_id, write=False)

@@ -3,7 +3,11 @@ request below once answered 500. Each now gets a clear 4xx and changes nothing."
 
 from __future__ import annotations
 
+from typing import Any
+
+import schemathesis
 from fastapi.testclient import TestClient
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,7 +41,7 @@ def test_a_huge_offset_or_law_in_a_query_is_refused(client: TestClient, anon: Te
 
 
 def test_a_box_asking_for_transfers_after_a_huge_id_is_refused(
-    app: object, sessions: sessionmaker[Session]
+    app: Any, sessions: sessionmaker[Session]
 ) -> None:
     key = register_box(sessions, "box-fuzz", "minhou")
     with box_client(app, "box-fuzz", key) as box:
@@ -76,3 +80,22 @@ def test_dashboard_dates_at_the_ends_of_the_calendar_are_refused(client: TestCli
     r = client.get("/console/awareness/", params={"start": "9999-12-31", "end": "9999-12-31"})
     assert r.status_code < 500
     assert client.get("/api/awareness/kpis", params={"start": "2026-01-01"}).status_code == 200
+
+
+def test_the_schema_describes_central_s_own_refusals_and_files(
+    app: Any, client: TestClient, anon: TestClient
+) -> None:
+    """A 422 of ours (a sentence, or a code and a message) and a text or file answer
+    match the published description, as the schemathesis run checks for every case."""
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    checks = [response_schema_conformance, content_type_conformance]
+    for method, path, kw in (
+        ("GET", "/api/awareness/kpis", {"query": {"start": "9999-12-31", "end": "9999-12-31"}}),
+        ("GET", "/api/evidence/proofs/inclusion", {"query": {"index": 5, "size": 9}}),
+        ("POST", "/api/awareness/reports", {"body": {"month": "2026-1"}}),
+        ("GET", "/api/evidence/checkpoint", {}),
+    ):
+        case = schema[path][method].Case(**kw)
+        r = client.request(method, path, params=kw.get("query"), json=kw.get("body"))
+        assert r.status_code in (200, 422), (path, r.text)
+        case.validate_response(r, checks=checks)  # raises when the schema says otherwise
