@@ -12,27 +12,14 @@ and PostgreSQL. Each answer must be what the matrix (``expected.py``) says:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
-
 from central.access.routes import Declared
 from central.db import utcnow
-from central.settings import Settings
 
 from .expected import admits, describe, rows
-from .world import PRINCIPALS, World, build
-
-
-@pytest.fixture
-def world(settings: Settings, engine: Engine, sessions: sessionmaker[Session]) -> Iterator[World]:
-    w = build(settings, engine, sessions)
-    yield w
-    w.close()
+from .world import PRINCIPALS, World
 
 
 def _key(row: Declared) -> tuple[str, str]:
