@@ -2,9 +2,10 @@
 
 For each HTTP request it finds the route (as the router will), caps the body at the
 route's limit (1 MiB unless the route declares more by name), runs the route's gate,
-and puts the admitted principal in the request state for the gate dependency. A
-refusal is a JSON 401/403, or for a console page a redirect to the login form (401)
-or the console's own error page (403). Every response gets the security headers.
+refuses a NUL character in the request (``nul``: 422) and puts the admitted principal
+in the request state for the gate dependency. A refusal is a JSON 401/403, or for a
+console page a redirect to the login form (401) or the console's own error page
+(403). Every response gets the security headers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import nul
 from .gates import GATE_KEY, PRINCIPAL_KEY, Authenticator, Denied, Kind, admit
 from .routes import Declared, find
 
@@ -107,6 +109,12 @@ class AccessMiddleware:
         state = scope.setdefault("state", {})
         state[PRINCIPAL_KEY] = principal
         state[GATE_KEY] = row.gate
+        kind = nul.content_type(scope)
+        text = await body() if kind in nul.TEXT_BODIES else b""
+        if nul.in_head(scope) or nul.in_body(text, kind):
+            response = await self._refusal(request, Denied(422, nul.MESSAGE))
+            await response(scope, receive, send)
+            return
         await self.app(scope, _replay(buffered, receive) if buffered else receive, send)
 
     async def _refusal(self, request: Request, e: Denied) -> Response:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
-from central.params import RowId
+from central.params import ID_MAX, RowId
 from central.sharing.deps import OrganDep
 
 from . import service
@@ -31,7 +31,7 @@ class DraftIn(BaseModel):
 
 class TaskIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: int | None = Field(default=None, description="已有任务的编号；新任务不填")
+    id: int | None = Field(default=None, ge=1, le=ID_MAX, description="已有任务的编号；新任务不填")
     organ_id: str | None = Field(default=None, max_length=64, description="承办单位")
     organ_kind: str = Field(min_length=1, max_length=32, description="单位类别")
     assignee: str = Field(default="", max_length=200, description="责任人")
@@ -41,7 +41,7 @@ class TaskIn(BaseModel):
 
 class EditIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1, description="编辑所依据的版本")
+    version: int = Field(ge=1, le=ID_MAX, description="编辑所依据的版本")
     title: str = Field(min_length=1, max_length=200, description="方案名称")
     tasks: list[TaskIn] = Field(min_length=1, max_length=100, description="全部任务")
 

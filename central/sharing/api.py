@@ -33,10 +33,18 @@ class TokenIn(BaseModel):
     label: str = Field(default="", max_length=200, description="用途说明")
 
 
+RATE_MAX = 1_000_000_000  # a limit nobody reaches is no limit; 32-bit columns
+
+
 class RateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    per_minute: int | None = Field(default=None, ge=1, description="每分钟上限；空 = 沿用上级")
-    per_day: int | None = Field(default=None, ge=1, description="每天上限；空 = 沿用上级")
+    # the columns are 32-bit on PostgreSQL; a larger number answered 500 (schemathesis)
+    per_minute: int | None = Field(
+        default=None, ge=1, le=RATE_MAX, description="每分钟上限；空 = 沿用上级"
+    )
+    per_day: int | None = Field(
+        default=None, ge=1, le=RATE_MAX, description="每天上限；空 = 沿用上级"
+    )
 
 
 class ShareIn(BaseModel):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.awareness.models import ReportRow
+from central.hearings.models import RegistryPerson
 from tests.auth import box_client, register_box
 
 HUGE = str(10**25)  # past 2**63 - 1: neither database's driver takes it
@@ -99,3 +100,45 @@ def test_the_schema_describes_central_s_own_refusals_and_files(
         r = client.request(method, path, params=kw.get("query"), json=kw.get("body"))
         assert r.status_code in (200, 422), (path, r.text)
         case.validate_response(r, checks=checks)  # raises when the schema says otherwise
+
+
+def test_a_nul_character_anywhere_in_a_request_is_refused_clearly(
+    client: TestClient, anon: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    """PostgreSQL cannot store or search U+0000: each of these answered 500 there (and
+    SQLite stored it). Now 422 with one message on both, after the gate."""
+    for method, path, kw in (
+        ("GET", "/api/persons", {"params": {"q": "张\x00三"}}),
+        ("GET", "/api/matters/a%00b", {}),
+        ("GET", "/api/devices", {"params": {"site": "a\x00"}}),
+        ("GET", "/api/awareness/kpis", {"params": {"category": "a\x00"}}),
+        ("GET", "/api/persons/x/dossier", {"headers": {"X-Reason": "%00"}}),
+        ("POST", "/api/hearings/registry", {"json": {"name": "律师\x00", "category": "lawyer"}}),
+        ("POST", "/api/matters", {"json": {"summary": "a\x00", "officer_id": "x"}}),
+        ("POST", "/console/alerts/read", {"data": {"x": "a\x00"}}),
+    ):
+        r = client.request(method, path, **kw)
+        assert r.status_code == 422, (path, r.status_code, r.text[:200])
+        assert "空字符" in r.text, r.text[:200]
+    assert anon.get("/api/persons", params={"q": "\x00"}).status_code == 401  # gate first
+    assert anon.get("/api/legal/search", params={"q": "信\x00访"}).status_code == 422
+    # an escaped backslash before "u0000" is text, not a NUL
+    r = client.post(
+        "/api/hearings/registry",
+        content=b'{"name": "\\\\u0000\\u5f8b", "category": "lawyer"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    with sessions() as s:
+        names = s.scalars(select(RegistryPerson.name)).all()
+    assert names == ["\\u0000律"]
+
+
+def test_a_rate_limit_past_what_the_column_holds_is_refused(client: TestClient) -> None:
+    r = client.post("/api/sharing/organs", json={"id": "police-z", "name": "公安", "kind": "police",
+                                                  "fields": ["summary"]})  # fmt: skip
+    assert r.status_code in (200, 201), r.text
+    for body in ({"per_day": 14318232258919630848}, {"per_minute": 2**31}):
+        r = client.put("/api/sharing/organs/police-z/rate", json=body)
+        assert r.status_code == 422, (body, r.text)
+    assert client.put("/api/sharing/organs/police-z/rate", json={"per_day": 500}).status_code == 200
