@@ -22,7 +22,7 @@ from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.dossier.scope import reception_sites
 from central.openapi import file_answer
-from central.params import ID_MAX
+from central.params import COUNT_MAX
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
 
@@ -113,7 +113,7 @@ async def put_chunk(
     session: SessionDep,
     svc: ServiceDep,
     box: BoxCaller,
-    offset: Annotated[int, Query(ge=0, le=ID_MAX)],
+    offset: Annotated[int, Query(ge=0, le=COUNT_MAX)],
 ) -> UploadStatus:
     caller = _caller(box)
     data = await _body(request, MAX_CHUNK)

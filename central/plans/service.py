@@ -158,7 +158,9 @@ def edit(
         if row is None:
             row = PlanTaskRow(plan_id=p.id, status="open", note="")
             session.add(row)
-        row.organ_id, row.organ_kind = t.get("organ_id"), t["organ_kind"]
+        # an empty organ is no organ (the form's "不指定"); stored as "" it broke the
+        # foreign key and answered 500 (schemathesis)
+        row.organ_id, row.organ_kind = t.get("organ_id") or None, t["organ_kind"]
         row.assignee, row.description, row.due_at = (
             t.get("assignee", ""),
             t["description"],

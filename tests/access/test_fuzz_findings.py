@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.awareness.models import ReportRow
 from central.hearings.models import RegistryPerson
+from central.plans.models import PlanTaskRow
 from tests.auth import box_client, register_box
 
 HUGE = str(10**25)  # past 2**63 - 1: neither database's driver takes it
@@ -142,3 +143,26 @@ def test_a_rate_limit_past_what_the_column_holds_is_refused(client: TestClient) 
         r = client.put("/api/sharing/organs/police-z/rate", json=body)
         assert r.status_code == 422, (body, r.text)
     assert client.put("/api/sharing/organs/police-z/rate", json={"per_day": 500}).status_code == 200
+
+
+def test_row_ids_past_postgresql_integer_are_refused(client: TestClient) -> None:
+    """2**40 fits SQLite, not PostgreSQL's integer id columns: it answered 500 there."""
+    big = str(2**40)
+    r = client.post(f"/api/persons/merges/{big}/undo", json={"reason": "误合并"})
+    assert r.status_code == 422, r.text
+    assert client.get(f"/api/legal/articles/{big}").status_code == 422
+
+
+def test_a_plan_task_with_an_empty_organ_has_none(world: Any) -> None:
+    """organ_id "" broke the task's foreign key on PostgreSQL (500); it means no organ."""
+    c = world.client("admin-a")
+    plan, later = world.ids["plan"], "2030-01-01T00:00:00+08:00"
+    task = {"organ_id": "", "organ_kind": "procuratorate", "description": "约谈", "due_at": later}
+    r = c.put(f"/api/plans/{plan}", json={"version": 1, "title": "方案", "tasks": [task]})
+    assert r.status_code == 200, r.text
+    with world.sessions() as s:
+        organs = s.scalars(select(PlanTaskRow.organ_id).where(PlanTaskRow.plan_id == plan)).all()
+    assert organs == [None]
+    task |= {"organ_id": "no-such", "organ_kind": "police"}
+    r = c.put(f"/api/plans/{plan}", json={"version": 2, "title": "方案", "tasks": [task]})
+    assert r.status_code == 422, r.text
