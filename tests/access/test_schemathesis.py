@@ -12,7 +12,8 @@ schema (wrong types, missing fields, strings where numbers go), sent through the
   services, not only the "not found" of a random id.
 
 The default run is small (``EXAMPLES`` cases per operation and mode, derandomized, on
-SQLite); ``ZHIFANG_FUZZ_EXAMPLES=200`` runs a bigger, random one (docs/security.md).
+SQLite); ``ZHIFANG_FUZZ_EXAMPLES=25`` runs a bigger, random one on SQLite and
+PostgreSQL (docs/security.md).
 Failures are collected across operations, one line each with the request to repeat.
 """
 
@@ -20,8 +21,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +41,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from tests.databases import pg_schema_url
+
 from .expected import rows
 from .world import World
 
@@ -52,6 +56,17 @@ CHECKS = [
     content_type_conformance,
     negative_data_rejection,
 ]
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)] if BIG else ["sqlite"]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite in the default run; the bigger run covers PostgreSQL too."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'central.db'}"
+    else:
+        yield from pg_schema_url(prefix="zf_fuzz")
 
 
 @dataclass
