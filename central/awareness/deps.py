@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request, status
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from central.access.gates import Reader
 from central.access.scope import SiteScope
@@ -22,11 +23,22 @@ from .profile import Profile, person_profile
 DEFAULT_DAYS = 30
 
 
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD``: pydantic also reads a number as a Unix time, so ``end=0``
+    meant 1970-01-01 (schemathesis)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("日期格式应为 YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date | None, BeforeValidator(_iso_date)]
+
+
 def get_filters(
     config: ConfigDep,
     now: NowDep,
-    start: Annotated[date | None, Query(description="first local date")] = None,
-    end: Annotated[date | None, Query(description="last local date (inclusive)")] = None,
+    start: Annotated[IsoDate, Query(description="first local date")] = None,
+    end: Annotated[IsoDate, Query(description="last local date (inclusive)")] = None,
     township: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Filters:

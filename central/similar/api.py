@@ -19,7 +19,8 @@ from .service import similar_matters
 class SimilarQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=2, max_length=4000, description="新事项的诉求描述")
-    k: int = Field(default=5, ge=1, le=20, description="返回几件")
+    # strict: ``true`` is not 1 (schemathesis)
+    k: int = Field(default=5, ge=1, le=20, strict=True, description="返回几件")
 
 
 router = APIRouter(tags=["similar"])

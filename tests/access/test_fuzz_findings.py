@@ -166,3 +166,13 @@ def test_a_plan_task_with_an_empty_organ_has_none(world: Any) -> None:
     task |= {"organ_id": "no-such", "organ_kind": "police"}
     r = c.put(f"/api/plans/{plan}", json={"version": 2, "title": "方案", "tasks": [task]})
     assert r.status_code == 422, r.text
+
+
+def test_a_number_is_neither_a_date_nor_a_count(client: TestClient) -> None:
+    """pydantic read ``end=0`` as 1970-01-01 and ``"k": true`` as 1: accepted, wrongly."""
+    for end in ("0", "0.0", "1700000000"):
+        r = client.get("/api/awareness/kpis", params={"end": end})
+        assert r.status_code == 422, (end, r.text)
+        assert "日期格式应为 YYYY-MM-DD" in r.text
+    assert client.post("/api/similar", json={"k": True, "text": "拖欠工资"}).status_code == 422
+    assert client.post("/api/similar", json={"k": 3, "text": "拖欠工资"}).status_code == 200
