@@ -154,6 +154,9 @@ class World:
             base_dir=d,
         )
         box = Box(cfg, key=key).start()
+        # on the air before the officer starts: the timings are of a desk at work, not of
+        # its first connection
+        wait_for("the box on the broker", lambda: box.forwarder.stats.connected, 20)
         panel = FakeRatingPanel()
         central = HttpCentralClient.to(central_url, auth=DeviceAuth(name, key), timeout_s=2.0)
         officers = OfficerDirectory({OFFICER: hash_pin(PIN)}, names={OFFICER: NAMES[OFFICER]})

@@ -74,7 +74,7 @@ def test_walk_in_visit_from_the_desk_to_the_reply(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     tag = f"{size[0]}x{size[1]}"
-    page, name = touchscreen, "林秀凤"
+    page, name = touchscreen, {800: "林秀凤", 1280: "林美华"}[size[0]]  # one each
     with world.desk(f"desk-walkin-{tag}") as rig, poller(world.url, LEADER) as leader:
         s = Screens(page, shots, f"{tag}-walkin")
         touch.sign_in(page, rig, s)
