@@ -69,7 +69,7 @@ def world(
         engine.dispose()
         broker.stop(signal.SIGKILL)
         if pg:
-            pg.close()
+            pg.close()  # type: ignore[attr-defined]  # a generator: drops the schema
 
 
 @pytest.fixture(scope="module")

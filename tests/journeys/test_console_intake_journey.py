@@ -94,6 +94,7 @@ def test_a_letter_gets_its_clocks_from_the_day_it_was_received(
         ("transfer", {"source_organ": "福州市信访局", "source_ref": "榕信转〔2026〕88号"},
          "收到转来材料日期"),
     ],
+    ids=["phone", "online", "visit", "transfer"],
 )  # fmt: skip
 def test_every_other_channel(
     world: World, clerk: tuple[Page, Screens], channel: str, extra: dict[str, str], label: str

@@ -44,7 +44,7 @@ REPLIED = MATTER_STATUS_ZH["replied"]  # 已书面答复
 
 @pytest.fixture(params=SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def size(request: pytest.FixtureRequest) -> tuple[int, int]:
-    return request.param  # type: ignore[no-any-return]
+    return tuple(request.param)  # (width, height)
 
 
 @pytest.fixture
@@ -107,8 +107,11 @@ def test_walk_in_visit_from_the_desk_to_the_reply(
                  lambda: "录音录像尚未上传" not in leader.get("/console/leader/reviews").text
                  or None)  # fmt: skip
 
-    m = wait_for("the 受理 at central", lambda: (x := matter_of(world, ref)) and
-                 x.status == "accepted" and x)  # fmt: skip
+    def accepted() -> MatterRow | None:
+        x = matter_of(world, ref)
+        return x if x is not None and x.status == "accepted" else None
+
+    m = wait_for("the 受理 at central", accepted)
     assert m.officer_id == OFFICER and m.ref_no
     console_journey(world, browser, shots, tag, ref, m.ref_no, name, capsys)
 
@@ -213,6 +216,8 @@ def test_returning_visitor_is_linked_to_her_open_matter(
     assert world.step_actions(first).count("register") == 1  # the visit added no matter
 
 
+# the smaller screen only: its screens are the walk-in's (checked at both sizes above)
+@pytest.mark.parametrize("size", [SIZES[0]], indirect=True, ids=["800x480"])
 def test_offline_desk_the_matter_arrives_later_complete_and_in_order(
     world: World, touchscreen: Page, size: tuple[int, int], shots: Path,
     capsys: pytest.CaptureFixture[str],

@@ -11,6 +11,7 @@ from .site import NAMES, OFFICER, PIN, DeskRig
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
+    from firmware_glue.buttons import Rating
     from tests.ui.screens import Screens
 
 TOLD = ("told_scope", "told_deadline", "told_review")
@@ -78,7 +79,7 @@ def accept(page: Page, s: Screens) -> None:
     s.check("finish")
 
 
-def rate(page: Page, rig: DeskRig, s: Screens, rating: str) -> None:
+def rate(page: Page, rig: DeskRig, s: Screens, rating: Rating) -> None:
     """The officer hands over; the petitioner presses a button."""
     tap(page, "[data-testid=arm-rating]")
     page.wait_for_selector("[data-testid=rating-wait]")
