@@ -7,7 +7,10 @@ the boxes sign their events and requests with registered device keys."""
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,9 +31,14 @@ from appliance.ui.cli import build_desk
 from appliance.ui.config import UiConfig
 from appliance.ui.desk import Desk
 from appliance.ui.hooks import RecordingStatus, SpoolRecorder
+from central.app import create_app
+from central.database import make_engine, make_session_factory, migrate
+from central.ingest.control import load_command_key
+from central.ingest.runner import run_ingest
 from central.settings import Settings
 from firmware_glue.fakes import FakeRatingPanel
-from tests.auth import add_user, register_box
+from protocol import keys
+from tests.auth import add_user, production_settings, register_box
 from tests.browser import serve
 from tests.e2e.harness import Broker, CuttableLink
 
@@ -51,6 +59,46 @@ def wait_for(what: str, check: Callable[[], T | None], timeout: float = 60.0) ->
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@contextmanager
+def open_world(tmp: Path, db: str, db_url: str) -> Iterator[World]:
+    """Start the site: a Mosquitto of its own, the database migrated with the site's
+    people, central's ingest in a thread and its HTTP app served (as ``zhifang central
+    serve`` runs them); stopped on exit."""
+    broker = Broker(tmp / "broker")
+    broker.start()
+    settings = production_settings(
+        database_url=db_url,
+        data_dir=tmp / "central",
+        mqtt_port=broker.port,
+        ingest_client_id=f"ingest-{uuid.uuid4().hex[:8]}",
+        ingest_group=f"journeys-{uuid.uuid4().hex[:8]}",
+        ingest_sites=(SITE,),
+        gap_grace_s=1.0,
+        resend_backoff_max_s=2.0,
+    )
+    engine = make_engine(settings)
+    stop = threading.Event()
+    try:
+        migrate(engine)
+        sessions = make_session_factory(engine)
+        add_people(sessions)
+        command_key = keys.public_key_b64(load_command_key(settings))
+        ready = threading.Event()
+        ingest = threading.Thread(
+            target=run_ingest, args=(settings, stop), kwargs={"ready": ready}, daemon=True
+        )
+        ingest.start()
+        assert ready.wait(20), "central's ingest did not subscribe"
+        with serve(create_app(settings, engine=engine)) as url:
+            yield World(tmp, settings, sessions, engine, url, broker, command_key, db)
+        stop.set()
+        ingest.join(15)
+    finally:
+        stop.set()
+        engine.dispose()
+        broker.stop(signal.SIGKILL)
 
 
 def add_people(sessions: sessionmaker[Session]) -> None:
