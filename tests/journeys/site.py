@@ -112,17 +112,22 @@ class SyntheticRecorder(SpoolRecorder):
     """The box's real recorder and spool, fed by the synthetic camera and microphone
     when the reception starts (a few signed segments that the box uploads)."""
 
+    active = False  # the segments are made at once; the badge shows the reception's span
+
     def start(self, reception_id: str) -> None:
         record_synthetic_reception(
             self.recorder, reception_id, t0_ms=int(time.time() * 1000), seconds=4
         )
+        self.active = True
 
     def stop(self) -> None:
+        self.active = False
         if self.recorder.reception_id is not None:
             self.recorder.stop()
 
     def status(self) -> RecordingStatus:
-        return super().status()
+        s = super().status()
+        return RecordingStatus(self.active, s.segments_spooled, s.upload_pending)
 
 
 @dataclass
