@@ -173,6 +173,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     start_alert_scanner(app.state, stop)  # due-soon and overdue matters
     start_awareness_jobs(app.state, stop)  # early warning hourly, the monthly report
+    from .similar.bm25 import warm_up
+
+    warm_up()  # the segmenter, before the first matter page asks for similar matters
     print(f"智访 central: {settings.public_url}/console/", flush=True)
     try:
         uvicorn.run(

@@ -71,12 +71,15 @@ def raise_high_risk(
     """A high-risk reception in progress: tell the on-duty leader(s) of ``org`` and the
     officer and 分管领导 of each matter the reception opened or visits; inside the
     caller's transaction (ingest's: no alert without its event)."""
-    from central.workflow.models import MatterVisitRow
+    from central.workflow.models import MatterRow, MatterVisitRow
 
     mids = session.scalars(
         select(MatterVisitRow.matter_id).where(MatterVisitRow.reception_id == reception_id)
     ).all()
     people = [p for ps in _matter_people(session, mids).values() for p in ps]
+    # which matter, by its 文号: two alerts with the same reason must not read alike
+    refs = [r for r in session.scalars(select(MatterRow.ref_no).where(MatterRow.id.in_(mids))) if r]
+    which = f"（{'、'.join(sorted(refs))}）" if refs else ""
     rows = [
         AlertRow(
             key=f"high_risk:{reception_id}:{name}"[:300],
@@ -86,7 +89,7 @@ def raise_high_risk(
             recipient_role=role,
             reception_id=reception_id,
             matter_id=mids[0] if len(mids) == 1 else None,
-            message=f"高风险接访进行中：{reason}",
+            message=f"高风险接访进行中{which}：{reason}"[:500],
             created_at=now,
         )
         for name, role in _addressed(session, org, people).items()

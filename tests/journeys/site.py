@@ -36,6 +36,7 @@ from central.database import make_engine, make_session_factory, migrate
 from central.ingest.control import load_command_key
 from central.ingest.runner import run_ingest
 from central.settings import Settings
+from central.similar.bm25 import warm_up
 from firmware_glue.fakes import FakeRatingPanel
 from protocol import keys
 from tests.auth import add_user, production_settings, register_box
@@ -91,6 +92,7 @@ def open_world(tmp: Path, db: str, db_url: str) -> Iterator[World]:
         )
         ingest.start()
         assert ready.wait(20), "central's ingest did not subscribe"
+        warm_up().join(30)  # as `zhifang central serve` does at start
         with serve(create_app(settings, engine=engine)) as url:
             yield World(tmp, settings, sessions, engine, url, broker, command_key, db)
         stop.set()

@@ -130,7 +130,7 @@ def console_journey(
     with console_as(browser, world.url, LEADER, shots, tag) as (page, s):
         page.goto(f"{world.url}/console/alerts")
         alerts = page.inner_text("main")
-        assert "高风险接访" in alerts and touch.RISK_REASON in alerts, alerts
+        assert f"高风险接访进行中（{ref_no}）：{touch.RISK_REASON}" in alerts, alerts
         s.check("alerts")
         page.goto(f"{world.url}/console/leader/reviews")
         card = page.locator(".card", has_text=name)
