@@ -79,11 +79,15 @@ def open_world(tmp: Path, db: str, db_url: str) -> Iterator[World]:
         gap_grace_s=1.0,
         resend_backoff_max_s=2.0,
     )
-    engine = make_engine(settings)
+    engine = make_engine(settings)  # the HTTP app's, as `zhifang central serve` makes it
+    # the test's own writes (accounts, boxes) wait their turn beside ingest's: on SQLite a
+    # deferred transaction that reads and then writes fails at once when ingest wrote
+    # in between ("database is locked")
+    own = make_engine(settings, write_immediate=True)
     stop = threading.Event()
     try:
         migrate(engine)
-        sessions = make_session_factory(engine)
+        sessions = make_session_factory(own)
         add_people(sessions)
         command_key = keys.public_key_b64(load_command_key(settings))
         ready = threading.Event()
@@ -100,6 +104,7 @@ def open_world(tmp: Path, db: str, db_url: str) -> Iterator[World]:
     finally:
         stop.set()
         engine.dispose()
+        own.dispose()
         broker.stop(signal.SIGKILL)
 
 
