@@ -142,6 +142,7 @@ def console_journey(
         page.goto(f"{world.url}/console/matters/{ref}")
         head = page.inner_text("main")
         assert ref_no in head and name in head and NAMES[OFFICER] in head
+        assert f"分管领导 {NAMES[LEADER]}" in head  # the officer's leader, as alerted
         assert "计时中" in head or "剩" in head or "天" in head, head  # the clocks run
         s.check("matter")
         form = page.locator("form[data-step=reply]")
