@@ -54,7 +54,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )  # fmt: skip
     app.state.settings = settings
-    app.state.engine = engine if engine is not None else make_engine(settings)
+    # write-immediate on SQLite, as `zhifang central serve` makes it (see central/cli.py)
+    app.state.engine = engine if engine is not None else make_engine(settings, write_immediate=True)
     app.state.sessions = make_session_factory(app.state.engine)
     app.state.evidence = evidence_service(
         settings.data_dir, limits=UploadLimits.from_settings(settings)

@@ -150,7 +150,11 @@ def _serve(args: argparse.Namespace) -> int:
         except PlainMqttRefused as e:
             print(f"central not started: {e}", file=sys.stderr)
             return 2
-    engine = make_engine(settings)
+    # BEGIN IMMEDIATE on SQLite, as ingest and the test suite run: a request that reads
+    # and then writes (an audit row after a search, an upload's progress) otherwise fails
+    # at once with "database is locked" when ingest commits in between; this way it waits
+    # its turn (busy timeout). PostgreSQL is unaffected.
+    engine = make_engine(settings, write_immediate=True)
     if not args.no_migrate:
         migrate(engine, settings=settings)
     stop = threading.Event()

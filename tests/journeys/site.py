@@ -79,10 +79,9 @@ def open_world(tmp: Path, db: str, db_url: str) -> Iterator[World]:
         gap_grace_s=1.0,
         resend_backoff_max_s=2.0,
     )
-    engine = make_engine(settings)  # the HTTP app's, as `zhifang central serve` makes it
-    # the test's own writes (accounts, boxes) wait their turn beside ingest's: on SQLite a
-    # deferred transaction that reads and then writes fails at once when ingest wrote
-    # in between ("database is locked")
+    # the HTTP app's, as `zhifang central serve` makes it; the test's own writes
+    # (accounts, boxes) wait their turn beside ingest's the same way
+    engine = make_engine(settings, write_immediate=True)
     own = make_engine(settings, write_immediate=True)
     stop = threading.Event()
     try:
