@@ -47,6 +47,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .similar.api import router as similar
     from .static import mount_static
     from .workflow.api import router as matters
+    from .workflow.config import WorkflowConfig
 
     # the API description is for staff (GET /api/openapi.json), not the whole world
     app = FastAPI(
@@ -54,6 +55,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )  # fmt: skip
     app.state.settings = settings
+    # the site's rules, calendar and risk files, loaded once: every path uses these
+    app.state.workflow_config = WorkflowConfig.from_settings(settings)
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
     app.state.evidence = evidence_service(

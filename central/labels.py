@@ -16,8 +16,9 @@ from protocol.petitions import CHANNEL_ZH
 from protocol.step_fields import FIELD_ZH, FLAG_ZH
 
 __all__ = [
-    "ACTION_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "FIELD_ZH", "FLAG_ZH", "KIND_ZH",
-    "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH",
+    "ACTION_ZH", "ALERT_KIND_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "FIELD_ZH",
+    "FLAG_ZH", "KIND_ZH", "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH",
+    "ROLE_ZH", "SEGMENT_ZH",
     "audit_action", "say",
 ]  # fmt: skip
 
@@ -36,6 +37,16 @@ KIND_ZH: Mapping[str, str] = {
     "transferred_in": "转来",
 }
 RISK_ZH: Mapping[str, str] = {"low": "低", "medium": "中", "high": "高"}
+ALERT_KIND_ZH: Mapping[str, str] = {
+    "due_soon": "即将到期",
+    "overdue": "已超期",
+    "record_problem": "记录异常",
+    "high_risk": "高风险接访",
+    "early_warning": "态势预警",
+    "foreign_reception": "设备越权",
+    "quarantine_flood": "隔离激增",
+    "calendar_gap": "节假日未载入",
+}
 ROLE_ZH: Mapping[str, str] = {
     "officer": "接访人员",
     "leader": "领导",

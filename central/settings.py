@@ -143,6 +143,21 @@ class Settings(BaseSettings):
         "(China Standard Time), MB",
     )
 
+    rules_file: Path | None = Field(
+        default=None,
+        description="the site's deadline rules (TOML, see central/workflow/rules.default.toml); "
+        "default: the shipped rules of 人民检察院信访工作规定",
+    )
+    calendar_file: Path | None = Field(
+        default=None,
+        description="the site's holiday calendar (.json or .csv, one file per year's notice "
+        "of the State Council, see docs/operate.md); default: the shipped sample for 2026, "
+        "so deadlines past it are marked 待核定 until the site loads its own",
+    )
+    risk_file: Path | None = Field(
+        default=None, description="the site's risk rules (TOML); default: the shipped rules"
+    )
+
     http_host: str = Field(default="127.0.0.1", description="HTTP listen address")
     http_port: int = Field(default=8000, ge=1, le=65535, description="HTTP listen port")
     public_url: str = Field(

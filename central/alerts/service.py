@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from central.accounts.models import Account
 from central.db import utcnow
 from central.ingest.publisher import CommandPublisher
+from central.workflow.config import WorkflowConfig
 from protocol import topics
 from protocol.ids import uuid7
 from protocol.messages import Command
@@ -43,6 +44,7 @@ LEVEL = {
     "early_warning": "warning",  # the default; each takes its warning's level
     "foreign_reception": "danger",
     "quarantine_flood": "warning",
+    "calendar_gap": "warning",
 }
 # an early warning's level (awareness: low/medium/high) → an alert's
 WARNING_LEVEL = {"low": "info", "medium": "warning", "high": "danger"}
@@ -77,17 +79,16 @@ def _new_rows(session: Session, rows: Iterable[AlertRow]) -> list[AlertRow]:
 def scan(
     session: Session,
     *,
-    config: object | None = None,
+    config: WorkflowConfig | None = None,
     now: datetime | None = None,
     publisher: CommandPublisher | None = None,
 ) -> list[AlertRow]:
     """One pass: store new clock alerts, send what is unsent. Commits. Returns new rows."""
     from central.workflow import service as wf
     from central.workflow.alerts import Recipient
-    from central.workflow.config import WorkflowConfig
     from central.workflow.errors import WorkflowError
 
-    cfg = config if isinstance(config, WorkflowConfig) else WorkflowConfig()
+    cfg = config or WorkflowConfig()
     now = now or utcnow()
     from central.workflow.models import MatterRow
 
@@ -147,6 +148,7 @@ def scan(
         select(MatterRow.id).where(MatterRow.risk_level == "high", MatterRow.status != "archived")
     ).all()
     fresh += raise_matter_risk(session, high, now=now)
+    fresh += raise_calendar_gap(session, cfg, now=now)
     session.commit()
     if publisher is not None:
         send_pending(session, publisher=publisher, now=now)
@@ -202,6 +204,34 @@ def raise_foreign_reception(
             created_at=now,
         )
         for name, role in names.items()
+    ]
+    return _new_rows(session, rows)
+
+
+def raise_calendar_gap(
+    session: Session, config: WorkflowConfig, *, now: datetime
+) -> list[AlertRow]:
+    """The holiday calendar runs out within 60 days: tell the admins (or the leaders),
+    once a day each, until the site loads the next year's file; inside the caller's
+    transaction."""
+    today = now.astimezone(config.rules.tz).date()
+    first = config.calendar_gap(today)
+    if first is None:
+        return []
+    rows = [
+        AlertRow(
+            key=f"calendar_gap:{first}:{today}:{name}"[:300],
+            kind="calendar_gap",
+            level=LEVEL["calendar_gap"],
+            recipient=name,
+            recipient_role="leader",
+            message=(
+                f"节假日安排只载入到 {first - timedelta(days=1)}，此后到期的期限标为待核定；"
+                "请载入新一年的节假日文件（设置 ZHIFANG_CALENDAR_FILE）"
+            ),
+            created_at=now,
+        )
+        for name in _admins_or_leaders(session)
     ]
     return _new_rows(session, rows)
 

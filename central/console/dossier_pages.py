@@ -195,6 +195,7 @@ def undo(
 @router.post("/receptions/{reception_id}/link")
 def link(
     reception_id: str,
+    request: Request,
     session: SessionDep,
     acc: Worker,
     matter_id: Annotated[str, Form(max_length=36)],
@@ -207,7 +208,7 @@ def link(
     try:
         wf.link_visit(
             session, matter_id=matter_id, reception_id=reception_id, scope=SiteScope.of(acc),
-            at=utcnow(),
+            at=utcnow(), config=request.app.state.workflow_config,
         )  # fmt: skip
     except WorkflowError as e:
         return back(path, str(e), error=True)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
+
+from central.settings import Settings
 
 from .calendar import SAMPLE_CN_2026, HolidayCalendar, load_calendar
 from .clocks import RulesPolicy
 from .risk import DEFAULT_RISK_RULES, RiskRules, load_risk_rules
 from .rules import DEFAULT_RULES, Rules, load_rules
+
+# the calendar must be known this far ahead, or the console and the admins are warned
+CALENDAR_AHEAD_DAYS = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +41,20 @@ class WorkflowConfig:
             calendar=load_calendar(calendar or SAMPLE_CN_2026),
             risk=load_risk_rules(risk) if risk else DEFAULT_RISK_RULES,
         )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkflowConfig:
+        """The site's files named in the settings, loaded once at start; a bad file stops
+        the start with its error (a deadline is never computed on rules nobody chose)."""
+        return cls.from_files(
+            rules=settings.rules_file, calendar=settings.calendar_file, risk=settings.risk_file
+        )
+
+    def calendar_gap(self, today: date, *, days: int = CALENDAR_AHEAD_DAYS) -> date | None:
+        """The first day within ``days`` of ``today`` that the holiday calendar does not
+        cover, or None: deadlines reaching past it are provisional (待核定)."""
+        for n in range(days + 1):
+            d = today + timedelta(days=n)
+            if not self.calendar.covers(d):
+                return d
+        return None

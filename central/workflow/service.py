@@ -405,8 +405,9 @@ def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> No
 
 
 def link_visit(
-    session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime
-) -> None:
+    session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime,
+    config: WorkflowConfig | None = None,
+) -> None:  # fmt: skip
     """Link a (repeat) visit to an open matter, so the petitioner need not retell it.
     Both must be the caller's own site's."""
     actor = scope.actor
@@ -434,7 +435,7 @@ def link_visit(
             )
             session.flush()
             _, m = load(session, matter_id)
-            store_risk(session, m, WorkflowConfig(), at)  # a repeat visit may raise it
+            store_risk(session, m, config or WorkflowConfig(), at)  # a repeat visit may raise it
         session.commit()
     except IntegrityError as e:
         session.rollback()
