@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Any
 
+from .settings import settings_or_exit
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("central", help="中心服务：API、控制台、MQTT 接入")
@@ -70,15 +72,7 @@ def register(sub: Any) -> None:
 
 
 def _settings() -> Any:
-    from pydantic import ValidationError
-
-    from .settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as e:
-        print(f"配置错误 (configuration error):\n{e}", file=sys.stderr)
-        raise SystemExit(2) from e
+    return settings_or_exit()
 
 
 def _logging() -> None:

@@ -285,3 +285,17 @@ class Settings(BaseSettings):
     @property
     def id_enc_key_bytes(self) -> bytes:
         return decode_key32("ZHIFANG_ID_ENC_KEY", self.id_enc_key.get_secret_value())
+
+
+def settings_or_exit() -> Settings:
+    """The settings for a command-line tool: a bad value ends the command with its
+    message (exit code 2), not a traceback."""
+    import sys
+
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        print(f"配置错误 (configuration error):\n{e}", file=sys.stderr)
+        raise SystemExit(2) from e

@@ -16,10 +16,10 @@ def register(sub: Any) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from central.cli import _settings
     from central.database import make_engine, make_session_factory
-    from central.ingest.control import SigningPublisher, load_command_key
+    from central.devices.control import SigningPublisher, load_command_key
     from central.ingest.mqtt import IngestError
+    from central.settings import settings_or_exit as _settings
 
     from . import service
     from .mqtt import MqttCommandPublisher

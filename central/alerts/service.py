@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from central.accounts.models import Account
 from central.db import utcnow
-from central.ingest.publisher import CommandPublisher
+from central.publisher import CommandPublisher
 from central.workflow.config import WorkflowConfig
 from protocol import topics
 from protocol.ids import uuid7

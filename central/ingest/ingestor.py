@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import from_ms, utcnow
 from central.devices.models import Device
+from central.publisher import CommandPublisher
 from central.workflow.config import WorkflowConfig
 from protocol import keys, topics
 from protocol.envelope import Envelope, decode
@@ -52,7 +53,6 @@ from . import control as controls
 from . import quarantine as quarantine_
 from .models import Event, Quarantine
 from .projection import IdKeys, Projector
-from .publisher import CommandPublisher
 from .quarantine import QuarantinePolicy
 
 log = logging.getLogger(__name__)

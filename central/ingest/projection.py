@@ -25,7 +25,7 @@ from central.db import from_ms, utcnow
 from central.dossier import crypto
 from central.dossier.models import Person, Reception, ReceptionStep, new_id
 from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
-from central.ingest.publisher import CommandPublisher
+from central.publisher import CommandPublisher
 from central.workflow.config import WorkflowConfig
 from protocol.envelope import Envelope
 from protocol.messages import (

@@ -281,8 +281,8 @@ def test_an_id_number_in_a_quarantined_message_is_not_kept_in_clear(
 def test_central_publishes_nothing_unsigned(tmp_path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from central.ingest.control import SigningPublisher, UnsignableCommand
-    from central.ingest.publisher import RecordingPublisher
+    from central.devices.control import SigningPublisher, UnsignableCommand
+    from central.publisher import RecordingPublisher
 
     pub = RecordingPublisher()
     signing = SigningPublisher(pub, key=Ed25519PrivateKey.generate())
