@@ -96,8 +96,8 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from .broker import BrokerError
     from .database import make_engine, migrate
-    from .ingest.mqtt import IngestError
     from .ingest.runner import run_ingest
 
     _logging()
@@ -109,7 +109,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
         try:
             MqttIngestClient(settings).retire()
-        except IngestError as e:
+        except BrokerError as e:
             print(f"retire failed: {e}", file=sys.stderr)
             return 1
         print(f"session of {settings.ingest_client_id} deleted on the broker")
@@ -120,7 +120,7 @@ def _ingest(args: argparse.Namespace) -> int:
     _stop_on_signals(stop)
     try:
         stats = run_ingest(settings, stop)
-    except IngestError as e:
+    except BrokerError as e:  # refused by the broker, or plain MQTT in production
         print(f"ingest stopped: {e}", file=sys.stderr)
         return 1
     print(f"ingest stopped: {stats}")
@@ -137,7 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     _logging()
     settings = _settings()
     if not args.no_ingest:
-        from .ingest.mqtt import PlainMqttRefused, check_transport
+        from .broker import PlainMqttRefused, check_transport
 
         try:  # refuse at once, not from the ingest thread while the API goes on
             check_transport(settings)
