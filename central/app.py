@@ -27,6 +27,7 @@ from .sharing.authn import OrganAuthenticator
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    from .alerts.service import raise_foreign_reception
     from .awareness.api import router as awareness
     from .awareness.views import make_router as awareness_pages
     from .console import errors
@@ -60,7 +61,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
     app.state.evidence = evidence_service(
-        settings.data_dir, limits=UploadLimits.from_settings(settings)
+        settings.data_dir,
+        limits=UploadLimits.from_settings(settings),
+        on_foreign=raise_foreign_reception,
     )
     legal_public, legal_staff = legal_routers()
     plans_staff, plans_organs = plan_routers()

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from central.access.gates import Reader, Worker
 from central.access.principals import Staff
 from central.access.scope import SiteScope
+from central.casefile import people
+from central.casefile import service as dossier
+from central.casefile.full import full_dossier
+from central.casefile.merge import MergeRefused, merge_persons, undo_merge
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
-from central.dossier import people
-from central.dossier import service as dossier
-from central.dossier.full import full_dossier
-from central.dossier.merge import MergeRefused, merge_persons, undo_merge
 from central.dossier.models import Person, PersonMerge
-from central.dossier.scope import on_site
+from central.workflow.scope import on_site
 
 from .templating import render
 

@@ -19,8 +19,8 @@ from functools import cache
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from central.casefile.people import leader_receptions
 from central.dossier.models import Reception
-from central.dossier.people import leader_receptions
 from central.workflow.config import WorkflowConfig
 
 DECISIONS = ("accept", "decline", "transfer")

@@ -18,7 +18,7 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep, client_address
-from central.dossier.scope import reception_sites
+from central.workflow.scope import reception_sites
 
 from . import service
 from .clocks import clocks

@@ -22,7 +22,7 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.dossier.models import Person, Reception
-from central.dossier.scope import matter_sites, reception_sites
+from central.workflow.scope import matter_sites, reception_sites
 
 from . import refs
 from .alerts import Alert, Recipient, alerts

@@ -54,7 +54,7 @@ def _whose(
         led = select(Account.username).where(Account.leader == leader)
         q = q.where(or_(MatterRow.leader_id == leader, MatterRow.officer_id.in_(led)))
     elif site is not None:
-        from central.dossier.scope import site_matter_ids
+        from central.workflow.scope import site_matter_ids
 
         q = q.where(MatterRow.id.in_(site_matter_ids(site)))
     return list(session.scalars(q.limit(5000)))
