@@ -84,7 +84,8 @@ def summary(report: Any) -> str:
     will = "将" if report.dry_run else ""
     return (
         f"{verb}：共 {len(report.rows)} 行，{will}新建事项 {report.count('create')}"
-        f"（其中并入已有档案 {report.matched_people}，新建档案 {report.new_people}），"
+        f"（新建档案 {report.new_people}，并入已有档案 {report.matched_people}，"
+        f"本文件中再次出现的信访人 {report.repeat_people}），"
         f"此前已导入 {report.count('unchanged')}，拒绝 {report.count('reject')}"
     )
 

@@ -84,7 +84,13 @@ class Report:
 
     @property
     def matched_people(self) -> int:
-        return sum(r.outcome == "create" and r.person.startswith("并入") for r in self.rows)
+        """New matters filed into a dossier that was already there."""
+        return sum(r.outcome == "create" and r.person.startswith("并入已有") for r in self.rows)
+
+    @property
+    def repeat_people(self) -> int:
+        """New matters of someone an earlier row of the same file brought in."""
+        return sum(r.outcome == "create" and r.person.startswith("并入本次") for r in self.rows)
 
 
 @dataclass
