@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
+from functools import cached_property
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -60,14 +61,15 @@ class Record:
     reply: str
     archived_on: date | None
 
-    @property
+    @cached_property
     def key(self) -> str:
         return f"no:{self.own_no}" if self.own_no else f"row:{self.digest[:40]}"
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """SHA-256 of what the row says (to tell a changed re-import from the same)."""
-        data = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        said = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = json.dumps(said, sort_keys=True, default=str, ensure_ascii=False)
         return hashlib.sha256(data.encode()).hexdigest()
 
     @property

@@ -394,7 +394,7 @@ def _write(
                 if r.id_number else None,
             })  # fmt: skip
     if persons:
-        session.execute(insert(Person), persons)
+        _insert(session, Person, persons)
     matters, steps, links, tags, marks, trail = [], [], [], [], [], []
     for p in plans:
         r, m, mid = p.record, p.matter, p.matter.id
@@ -430,12 +430,19 @@ def _write(
                                 f"person:{p.person_id}"[:500]})  # fmt: skip
     from central.awareness.models import MatterTagRow
 
-    session.execute(insert(MatterRow), matters)
-    session.execute(insert(TransitionRow), steps)
-    session.execute(insert(MatterPersonRow), links)
-    session.execute(insert(MatterTagRow), tags)
-    session.execute(insert(ImportedRecordRow), marks)
-    session.execute(insert(AuditLog), trail)
+    _insert(session, MatterRow, matters)
+    _insert(session, TransitionRow, steps)
+    _insert(session, MatterPersonRow, links)
+    _insert(session, MatterTagRow, tags)
+    _insert(session, ImportedRecordRow, marks)
+    _insert(session, AuditLog, trail)
+
+
+def _insert(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    """Core ``executemany`` on the table: no ORM bookkeeping per row (and no RETURNING
+    of autoincrement keys nobody reads)."""
+    table: SATable = model.__table__
+    session.connection().execute(insert(table), rows)
 
 
 def _risk(m: Matter, r: records.Record, config: WorkflowConfig, now: datetime) -> tuple[str, str]:
