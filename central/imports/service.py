@@ -263,7 +263,7 @@ def _decide(
     recs = [r for _, r in parsed]
     done = _imported(session, site, [r.key for r in recs])
     taken = _taken_refs(session, [r.own_no for r in recs if r.own_no])
-    people.load(session, recs)
+    people.load(session, [r for r in recs if r.key not in done])  # a re-run looks up nobody
     plans: list[_Plan] = []
     for res, rec in parsed:
         key = rec.key
