@@ -137,6 +137,12 @@ GET  /console/search                                       worker  -
 GET  /console/work                                         worker  -
 GET  /console/intake                                       worker  -
 POST /console/intake                                       worker  -
+GET  /console/import                                       admin   -
+POST /console/import                                       admin   -
+POST /console/import/run                                   admin   -
+POST /console/import/mapping                               admin   -
+GET  /console/import/template.csv                          admin   -
+GET  /console/import/template.xlsx                         admin   -
 GET  /console/matters/{matter_id}/attachments/{attachment_id} staff site
 GET  /console/persons/{person_id}                          staff   site
 POST /console/persons/{person_id}/merge                    worker  site
