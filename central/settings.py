@@ -162,6 +162,22 @@ class Settings(BaseSettings):
         "(China Standard Time; an organ's or token's own rate_per_day overrides it)",
     )
 
+    progress_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="public progress lookup (进度查询): lookups one client address (or one "
+        "box) may make within progress_window_s; more are refused until the window ends",
+    )
+    progress_per_ref: int = Field(
+        default=10,
+        ge=1,
+        description="public progress lookup: lookups of one 文号 (known or not) from every "
+        "address together within progress_window_s",
+    )
+    progress_window_s: int = Field(
+        default=600, ge=1, description="public progress lookup: the window lookups are counted in"
+    )
+
     login_max_failures: int = Field(
         default=5,
         ge=1,
