@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.audit import service as audit
+from central.workflow import service as workflow
 from central.workflow.clocks import WINDOWS, ClockState, clocks
 from central.workflow.config import WorkflowConfig
-from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.models import MatterRow
 from central.workflow.refs import CODE_LENGTH, LOCAL, SiteDirectory, normalise_code
-from central.workflow.service import StoredHistoryError, _rebuild
 from central.workflow.states import Action, Matter, Status
 from protocol.petitions import CHANNEL_ZH
 from protocol.progress import DECISION_ZH, NextDeadline, ProgressStatus
@@ -108,13 +108,10 @@ def lookup(
     session.commit()
     if row is None or not matched:
         raise NotFound("文号或查询码不正确")
-    history = session.scalars(
-        select(TransitionRow).where(TransitionRow.matter_id == row.id).order_by(TransitionRow.seq)
-    ).all()
     try:
-        matter = _rebuild(row, history)
-    except StoredHistoryError as e:  # shown as not found: nothing half-true goes out
-        raise NotFound("文号或查询码不正确") from e
+        row, matter = workflow.load(session, row.id)
+    except (workflow.StoredHistoryError, workflow.MatterNotFound) as e:
+        raise NotFound("文号或查询码不正确") from e  # nothing half-true goes out
     return status_of(row, matter, config=config, directory=directory, now=now)
 
 
