@@ -82,6 +82,8 @@ def test_the_petitioner_shows_the_receipt_and_reads_the_status(
             assert _uncovered(page, "[data-testid=scan]")
             page.screenshot(path=str(shots / f"{tag}-progress-status.png"))
             assert rig.central.progress_asked == [REF]
+            # left on screen, the status clears itself for the next person
+            assert page.get_by_test_id("progress").get_attribute("data-rotate") == "90"
             # central gone: said plainly, nothing guessed or cached
             rig.central.online = False
             page.get_by_test_id("scan").click()
