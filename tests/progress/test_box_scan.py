@@ -4,6 +4,8 @@ fake (``ArrayFrameSource``) given a QR image; central is real (SQLite and Postgr
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -71,3 +73,21 @@ def test_the_fake_central_answers_as_central_does() -> None:
     fake.online = False
     off = check_progress(_scanner(receipt_frame("闽侯检信〔2026〕1号", "ABCDEFGH")), fake)
     assert off.outcome == "offline"
+
+
+def test_the_desk_wires_a_camera_for_the_qr_code(tmp_path: Path) -> None:
+    """``zhifang box ui --fake-hardware --fake-frames DIR``: the fake camera shows the
+    image files in DIR - here a photographed 回执 - and the desk's scanner reads it."""
+    import cv2
+
+    from appliance.ui.cli import build_qr
+
+    shots = tmp_path / "frames"
+    shots.mkdir()
+    cv2.imwrite(str(shots / "receipt.png"), receipt_frame("闽侯检信〔2026〕7号", "ABCDEFGH"))
+    scanner, own = build_qr(None, None, fake_hardware=True, fake_frames=shots)
+    assert own is not None and scanner.scan() == "ZHIFANG-QUERY 闽侯检信〔2026〕7号 ABCDEFGH"
+    shared = ArrayFrameSource([receipt_frame("闽侯检信〔2026〕8号", "ABCDEFGH")])
+    scanner, own = build_qr(None, shared, fake_hardware=True)  # the biometrics' camera
+    assert own is None and scanner.frames is shared
+    assert build_qr(None, None, fake_hardware=True) == (None, None)  # no camera: no scanner
