@@ -44,6 +44,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .ingest.api import quarantine, stats
     from .legal.api import make_routers as legal_routers
     from .plans.api import make_routers as plan_routers
+    from .progress import api as progress
     from .sharing import api as sharing
     from .similar.api import router as similar
     from .static import mount_static
@@ -71,7 +72,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         devices, receptions, persons, box_persons, matters, evidence, identity, quarantine,
         stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
         plans_staff, hearings.public, hearings.router, hearings.make_console_router(),
-        similar, awareness, awareness_pages(), console_router(),
+        similar, awareness, awareness_pages(), console_router(), progress.api, progress.router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

@@ -154,6 +154,11 @@ class Settings(BaseSettings):
         "of the State Council, see docs/operate.md); default: the shipped sample for 2026, "
         "so deadlines past it are marked 待核定 until the site loads its own",
     )
+    sites_file: Path | None = Field(
+        default=None,
+        description="each site's names and 文号 format (TOML, see central/workflow/sites.py); "
+        "default: a site is named by its code",
+    )
     risk_file: Path | None = Field(
         default=None, description="the site's risk rules (TOML); default: the shipped rules"
     )
@@ -175,6 +180,22 @@ class Settings(BaseSettings):
         ge=1,
         description="organ data-sharing API: requests one token may make per calendar day "
         "(China Standard Time; an organ's or token's own rate_per_day overrides it)",
+    )
+
+    progress_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="public progress lookup (进度查询): lookups one client address (or one "
+        "box) may make within progress_window_s; more are refused until the window ends",
+    )
+    progress_per_ref: int = Field(
+        default=10,
+        ge=1,
+        description="public progress lookup: lookups of one 文号 (known or not) from every "
+        "address together within progress_window_s",
+    )
+    progress_window_s: int = Field(
+        default=600, ge=1, description="public progress lookup: the window lookups are counted in"
     )
 
     login_max_failures: int = Field(

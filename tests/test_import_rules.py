@@ -69,7 +69,8 @@ PACKAGE_LAYER = {
         ("dossier", "workflow", "evidence", "identity", "legal", "hearings"), RECORDS
     ),
     **dict.fromkeys(
-        ("casefile", "alerts", "awareness", "similar", "plans", "sharing", "ingest", "intake"),
+        ("casefile", "alerts", "awareness", "similar", "plans", "sharing", "ingest", "intake",
+         "imports", "progress"),
         ACROSS,
     ),
     **dict.fromkeys(("console", "static"), WEB),

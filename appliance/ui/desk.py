@@ -24,6 +24,7 @@ from protocol.messages import PersonRef
 from ..central_client import CentralClient, Timeline
 from ..dossier_cache import DossierCache
 from ..officers import OfficerDirectory, SignIn, record_sign_in
+from ..progress import ProgressCheck, QrScanner, check_progress
 from ..session import EventSink, Reception
 from .clocks import Deadline, deadlines
 from .config import UiConfig
@@ -100,6 +101,7 @@ class Desk:
         recorder: Recorder,
         biometrics: Biometrics | None = None,
         identity: DeskIdentity | None = None,
+        qr: QrScanner | None = None,
         clock_ms: Callable[[], int] = _now_ms,
         monotonic: Callable[[], float] = time.monotonic,
         recheck_s: float = RECHECK_CENTRAL_S,
@@ -110,6 +112,8 @@ class Desk:
         self.biometrics: Biometrics = biometrics or NoBiometrics()
         # consent records and deletions as events (None: no template key at this desk)
         self.identity = identity
+        self.qr = qr  # the camera reading a 回执's QR code (None: no camera at this desk)
+        self.progress_check: ProgressCheck | None = None  # the last 进度查询, shown once
         self._clock_ms, self._monotonic = clock_ms, monotonic
         self.recheck_s = recheck_s
         self.lock = threading.RLock()
@@ -214,6 +218,25 @@ class Desk:
             due = self._monotonic() - self._central_checked >= self.recheck_s
         if not self.central_ok and due:
             self.central_seen(self.central.ping())
+
+    # --- the petitioner's 进度查询 (the 回执's QR code) -----------------------------------
+
+    def scan_progress(self) -> ProgressCheck:
+        """Read the 回执 held to the camera and ask central (not under the lock: the
+        camera and the network take a moment, and the officer's screen must not wait)."""
+        found = check_progress(self.qr, self.central)
+        if found.outcome == "offline":
+            self.central_seen(False)
+        elif found.outcome in ("found", "not_found", "throttled"):
+            self.central_seen(True)
+        with self.lock:
+            self.progress_check = found
+        return found
+
+    def take_progress(self) -> ProgressCheck | None:
+        with self.lock:
+            found, self.progress_check = self.progress_check, None
+            return found
 
     # --- what the screen shows ----------------------------------------------------------
 

@@ -33,8 +33,9 @@ def _petitions(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from central.accounts.models import Account
-    from central.cli import _settings
     from central.database import make_engine, make_session_factory
+    from central.settings import settings_or_exit as _settings
+    from central.workflow.config import WorkflowConfig
 
     from . import service
     from .columns import MappingError
@@ -58,7 +59,7 @@ def _petitions(args: argparse.Namespace) -> int:
                 s, table, mapping=service.saved_mapping(s, args.site), site=args.site,
                 actor=args.actor, keys=(settings.id_hash_key_bytes, settings.id_enc_key_bytes),
                 filename=args.file.name, sha256=hashlib.sha256(data).hexdigest(),
-                dry_run=args.dry_run,
+                dry_run=args.dry_run, config=WorkflowConfig.from_settings(settings),
             )  # fmt: skip
         except (MappingError, FileRefused) as e:
             print(f"{e}", file=sys.stderr)
@@ -91,8 +92,8 @@ def summary(report: Any) -> str:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from central.cli import _settings
     from central.database import make_engine, make_session_factory
+    from central.settings import settings_or_exit as _settings
 
     from . import columns, service
 

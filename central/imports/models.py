@@ -11,8 +11,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from central.db import Base, UTCDateTime
-from central.ingest.models import JSONType
+from central.db import Base, JSONType, UTCDateTime
 
 
 class ImportMappingRow(Base):

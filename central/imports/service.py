@@ -197,6 +197,7 @@ def run(
     The caller has checked that ``actor`` may write to ``site``. Commits."""
     now = now or utcnow()
     config = config or WorkflowConfig()
+    directory = directory or config.sites
     where = locate(mapping, table.headers)  # a MappingError before anything is written
     today = now.astimezone(records.LOCAL).date()
     batch = ImportBatchRow(
@@ -355,7 +356,7 @@ def _numbers(
 ) -> None:
     """A 文号 for each planned matter without its own, skipping any already in use (an
     old register's numbers may share the site's format)."""
-    names = (directory or refs.SiteDirectory()).names(site)
+    names = (directory or refs.SiteDirectory()).names(site)  # the run passes config.sites
     own = {p.record.own_no for p in plans if p.record.own_no}
     by_year: dict[int, list[_Plan]] = defaultdict(list)
     for p in plans:

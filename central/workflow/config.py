@@ -10,6 +10,7 @@ from central.settings import Settings
 
 from .calendar import SAMPLE_CN_2026, HolidayCalendar, load_calendar
 from .clocks import RulesPolicy
+from .refs import SiteDirectory
 from .risk import DEFAULT_RISK_RULES, RiskRules, load_risk_rules
 from .rules import DEFAULT_RULES, Rules, load_rules
 
@@ -22,6 +23,7 @@ class WorkflowConfig:
     rules: Rules = DEFAULT_RULES
     calendar: HolidayCalendar = field(default_factory=lambda: load_calendar(SAMPLE_CN_2026))
     risk: RiskRules = DEFAULT_RISK_RULES
+    sites: SiteDirectory = field(default_factory=SiteDirectory)  # names and 文号 formats
 
     @property
     def policy(self) -> RulesPolicy:
@@ -34,12 +36,16 @@ class WorkflowConfig:
         rules: Path | None = None,
         calendar: Path | None = None,
         risk: Path | None = None,
+        sites: Path | None = None,
     ) -> WorkflowConfig:
         """Each file is optional; a missing one means the shipped default."""
+        from .sites import load_sites
+
         return cls(
             rules=load_rules(rules) if rules else DEFAULT_RULES,
             calendar=load_calendar(calendar or SAMPLE_CN_2026),
             risk=load_risk_rules(risk) if risk else DEFAULT_RISK_RULES,
+            sites=load_sites(sites) if sites else SiteDirectory(),
         )
 
     @classmethod
@@ -47,8 +53,9 @@ class WorkflowConfig:
         """The site's files named in the settings, loaded once at start; a bad file stops
         the start with its error (a deadline is never computed on rules nobody chose)."""
         return cls.from_files(
-            rules=settings.rules_file, calendar=settings.calendar_file, risk=settings.risk_file
-        )
+            rules=settings.rules_file, calendar=settings.calendar_file, risk=settings.risk_file,
+            sites=settings.sites_file,
+        )  # fmt: skip
 
     def calendar_gap(self, today: date, *, days: int = CALENDAR_AHEAD_DAYS) -> date | None:
         """The first day within ``days`` of ``today`` that the holiday calendar does not

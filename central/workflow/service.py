@@ -216,7 +216,7 @@ def open_matter_uncommitted(
     )
     refs.assign(
         session, row, site=site or _home_site(session, reception_id, officer_id),
-        registered_at=command.at, directory=directory,
+        registered_at=command.at, directory=directory or (config.sites if config else None),
     )  # fmt: skip
     session.add(row)
     session.flush()  # the matter row first: the rows below refer to it

@@ -164,6 +164,10 @@ POST /console/alerts/read                                  staff   -
 GET  /console/alerts/stream                                staff   -
 GET  /console/kpi                                          staff   -
 GET  /console/audit                                        audit   -
+GET  /progress                                             public  -
+POST /progress                                             public  -
+POST /api/progress                                         public  -
+POST /api/box/progress                                     box     -
 GET  /static                                               public  -
 GET  /console/static                                       public  -
 GET  /healthz                                              public  -

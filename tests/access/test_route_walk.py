@@ -109,12 +109,15 @@ def _request(method: str, path: str, w: World) -> dict[str, Any]:
                                                          "petitioner_accepts": True},
         ("POST", "/api/hearings/{hearing_id}/cancel"): {"reason": "改期"},
         ("PUT", "/api/awareness/matters/{matter_id}/tag"): {"category": "欠薪"},
+        ("POST", "/api/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
+        ("POST", "/api/box/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
     }  # fmt: skip
     form: dict[tuple[str, str], dict[str, str]] = {
         ("POST", "/console/persons/{person_id}/merge"): {"duplicate_id": ids["twin"],
                                                          "reason": "重复"},
         ("POST", "/console/receptions/{reception_id}/link"): {"matter_id": ids["matter"]},
         ("POST", "/console/hearings/schedule"): {"matter_id": ids["matter"]},
+        ("POST", "/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
     }  # fmt: skip
     out: dict[str, Any] = {"params": query.get(path, {})}
     if (method, path) in body:

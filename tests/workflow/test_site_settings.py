@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,14 @@ from central.ingest.ingestor import Ingestor
 from central.ingest.projection import IdKeys
 from central.settings import Settings
 from central.workflow.config import WorkflowConfig
+from central.workflow.models import MatterRow
 from protocol.messages import ReceptionStarted, WorkflowStepDone
 from tests.auth import add_user, production_settings
 from tests.central.helpers import T0, Box
 
 # T0 is 2026-09-21 (Beijing): the 程序性回复 is due 7 days later, 2026-09-28, unless the
 # site says that week is off
+T_AT = datetime(2026, 9, 21, 8, tzinfo=UTC)
 SITE_CALENDAR = {
     "name": "某院 2026-2027（测试）",
     "years": [2026, 2027],
@@ -130,3 +132,32 @@ def test_past_the_calendar_a_deadline_is_provisional_and_the_admins_are_told(
                 told = s.scalars(select(AlertRow).where(AlertRow.kind == "calendar_gap")).all()
                 assert [a.recipient for a in told] == ["root"]
                 assert "ZHIFANG_CALENDAR_FILE" in told[0].message
+
+
+def test_the_sites_file_names_the_site_in_every_new_文号(tmp_path: Path, db_url: str) -> None:
+    """A 文号 printed on a 回执 uses the site's own short name and format."""
+    from central.workflow import service as wf
+    from central.workflow.sites import SitesFileError, load_sites
+    from central.workflow.states import Action, Command
+
+    sites = tmp_path / "sites.toml"
+    sites.write_text('[sites.minhou]\nshort = "闽侯"\nname = "闽侯县人民检察院"\n', "utf-8")
+    s = production_settings(database_url=db_url, data_dir=tmp_path, sites_file=sites)
+    config = WorkflowConfig.from_settings(s)
+    assert config.sites.names("minhou").name == "闽侯县人民检察院"
+    from central.database import make_engine, make_session_factory, migrate
+
+    engine = make_engine(s)
+    migrate(engine)
+    try:
+        with make_session_factory(engine)() as session:
+            cmd = Command(Action.register, "zhang", T_AT, reason="来信登记")
+            m = wf.open_matter(session, command=cmd, officer_id="zhang", summary="要求答复",
+                               site="minhou", config=config)  # fmt: skip
+            assert session.get_one(MatterRow, m.id).ref_no == "闽侯检信〔2026〕1号"
+    finally:
+        engine.dispose()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sites.minhou]\nshort = "闽侯"\nref_format = "{short}检信"\n', "utf-8")
+    with pytest.raises(SitesFileError, match="须含"):
+        load_sites(bad)
