@@ -4,6 +4,7 @@ audited without the code. On SQLite and PostgreSQL, in production mode."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -55,7 +56,10 @@ def _audits(sessions: sessionmaker[Session]) -> list[AuditLog]:
 def test_the_right_code_shows_the_status_and_nothing_more(
     app: FastAPI, anon: TestClient, sessions: sessionmaker[Session]
 ) -> None:
-    app.state.site_directory = SiteDirectory({"minhou": SiteNames("闽侯", "闽侯县人民检察院")})
+    app.state.workflow_config = dataclasses.replace(  # as ZHIFANG_SITES_FILE would
+        app.state.workflow_config,
+        sites=SiteDirectory({"minhou": SiteNames("闽侯", "闽侯县人民检察院")}),
+    )
     mid, ref, code = _matter(sessions)
     # typed as people type it: lower case, spaces, the brackets of an ordinary keyboard
     typed = ref.replace("〔", "[").replace("〕", "]")

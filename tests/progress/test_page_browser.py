@@ -4,6 +4,7 @@ Screenshots land in ``$ZHIFANG_UI_SHOTS`` (default: the test's tmp folder)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,10 @@ def test_a_petitioner_checks_progress_on_the_public_page(
     shots = Path(os.environ.get("ZHIFANG_UI_SHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
     tag = f"{size[0]}x{size[1]}"
-    app.state.site_directory = SiteDirectory({"minhou": SiteNames("闽侯", "闽侯县人民检察院")})
+    app.state.workflow_config = dataclasses.replace(  # as ZHIFANG_SITES_FILE would
+        app.state.workflow_config,
+        sites=SiteDirectory({"minhou": SiteNames("闽侯", "闽侯县人民检察院")}),
+    )
     _, ref, code = _matter(sessions)
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     try:
