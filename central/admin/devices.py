@@ -36,7 +36,7 @@ def _checked(name: str, site: str, public_key: str) -> DeviceCreate:
         keys.load_public_b64(public_key)
     except (ValueError, TypeError):
         raise Refused(
-            "公钥应为终端 Ed25519 公钥的 base64（44 个字符，见终端的 device.pub）",
+            "公钥应为终端 Ed25519 公钥的 base64（44 个字符，由 zhifang appliance keygen 打印）",
             field="public_key",
         ) from None
     return DeviceCreate(name=name, site=site, public_key=public_key)

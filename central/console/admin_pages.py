@@ -85,7 +85,7 @@ def _account_page(
     ctx = {
         "a": row, "locked": locked, "msg": msg, "error": error, "field": field, "form": form,
         "v": v, "roles": ROLES, "sites": admin.sites(session, acc), "tab": "accounts",
-        "self": row.id == acc.id,
+        "is_self": row.id == acc.id,
     }  # fmt: skip
     return render(request, "admin_account.html", ctx, session=session, acc=acc,
                   status_code=status_code)  # fmt: skip
