@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from central.access.gates import Admin
+from central.access.gates import ORGANS_ADMIN, Admin
 from central.access.principals import Staff
 from central.admin import accounts as admin_accounts
 from central.admin import devices as admin_devices
@@ -25,6 +25,7 @@ from .dossier_pages import back
 from .templating import render
 
 router = APIRouter(prefix="/admin")
+OrgansAdmin = Annotated[Staff, Depends(ORGANS_ADMIN)]
 Text = Annotated[str, Form(max_length=2000)]
 Msg = Annotated[str, Query(max_length=500)]
 DESKS = "/console/admin/devices"
@@ -96,13 +97,15 @@ def _organs(
 
 
 @router.get("/organs", response_class=HTMLResponse)
-def organs_page(request: Request, session: SessionDep, acc: Admin, msg: Msg = "") -> HTMLResponse:
+def organs_page(
+    request: Request, session: SessionDep, acc: OrgansAdmin, msg: Msg = ""
+) -> HTMLResponse:
     return _organs(request, session, acc, msg=msg)
 
 
 @router.post("/organs")
 def create_organ(
-    request: Request, session: SessionDep, acc: Admin, id: Text = "", name: Text = "",
+    request: Request, session: SessionDep, acc: OrgansAdmin, id: Text = "", name: Text = "",
     kind: Text = "", fields: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:  # fmt: skip
     fields = fields[:20]
@@ -117,7 +120,7 @@ def create_organ(
 
 @router.post("/organs/{organ_id}/tokens")
 def issue_token(
-    request: Request, session: SessionDep, acc: Admin, organ_id: str, label: Text = ""
+    request: Request, session: SessionDep, acc: OrgansAdmin, organ_id: str, label: Text = ""
 ) -> Response:
     try:
         issued = admin_organs.issue(session, acc, organ_id, label=label)
@@ -130,7 +133,7 @@ def issue_token(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, session: SessionDep, acc: Admin, token_id: str, reason: Text = ""
+    request: Request, session: SessionDep, acc: OrgansAdmin, token_id: str, reason: Text = ""
 ) -> Response:
     try:
         admin_organs.revoke(session, acc, token_id, why=reason)
