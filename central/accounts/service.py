@@ -57,6 +57,7 @@ def add_account(
     device: str | None = None,
     on_duty: bool = False,
     actor: str = "cli",
+    note: str = "",
 ) -> Account:
     username = username.strip()
     if not username or len(username) > 64:
@@ -85,7 +86,9 @@ def add_account(
         actor=actor,
         action="account.add",
         target=f"account:{username}",
-        reason=f"角色：{ROLE_ZH.get(role, role)}；所属：{'全部院' if org == '*' else org}",
+        reason=_why(
+            f"角色：{ROLE_ZH.get(role, role)}；所属：{'全部院' if org == '*' else org}", note
+        ),
     )
     return acc
 

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 
 from central.access.principals import ALL_SITES, Staff
 from central.accounts import service as accounts
+from central.accounts import throttle
 from central.accounts.models import ROLES, Account
 from central.accounts.passwords import WeakPassword
+from central.db import utcnow
 from central.devices.models import Device
 
 from .common import Refused, committed, own_site, site_code
@@ -67,9 +69,9 @@ def _one(session: Session, acc: Staff, account_id: int) -> Account:
 
 
 def get(session: Session, acc: Staff, account_id: int) -> tuple[Account, datetime | None]:
+    """The account and the time its login lock ends (None: not locked)."""
     row = _one(session, acc, account_id)
-    rows, _ = accounts.find_accounts(session, org=row.org, q=row.username, limit=PAGE)
-    return row, next((until for a, until in rows if a.id == row.id), None)
+    return row, throttle.locks(session, scope=throttle.USER, now=utcnow()).get(row.username)
 
 
 def _passwords(password: str, again: str) -> str:
@@ -80,7 +82,7 @@ def _passwords(password: str, again: str) -> str:
 
 def create(
     session: Session, acc: Staff, *, username: str, display_name: str, role: str, org: str,
-    password: str, again: str,
+    password: str, again: str, note: str = "",
 ) -> Account:  # fmt: skip
     if role not in ROLES:
         raise Refused("请选择角色", field="role")
@@ -91,7 +93,7 @@ def create(
         try:
             return accounts.add_account(
                 session, username=username, password=password, role=role, org=org,
-                display_name=display_name or None, actor=acc.actor,
+                display_name=display_name or None, actor=acc.actor, note=note,
             )  # fmt: skip
         except WeakPassword as e:
             raise Refused(str(e), field="password") from e

@@ -57,15 +57,16 @@ def accounts_page(
 def create_account(
     request: Request, session: SessionDep, acc: Admin, username: Text = "",
     display_name: Text = "", role: Text = "", org: Text = "", password: Text = "",
-    again: Text = "",
+    again: Text = "", note: Text = "",
 ) -> Response:  # fmt: skip
     try:
         row = admin.create(
             session, acc, username=username, display_name=display_name, role=role, org=org,
-            password=password, again=again,
+            password=password, again=again, note=note,
         )  # fmt: skip
     except Refused as e:
-        typed = {"username": username, "display_name": display_name, "role": role, "org": org}
+        typed = {"username": username, "display_name": display_name, "role": role, "org": org,
+                 "note": note}  # fmt: skip
         return _list_page(request, session, acc, error=str(e), field=e.field, values=typed,
                           status_code=422)  # fmt: skip
     return back(f"{HERE}/{row.id}", f"已新建账户：{row.display_name}")

@@ -26,7 +26,7 @@ def test_a_site_admin_creates_accounts_on_their_own_site_only(
     with sessions() as s:
         made = admin.create(
             s, boss, username="wang", display_name="王检察官", role="officer", org="",
-            password=PASSWORD, again=PASSWORD,
+            password=PASSWORD, again=PASSWORD, note="新入职",
         )  # fmt: skip
         assert (made.org, made.role, made.display_name) == ("minhou", "officer", "王检察官")
     with sessions() as s, pytest.raises(OtherSite):
@@ -42,7 +42,9 @@ def test_a_site_admin_creates_accounts_on_their_own_site_only(
     assert e.value.field == "org"
     with sessions() as s:
         assert accounts.by_username(s, "li") is None
-    assert audit_of(sessions, "account:wang")[0][:2] == ("boss", "account.add")
+    assert audit_of(sessions, "account:wang") == [
+        ("boss", "account.add", "角色：接访人员；所属：minhou；新入职")
+    ]
 
 
 def test_a_refused_account_is_not_made_and_says_why_in_chinese(
