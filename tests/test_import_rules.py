@@ -70,7 +70,7 @@ PACKAGE_LAYER = {
     ),
     **dict.fromkeys(
         ("casefile", "alerts", "awareness", "similar", "plans", "sharing", "ingest", "intake",
-         "imports", "progress"),
+         "imports", "progress", "admin"),
         ACROSS,
     ),
     **dict.fromkeys(("console", "static"), WEB),

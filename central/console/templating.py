@@ -53,6 +53,8 @@ LABELS = {
     "flag_zh": labels.FLAG_ZH,
     "party_zh": labels.PARTY_ROLE_ZH,
     "channel_zh": labels.CHANNEL_ZH,
+    "device_status_zh": labels.DEVICE_STATUS_ZH,
+    "share_field_zh": labels.SHARE_FIELD_ZH,
     "audit_zh": labels.audit_action,
     "say": labels.say,
 }

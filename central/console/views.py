@@ -3,8 +3,8 @@
 Pages: login, home, person search, the dossier, a reception, a matter with its clock
 and next steps and, beside it, legal references, similar matters, coordinated plans
 (with the leader's forms), other organs' additions and hearings; the leader's
-supervision and review queues, alerts (with a server-sent event stream), KPIs, and
-the audit log for auditors.
+supervision and review queues, alerts (with a server-sent event stream), KPIs, the
+audit log for auditors, and 系统管理 for admins (accounts, desks, organs and tokens).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from central.accounts import web as accounts_web
 
 from . import (
+    admin_desk_pages,
+    admin_pages,
     alert_pages,
     dossier_pages,
     import_pages,
@@ -48,6 +50,8 @@ def make_router() -> APIRouter:
         work_pages.router,
         intake_pages.router,
         import_pages.router,
+        admin_pages.router,
+        admin_desk_pages.router,
     ):
         router.include_router(sub)
     return router

@@ -62,6 +62,7 @@ def _fill(path: str, w: World) -> str:
         "merge_id": "1", "sha256": "0" * 64, "upload_id": "no-such-upload",
         "article_id": "1", "organ_id": "police-x", "token_id": "0" * 16,
         "report_id": "1", "fmt": "pdf", "attachment_id": "no-such-attachment",
+        "account_id": "1",  # officer-a, the world's first account
     }  # fmt: skip
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
