@@ -102,8 +102,7 @@ KINDS: dict[DocKind, Kind] = {
             "转送{target_organ}依法处理。\n\n"
             "说明：{reason}\n\n"
             "请您今后就该事项向{target_organ}反映。",
-            f"{XFTL}关于“属地管理、分级负责，谁主管、谁负责”及转送、交办信访事项的规定；"
-            f"{JJYHF}。",
+            f"{XFTL}关于“属地管理、分级负责，谁主管、谁负责”及转送、交办信访事项的规定；{JJYHF}。",
         ),
         Kind(
             DocKind.reply,

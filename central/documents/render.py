@@ -73,13 +73,21 @@ def _styles() -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("body", fontName=FONT, fontSize=12, leading=20, wordWrap="CJK")
     return {
         "header": ParagraphStyle("header", parent=base, fontSize=14, alignment=TA_CENTER),
-        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28,
-                                alignment=TA_CENTER, spaceBefore=4, spaceAfter=4),  # fmt: skip
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontSize=20,
+            leading=28,
+            alignment=TA_CENTER,
+            spaceBefore=4,
+            spaceAfter=4,
+        ),
         "ref": ParagraphStyle("ref", parent=base, fontSize=11, alignment=TA_CENTER),
         "body": ParagraphStyle("p", parent=base, firstLineIndent=24, spaceAfter=6),
         "salute": ParagraphStyle("salute", parent=base, spaceAfter=6),
-        "basis": ParagraphStyle("basis", parent=base, fontSize=10, leading=16,
-                                textColor=colors.HexColor("#333333")),  # fmt: skip
+        "basis": ParagraphStyle(
+            "basis", parent=base, fontSize=10, leading=16, textColor=colors.HexColor("#333333")
+        ),
         "small": ParagraphStyle("small", parent=base, fontSize=10, leading=14),
         "right": ParagraphStyle("right", parent=base, alignment=2),
     }
