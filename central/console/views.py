@@ -16,6 +16,7 @@ from central.accounts import web as accounts_web
 
 from . import (
     alert_pages,
+    document_pages,
     dossier_pages,
     intake_pages,
     leader_pages,
@@ -46,6 +47,7 @@ def make_router() -> APIRouter:
         alert_pages.router,
         work_pages.router,
         intake_pages.router,
+        document_pages.router,
     ):
         router.include_router(sub)
     return router

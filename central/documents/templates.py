@@ -28,7 +28,7 @@ MAX_BODY = 4000
 MAX_BASIS = 1000
 CITATION = re.compile(
     r"《([^》]{1,100})》\s*(第[0-9零〇一二两三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?)"
-)  # noqa: E501
+)
 
 
 class TemplateError(ValueError):

@@ -138,6 +138,11 @@ GET  /console/work                                         worker  -
 GET  /console/intake                                       worker  -
 POST /console/intake                                       worker  -
 GET  /console/matters/{matter_id}/attachments/{attachment_id} staff site
+POST /console/matters/{matter_id}/documents                worker  site
+GET  /console/matters/{matter_id}/documents/{document_id}  staff   site
+GET  /console/persons/{person_id}/dossier.pdf              staff   site
+GET  /console/documents/templates                          admin   -
+POST /console/documents/templates                          admin   -
 GET  /console/persons/{person_id}                          staff   site
 POST /console/persons/{person_id}/merge                    worker  site
 POST /console/merges/{merge_id}/undo                       worker  -

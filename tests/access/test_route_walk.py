@@ -62,6 +62,7 @@ def _fill(path: str, w: World) -> str:
         "merge_id": "1", "sha256": "0" * 64, "upload_id": "no-such-upload",
         "article_id": "1", "organ_id": "police-x", "token_id": "0" * 16,
         "report_id": "1", "fmt": "pdf", "attachment_id": "no-such-attachment",
+        "document_id": "no-such-document",
     }  # fmt: skip
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
@@ -115,6 +116,7 @@ def _request(method: str, path: str, w: World) -> dict[str, Any]:
                                                          "reason": "重复"},
         ("POST", "/console/receptions/{reception_id}/link"): {"matter_id": ids["matter"]},
         ("POST", "/console/hearings/schedule"): {"matter_id": ids["matter"]},
+        ("POST", "/console/matters/{matter_id}/documents"): {"kind": "receipt"},
     }  # fmt: skip
     out: dict[str, Any] = {"params": query.get(path, {})}
     if (method, path) in body:
