@@ -54,6 +54,7 @@ def _table(rows: list[list[str]], widths: list[float], s: ParagraphStyle) -> Tab
     t.setStyle(
         TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+            ("FONTNAME", (0, 0), (-1, -1), FONT),  # else Helvetica, listed unembedded
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ])
@@ -102,7 +103,7 @@ def compose(
 HEADINGS = ("当事人", "信访事项", "已出具文书", "接访与评价", "时间线（新 → 旧）")
 WIDTHS = (
     [35 * mm, 135 * mm],
-    [38 * mm, 62 * mm, 20 * mm, 28 * mm, 22 * mm],
+    [42 * mm, 58 * mm, 20 * mm, 28 * mm, 22 * mm],
     [30 * mm, 30 * mm, 25 * mm, 50 * mm, 35 * mm],
     [50 * mm, 60 * mm, 60 * mm],
     [30 * mm, 60 * mm, 80 * mm],
@@ -117,7 +118,8 @@ def render(tables: list[list[list[str]]], name: str) -> bytes:
     s = _styles()
     story: list[Flowable] = [Paragraph(escape(f"专人专档：{name}"), s["title"]), Spacer(1, 4 * mm)]
     for head, rows, widths in zip(HEADINGS, tables, WIDTHS, strict=True):
-        story.append(Paragraph(escape(f"{head}（{len(rows) - 1}）"), s["h"]))
+        count = "" if head == HEADINGS[0] else f"（{len(rows) - 1}）"
+        story.append(Paragraph(escape(head + count), s["h"]))
         if len(rows) > 1:
             story.append(_table(rows, widths, s["cell"]))
         else:

@@ -151,6 +151,7 @@ def render(paper: Paper) -> bytes:
         rows = [[_p(a, s["small"]), _p(b, s["small"])] for a, b in paper.facts]
         t = Table(rows, colWidths=[35 * mm, 135 * mm])
         t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # else Helvetica, unembedded
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))  # fmt: skip
         story += [Spacer(1, 3 * mm), t]
     if paper.qr_text:
