@@ -142,6 +142,12 @@ class CentralClient(ABC):
     def ping(self) -> bool:
         """True if central answers now (never raises)."""
 
+    @abstractmethod
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        """The 回执 PDF of a matter this box registered (issued at central on first
+        request, the same bytes after); ``PersonNotFound`` (a ``LookupError``) while
+        central has not received the 登记 yet."""
+
 
 class HttpCentralClient(CentralClient):
     def __init__(self, client: httpx.Client) -> None:
@@ -210,6 +216,22 @@ class HttpCentralClient(CentralClient):
         except httpx.HTTPError:
             return False
 
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        try:
+            r = self._http.get(
+                f"/api/box/matters/{matter_id}/receipt.pdf",
+                headers={"X-Zhifang-Officer": officer_id},
+            )
+        except httpx.HTTPError as e:
+            raise CentralUnavailable(f"中心服务器无法连接：{type(e).__name__}") from e
+        if r.status_code == 404:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        if r.status_code >= 500:
+            raise CentralUnavailable(f"中心服务器出错（HTTP {r.status_code}）")
+        if r.status_code >= 400 or not r.content.startswith(b"%PDF-"):
+            raise CentralError(f"中心服务器拒绝了请求（HTTP {r.status_code}）：{r.text[:200]}")
+        return r.content
+
 
 class FakeCentralClient(CentralClient):
     """Central in memory: ``add`` dossiers, flip ``online``; ``reads`` logs audited reads."""
@@ -219,6 +241,7 @@ class FakeCentralClient(CentralClient):
         self._by_key: dict[str, str] = {}
         self._timelines: dict[str, Timeline] = {}
         self.reads: list[tuple[str, str, str]] = []  # (person_id, officer_id, reason)
+        self.receipts: dict[str, bytes] = {}  # matter id → its 回执 PDF
 
     def add(
         self, timeline: Timeline, *, id_number: str | None = None, phone: str | None = None
@@ -252,3 +275,9 @@ class FakeCentralClient(CentralClient):
 
     def ping(self) -> bool:
         return self.online
+
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        self._net()
+        if matter_id not in self.receipts:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        return self.receipts[matter_id]

@@ -255,3 +255,47 @@ def reprint(
         client=client,
     )
     return doc, pdf
+
+
+def box_receipt(
+    session: Session,
+    *,
+    matter_id: str,
+    device: str,
+    site: str,
+    officer: str,
+    log: EvidenceLog,
+    store: DocumentStore,
+    cfg: WorkflowConfig,
+    client: str | None = None,
+) -> tuple[IssuedDocumentRow, bytes]:
+    """The 回执 a desk prints for the matter it registered: the one already issued (the
+    same bytes), else issued now in the desk's name. Only the box whose reception
+    opened the matter, at its own site; ``PermissionError`` otherwise, ``LookupError``
+    when central has not received the matter yet (the box's 登记 is still queued)."""
+    from central.dossier.models import Reception
+
+    row = session.get(MatterRow, matter_id)
+    if row is None:
+        raise LookupError("中心尚未收到该事项的登记，请稍后再打印")
+    opened_by = (
+        session.scalar(select(Reception.device).where(Reception.id == row.reception_id))
+        if row.reception_id
+        else None
+    )
+    if row.site != site or opened_by != device:
+        raise PermissionError("该事项不是本接访终端登记的，不能打印其回执")
+    actor = f"device:{device}/{officer or '?'}"
+    scope = SiteScope(actor, site, "", may_cross=False)
+    done = session.scalars(
+        select(IssuedDocumentRow)
+        .where(IssuedDocumentRow.matter_id == matter_id, IssuedDocumentRow.kind == "receipt")
+        .order_by(IssuedDocumentRow.issued_at.desc())
+    ).first()
+    if done is None:
+        done = issue(session, matter_id=matter_id, kind="receipt", scope=scope, log=log,
+                     store=store, cfg=cfg)  # fmt: skip
+    doc, pdf = reprint(session, matter_id=matter_id, document_id=done.id, scope=scope,
+                       store=store, client=client)  # fmt: skip
+    session.commit()
+    return doc, pdf

@@ -31,6 +31,7 @@ POST /api/persons/{person_id}/merge                        worker  site
 POST /api/persons/merges/{merge_id}/undo                   worker  -
 GET  /api/box/persons                                      box     -
 GET  /api/box/persons/{person_id}/dossier                  box     site
+GET  /api/box/matters/{matter_id}/receipt.pdf              box     site
 POST /api/matters                                          worker  site
 GET  /api/matters/steps/pending                            worker  -
 GET  /api/matters/{matter_id}                              staff   site
