@@ -5,8 +5,10 @@ again, and a printer fault is shown as it is."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,3 +82,42 @@ def test_no_button_without_a_printer(rig: Rig, client: TestClient) -> None:
         data={"request": "不服民事判决", "category": "申诉", "source": "来访", "risk_level": ""},
     )
     assert 'data-testid="print-receipt"' not in r.text
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1280, 800), (800, 480)])
+def test_the_button_on_the_touchscreen(
+    browser: Any, rig: Rig, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """In chromium at both screen sizes: the button is there after 登记, not covered,
+    and pressing it prints."""
+    from tests.browser import serve
+
+    from .test_browser import Officer
+
+    shots = Path(os.environ.get("ZHIFANG_UI_SHOTS") or tmp_path)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    try:
+        with serve(create_app(rig.desk)) as url:
+            o = Officer(page, url, shots, f"{size[0]}x{size[1]}")
+            o.sign_in()
+            o.start()
+            o.tap("[data-testid=anonymous]")  # 当事人不提供身份
+            o.register()
+            assert rig.desk.matter is not None
+            rig.central.receipts[rig.desk.matter.ref] = PDF
+            button = page.locator("[data-testid=print-receipt]")
+            button.scroll_into_view_if_needed()
+            covered = page.evaluate(
+                """() => { const el = document.querySelector('[data-testid=print-receipt]');
+                const r = el.getBoundingClientRect();
+                const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                return !(hit === el || el.contains(hit)); }"""
+            )
+            assert not covered
+            o.shot("print-receipt")
+            o.tap("[data-testid=print-receipt]")
+            assert "回执已送打印机" in page.content()
+            assert isinstance(rig.desk.printer, FilePrinter) and len(rig.desk.printer.jobs) == 1
+    finally:
+        page.close()
