@@ -95,22 +95,22 @@ def values(
     step = next((t for t in reversed(_actions(session, row.id)) if t.action == after), None)
     pending = "（待定）"
     return {
-        "org": templates.get(session, row.site, templates.HEADER).body,
-        "name": person.name if person else "信访人",
-        "ref_no": row.ref_no or "（未编号）",
-        "query_code": row.query_code or "",
-        "channel": CHANNEL_ZH.get(row.channel, row.channel),
-        "received": cn_date(row.registered_at),
-        "summary": row.summary or "",
-        "officer": _officer(session, row.officer_id),
-        "decided": cn_date(step.at) if step else cn_date(now),
-        "reason": (step.reason if step else "") or "（见附件）",
-        "target_organ": str((step.details or {}).get("target_organ", "")) if step else "",
-        "due_procedural": due.get("procedural_reply", pending),
-        "due_acceptance": due.get("acceptance_decision", pending),
-        "due_handling": due.get("handling", pending),
-        "due_result": due.get("result_reply", pending),
-        "review_days": str(cfg.rules.review_request.limit),
+        "院名": templates.get(session, row.site, templates.HEADER).body,
+        "信访人": person.name if person else "信访人",
+        "文号": row.ref_no or "（未编号）",
+        "查询码": row.query_code or "",
+        "方式": CHANNEL_ZH.get(row.channel, row.channel),
+        "收到日期": cn_date(row.registered_at),
+        "诉求": row.summary or "",
+        "承办人": _officer(session, row.officer_id),
+        "决定日期": cn_date(step.at) if step else cn_date(now),
+        "理由": (step.reason if step else "") or "（见附件）",
+        "转办机关": str((step.details or {}).get("target_organ", "")) if step else "",
+        "程序性答复期限": due.get("procedural_reply", pending),
+        "受理决定期限": due.get("acceptance_decision", pending),
+        "办理期限": due.get("handling", pending),
+        "结果答复期限": due.get("result_reply", pending),
+        "复查申请天数": str(cfg.rules.review_request.limit),
     }
 
 
@@ -124,12 +124,12 @@ def compose(
     paras = [p.strip() for p in body.split("\n\n") if p.strip()]
     receipt = kind is DocKind.receipt and row.ref_no and row.query_code
     paper = Paper(
-        header=v["org"],
+        header=v["院名"],
         title=title(kind, row.channel),
         ref_no=row.ref_no or "",
         paragraphs=paras,
         basis=t.basis,
-        footer=f"{v['org']}\n{cn_date(now)}",
+        footer=f"{v['院名']}\n{cn_date(now)}",
         qr_text=query_qr_text(row.ref_no or "", row.query_code or "") if receipt else None,
         qr_caption="扫码查询办理进度" if receipt else "",
     )

@@ -194,11 +194,11 @@ def test_a_sites_admin_rewords_a_paper(
         url = "/console/documents/templates"
         base = {"kind": "receipt", "basis": "《信访工作条例》（2022年）"}
         bad = [
-            ({"body": "{name}：您的{unknown}"}, "不认识的占位符"),
-            ({"body": "{name：您"}, "花括号"),
+            ({"body": "{信访人}：您的{未知}"}, "不认识的占位符"),
+            ({"body": "{信访人：您"}, "花括号"),
             ({"body": "您好 \U0001f600"}, "字体中没有这些字"),
-            ({"body": "{name}：", "basis": "《信访工作条例》第三十二条"}, "法条库中没有"),
-            ({"body": "{name}：", "basis": ""}, "法律依据"),
+            ({"body": "{信访人}：", "basis": "《信访工作条例》第三十二条"}, "法条库中没有"),
+            ({"body": "{信访人}：", "basis": ""}, "法律依据"),
         ]
         for data, says in bad:
             r = adm.post(url, data={**base, **data})
@@ -208,7 +208,7 @@ def test_a_sites_admin_rewords_a_paper(
         with sessions() as s:
             import_law(s, name="信访工作条例", text="第三十二条 示例条文。\n")
             s.commit()
-        body = "{name}：\n\n本院已收到您的来信，文号{ref_no}，查询码{query_code}。"
+        body = "{信访人}：\n\n本院已收到您的来信，文号{文号}，查询码{查询码}。"
         r = adm.post(url, data={**base, "body": body, "basis": "《信访工作条例》第三十二条"},
                      follow_redirects=False)  # fmt: skip
         assert r.status_code == 303, r.text[-500:]
