@@ -9,7 +9,7 @@ layout, so a character the font lacks is refused by name instead of printed as a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -21,7 +21,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 FONT = "ZhDoc"
 FONT_FILES = (
@@ -66,7 +66,6 @@ class Paper:
     footer: str  # date and seal line
     qr_text: str | None = None
     qr_caption: str = ""
-    facts: list[tuple[str, str]] = field(default_factory=list)  # label/value table
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -128,7 +127,7 @@ class _Qr(Flowable):
 def texts(paper: Paper) -> str:
     """Every character the page will carry (for the glyph check)."""
     parts = [paper.header, paper.title, paper.ref_no, paper.basis, paper.footer,
-             paper.qr_caption, *paper.paragraphs, *(a + b for a, b in paper.facts)]  # fmt: skip
+             paper.qr_caption, *paper.paragraphs]  # fmt: skip
     return "".join(parts)
 
 
@@ -147,13 +146,6 @@ def render(paper: Paper) -> bytes:
     ]
     for i, text in enumerate(paper.paragraphs):
         story.append(_p(text, s["salute"] if i == 0 and text.endswith("：") else s["body"]))
-    if paper.facts:
-        rows = [[_p(a, s["small"]), _p(b, s["small"])] for a, b in paper.facts]
-        t = Table(rows, colWidths=[35 * mm, 135 * mm])
-        t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("FONTNAME", (0, 0), (-1, -1), FONT),  # else Helvetica, unembedded
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))  # fmt: skip
-        story += [Spacer(1, 3 * mm), t]
     if paper.qr_text:
         story += [Spacer(1, 4 * mm), _Qr(paper.qr_text, paper.qr_caption)]
     story += [
