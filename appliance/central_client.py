@@ -162,6 +162,12 @@ class CentralClient(ABC):
         """A matter's public status by the 回执's 文号 and 查询码 (audited at central);
         ``ProgressNotFound``, ``ProgressThrottled`` or ``CentralUnavailable``."""
 
+    @abstractmethod
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        """The 回执 PDF of a matter this box registered (issued at central on first
+        request, the same bytes after); ``PersonNotFound`` (a ``LookupError``) while
+        central has not received the 登记 yet."""
+
 
 class HttpCentralClient(CentralClient):
     def __init__(self, client: httpx.Client) -> None:
@@ -249,6 +255,22 @@ class HttpCentralClient(CentralClient):
         except (ValueError, ValidationError) as e:
             raise CentralUnavailable("中心服务器的进度格式无法识别") from e
 
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        try:
+            r = self._http.get(
+                f"/api/box/matters/{matter_id}/receipt.pdf",
+                headers={"X-Zhifang-Officer": officer_id},
+            )
+        except httpx.HTTPError as e:
+            raise CentralUnavailable(f"中心服务器无法连接：{type(e).__name__}") from e
+        if r.status_code == 404:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        if r.status_code >= 500:
+            raise CentralUnavailable(f"中心服务器出错（HTTP {r.status_code}）")
+        if r.status_code >= 400 or not r.content.startswith(b"%PDF-"):
+            raise CentralError(f"中心服务器拒绝了请求（HTTP {r.status_code}）：{r.text[:200]}")
+        return r.content
+
 
 def _detail(r: httpx.Response, default: str) -> str:
     try:
@@ -268,6 +290,7 @@ class FakeCentralClient(CentralClient):
         self.reads: list[tuple[str, str, str]] = []  # (person_id, officer_id, reason)
         self._progress: dict[tuple[str, str], ProgressStatus] = {}
         self.progress_asked: list[str] = []  # the 文号 asked about
+        self.receipts: dict[str, bytes] = {}  # matter id → its 回执 PDF
 
     def add(
         self, timeline: Timeline, *, id_number: str | None = None, phone: str | None = None
@@ -313,3 +336,9 @@ class FakeCentralClient(CentralClient):
         if found is None:
             raise ProgressNotFound(NOT_FOUND_ZH)
         return found
+
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        self._net()
+        if matter_id not in self.receipts:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        return self.receipts[matter_id]

@@ -35,6 +35,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .console.views import make_router as console_router
     from .console.views import mount_static as mount_console_static
     from .devices.api import router as devices
+    from .documents.box_api import router as box_papers
     from .dossier.api import box_persons, persons, receptions
     from .evidence.api import router as evidence
     from .evidence.binding import UploadLimits
@@ -69,8 +70,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     legal_public, legal_staff = legal_routers()
     plans_staff, plans_organs = plan_routers()
     routers = (
-        devices, receptions, persons, box_persons, matters, evidence, identity, quarantine,
-        stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
+        devices, receptions, persons, box_persons, box_papers, matters, evidence, identity,
+        quarantine, stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
         plans_staff, hearings.public, hearings.router, hearings.make_console_router(),
         similar, awareness, awareness_pages(), console_router(), progress.api, progress.router,
     )  # fmt: skip

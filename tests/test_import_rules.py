@@ -70,7 +70,7 @@ PACKAGE_LAYER = {
     ),
     **dict.fromkeys(
         ("casefile", "alerts", "awareness", "similar", "plans", "sharing", "ingest", "intake",
-         "imports", "progress", "admin"),
+         "imports", "progress", "admin", "documents"),
         ACROSS,
     ),
     **dict.fromkeys(("console", "static"), WEB),
@@ -93,7 +93,7 @@ def layer_of(module: str) -> int:
     last = parts[-1]
     if package in ("app", "cli") or (len(parts) > 2 and last in RUN_MODULES):
         return RUN
-    if len(parts) > 2 and (last in WEB_MODULES or last.endswith("_pages")):
+    if len(parts) > 2 and (last in WEB_MODULES or last.endswith(("_pages", "_api"))):
         return WEB
     return PACKAGE_LAYER[package]
 

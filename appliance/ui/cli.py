@@ -130,7 +130,19 @@ def build_desk(
         biometrics=biometrics,
         identity=box.identity,
         qr=qr,
+        printer=build_printer(ui_cfg, box.config.data_dir),
     )
+
+
+def build_printer(ui_cfg: Any, data_dir: Path) -> Any:
+    """The desk's printer from ``[ui] printer`` (None: no 打印回执 button)."""
+    from firmware_glue.printer import FilePrinter, LpPrinter
+
+    if ui_cfg.printer == "cups":
+        return LpPrinter(ui_cfg.printer_name)
+    if ui_cfg.printer == "file":
+        return FilePrinter(ui_cfg.printer_folder or data_dir / "printed")
+    return None
 
 
 def build_biometrics(

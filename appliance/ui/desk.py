@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_glue.buttons import RatingPanel
+from firmware_glue.printer import Printer, PrinterError
 from protocol.matters import AWAITING_DECISION
 from protocol.messages import PersonRef
 
-from ..central_client import CentralClient, Timeline
+from ..central_client import CentralClient, CentralError, PersonNotFound, Timeline
 from ..dossier_cache import DossierCache
 from ..officers import OfficerDirectory, SignIn, record_sign_in
 from ..progress import ProgressCheck, QrScanner, check_progress
@@ -105,6 +106,7 @@ class Desk:
         clock_ms: Callable[[], int] = _now_ms,
         monotonic: Callable[[], float] = time.monotonic,
         recheck_s: float = RECHECK_CENTRAL_S,
+        printer: Printer | None = None,
     ) -> None:
         self.outbox, self.officers, self.panel = outbox, officers, panel
         self.central, self.cache, self.cfg = central, cache, cfg
@@ -114,6 +116,7 @@ class Desk:
         self.identity = identity
         self.qr = qr  # the camera reading a 回执's QR code (None: no camera at this desk)
         self.progress_check: ProgressCheck | None = None  # the last 进度查询, shown once
+        self.printer = printer  # the 回执's printer (None: the button is not shown)
         self._clock_ms, self._monotonic = clock_ms, monotonic
         self.recheck_s = recheck_s
         self.lock = threading.RLock()
@@ -156,6 +159,32 @@ class Desk:
         return self.officers.display_name(officer_id)
 
     # --- the reception's life ---------------------------------------------------------
+
+    def can_print_receipt(self) -> bool:
+        """A printer, and a matter this desk opened whose 登记 is done."""
+        r = self.reception
+        m = self.matter
+        return bool(self.printer and m and m.new and r and "register" in r.steps)
+
+    def print_receipt(self) -> str:
+        """Fetch the matter's 回执 from central and print it; the job id. Central has
+        the matter only once the box's 登记 event has reached it."""
+        with self.lock:
+            if not self.can_print_receipt() or self.matter is None or self.printer is None:
+                raise DeskError("登记本台新事项后才能打印回执（且须配置打印机）")
+            matter_id, officer = self.matter.ref, self.officer_id or ""
+        try:
+            pdf = self.central.receipt_pdf(matter_id, officer_id=officer)
+        except PersonNotFound as e:
+            raise DeskError("中心尚未收到本次登记（正在上传），请稍后再按打印") from e
+        except CentralError as e:
+            raise DeskError(f"无法取得回执：{e}") from e
+        try:
+            job = self.printer.print_pdf(pdf, title="接访回执")
+        except PrinterError as e:
+            raise DeskError(str(e)) from e
+        self.flash = f"回执已送打印机（{job}）"
+        return job
 
     def open_reception(self) -> Reception:
         """The reception under way (call with the lock held)."""

@@ -138,8 +138,11 @@ def person(
             client=_client(request),
         )  # fmt: skip
     session.commit()
+    from central.documents.service import for_person
+
     ctx = {
         "t": d,
+        "papers": for_person(session, person_id),
         "open_matters": open_matters,
         "dups": dups,
         "dups_wanted": dups_wanted,

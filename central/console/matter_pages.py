@@ -37,6 +37,7 @@ def matter(
     cfg: ConfigDep,
     msg: str = "",
     error: str = "",
+    issued: Annotated[str, Query(max_length=36, description="the paper just issued")] = "",
     lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
@@ -66,12 +67,16 @@ def matter(
         client=request.client.host if request.client else None,
     )
     session.commit()
+    from central.documents import service as docs
     from central.intake.service import attachments
 
     ctx = {
         "m": m,
         "received": received_label(m.channel, m.registered_at),
         "attachments": attachments(session, matter_id),
+        "doc_offers": docs.offers(session, matter_id),
+        "issued_docs": docs.for_matter(session, matter_id),
+        "just_issued": issued,
         "forms": FORMS,
         "primary": PRIMARY,
         "msg": msg,

@@ -18,6 +18,7 @@ from . import (
     admin_desk_pages,
     admin_pages,
     alert_pages,
+    document_pages,
     dossier_pages,
     import_pages,
     intake_pages,
@@ -52,6 +53,7 @@ def make_router() -> APIRouter:
         import_pages.router,
         admin_pages.router,
         admin_desk_pages.router,
+        document_pages.router,
     ):
         router.include_router(sub)
     return router

@@ -31,6 +31,7 @@ POST /api/persons/{person_id}/merge                        worker  site
 POST /api/persons/merges/{merge_id}/undo                   worker  -
 GET  /api/box/persons                                      box     -
 GET  /api/box/persons/{person_id}/dossier                  box     site
+GET  /api/box/matters/{matter_id}/receipt.pdf              box     site
 POST /api/matters                                          worker  site
 GET  /api/matters/steps/pending                            worker  -
 GET  /api/matters/{matter_id}                              staff   site
@@ -144,6 +145,11 @@ POST /console/import/mapping                               admin   -
 GET  /console/import/template.csv                          admin   -
 GET  /console/import/template.xlsx                         admin   -
 GET  /console/matters/{matter_id}/attachments/{attachment_id} staff site
+POST /console/matters/{matter_id}/documents                worker  site
+GET  /console/matters/{matter_id}/documents/{document_id}  staff   site
+GET  /console/persons/{person_id}/dossier.pdf              staff   site
+GET  /console/documents/templates                          admin   -
+POST /console/documents/templates                          admin   -
 GET  /console/persons/{person_id}                          staff   site
 POST /console/persons/{person_id}/merge                    worker  site
 POST /console/merges/{merge_id}/undo                       worker  -

@@ -63,6 +63,7 @@ def _fill(path: str, w: World) -> str:
         "article_id": "1", "organ_id": "police-x", "token_id": "0" * 16,
         "report_id": "1", "fmt": "pdf", "attachment_id": "no-such-attachment",
         "account_id": "1",  # officer-a, the world's first account
+        "document_id": "no-such-document",
     }  # fmt: skip
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
@@ -119,6 +120,7 @@ def _request(method: str, path: str, w: World) -> dict[str, Any]:
         ("POST", "/console/receptions/{reception_id}/link"): {"matter_id": ids["matter"]},
         ("POST", "/console/hearings/schedule"): {"matter_id": ids["matter"]},
         ("POST", "/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
+        ("POST", "/console/matters/{matter_id}/documents"): {"kind": "receipt"},
     }  # fmt: skip
     out: dict[str, Any] = {"params": query.get(path, {})}
     if (method, path) in body:
