@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from central.accounts.models import Account
 
 from .models import AlertRow
-from .service import LEVEL, _leaders_on_duty, _new_rows
+from .rows import LEVEL, leaders_on_duty, new_rows
 
 
 def _matter_people(session: Session, matter_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -57,7 +57,7 @@ def _active(session: Session, names: Iterable[str]) -> set[str]:
 
 def _addressed(session: Session, org: str | None, people: list[tuple[str, str]]) -> dict[str, str]:
     """On-duty leaders of ``org`` plus ``people`` (active accounts only): name → role."""
-    out = {name: "leader" for name in _leaders_on_duty(session, org)}
+    out = {name: "leader" for name in leaders_on_duty(session, org)}
     live = _active(session, [n for n, _ in people])
     for name, role in people:
         if name in live:
@@ -94,7 +94,7 @@ def raise_high_risk(
         )
         for name, role in _addressed(session, org, people).items()
     ]
-    return _new_rows(session, rows)
+    return new_rows(session, rows)
 
 
 def raise_matter_risk(
@@ -146,4 +146,4 @@ def raise_matter_risk(
                         created_at=now,
                     )
                 )
-    return _new_rows(session, rows)
+    return new_rows(session, rows)

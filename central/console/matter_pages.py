@@ -38,6 +38,7 @@ def matter(
     cfg: ConfigDep,
     msg: str = "",
     error: str = "",
+    issued: Annotated[str, Query(max_length=36, description="the paper just issued")] = "",
     lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
@@ -67,6 +68,7 @@ def matter(
         client=request.client.host if request.client else None,
     )
     session.commit()
+    from central.documents import service as docs
     from central.intake.service import attachments
 
     ctx = {
@@ -74,6 +76,9 @@ def matter(
         "leader": _leader(session, m.leader_id, m.officer_id),
         "received": received_label(m.channel, m.registered_at),
         "attachments": attachments(session, matter_id),
+        "doc_offers": docs.offers(session, matter_id),
+        "issued_docs": docs.for_matter(session, matter_id),
+        "just_issued": issued,
         "forms": FORMS,
         "primary": PRIMARY,
         "msg": msg,

@@ -32,11 +32,11 @@ from appliance.ui.config import UiConfig
 from appliance.ui.desk import Desk
 from appliance.ui.hooks import RecordingStatus, SpoolRecorder
 from central.app import create_app
+from central.bm25 import warm_up
 from central.database import make_engine, make_session_factory, migrate
-from central.ingest.control import load_command_key
+from central.devices.control import load_command_key
 from central.ingest.runner import run_ingest
 from central.settings import Settings
-from central.similar.bm25 import warm_up
 from firmware_glue.fakes import FakeRatingPanel
 from protocol import keys
 from tests.auth import add_user, production_settings, register_box
