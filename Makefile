@@ -47,6 +47,7 @@ bench: $(STAMP) $(MODELS_STAMP) system-test
 	$(PY) -m bench.evidence.run
 	$(PY) -m bench.identity.bench
 	$(PY) -m bench.hearings.run
+	$(PY) -m bench.imports.run
 
 venv: $(STAMP)
 

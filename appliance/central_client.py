@@ -8,7 +8,9 @@ Errors::
 
     CentralError
     ├── CentralUnavailable (also ConnectionError)  network down, time-out, 5xx
-    └── PersonNotFound (also LookupError)          central answered: no such person
+    ├── PersonNotFound (also LookupError)          central answered: no such person
+    ├── ProgressNotFound (also LookupError)        no matter with this 文号 and 查询码
+    └── ProgressThrottled                          central: too many look-ups, wait
 
 Central's routes used, as device-signed requests (``DeviceAuth``: central admits only
 registered boxes, and only to their own site's persons): ``GET /api/box/persons?q=``
@@ -18,6 +20,8 @@ by central; keep the reverse proxy's access log off for this path) and ``GET
 the audit log): the receptions and the person's matters, so a returning visit can be
 linked to an open one. The response shape is central's ``Dossier``; unknown keys are
 ignored here so central can add fields without breaking boxes in the field.
+``POST /api/box/progress`` (a 回执's 文号 and 查询码, read from its QR code): the
+matter's public status, ``protocol.progress.ProgressStatus``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from protocol.matters import MATTER_STATUS_ZH
+from protocol.progress import NOT_FOUND_ZH, THROTTLED_ZH, ProgressQuery, ProgressStatus
 
 __all__ = [
     "CentralClient",
@@ -42,6 +47,8 @@ __all__ = [
     "FakeCentralClient",
     "HttpCentralClient",
     "PersonNotFound",
+    "ProgressNotFound",
+    "ProgressThrottled",
     "Timeline",
 ]
 
@@ -56,6 +63,14 @@ class CentralUnavailable(CentralError, ConnectionError):
 
 class PersonNotFound(CentralError, LookupError):
     """Central has no dossier for this ID number / phone / person id."""
+
+
+class ProgressNotFound(CentralError, LookupError):
+    """Central has no matter with this 文号 and this 查询码 (it does not say which is wrong)."""
+
+
+class ProgressThrottled(CentralError):
+    """Central refused: too many progress look-ups from this box or of this 文号."""
 
 
 class _Read(BaseModel):
@@ -142,6 +157,17 @@ class CentralClient(ABC):
     def ping(self) -> bool:
         """True if central answers now (never raises)."""
 
+    @abstractmethod
+    def progress(self, ref_no: str, query_code: str) -> ProgressStatus:
+        """A matter's public status by the 回执's 文号 and 查询码 (audited at central);
+        ``ProgressNotFound``, ``ProgressThrottled`` or ``CentralUnavailable``."""
+
+    @abstractmethod
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        """The 回执 PDF of a matter this box registered (issued at central on first
+        request, the same bytes after); ``PersonNotFound`` (a ``LookupError``) while
+        central has not received the 登记 yet."""
+
 
 class HttpCentralClient(CentralClient):
     def __init__(self, client: httpx.Client) -> None:
@@ -210,6 +236,49 @@ class HttpCentralClient(CentralClient):
         except httpx.HTTPError:
             return False
 
+    def progress(self, ref_no: str, query_code: str) -> ProgressStatus:
+        body = ProgressQuery(ref_no=ref_no, query_code=query_code).model_dump()
+        try:
+            r = self._http.post("/api/box/progress", json=body)
+        except httpx.HTTPError as e:
+            raise CentralUnavailable(f"中心服务器无法连接：{type(e).__name__}") from e
+        if r.status_code == 404:
+            raise ProgressNotFound(NOT_FOUND_ZH)
+        if r.status_code == 429:
+            raise ProgressThrottled(_detail(r, THROTTLED_ZH))
+        if r.status_code >= 500:
+            raise CentralUnavailable(f"中心服务器出错（HTTP {r.status_code}）")
+        if r.status_code >= 400:
+            raise CentralError(f"中心服务器拒绝了请求（HTTP {r.status_code}）：{r.text[:200]}")
+        try:
+            return ProgressStatus.model_validate(r.json())
+        except (ValueError, ValidationError) as e:
+            raise CentralUnavailable("中心服务器的进度格式无法识别") from e
+
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        try:
+            r = self._http.get(
+                f"/api/box/matters/{matter_id}/receipt.pdf",
+                headers={"X-Zhifang-Officer": officer_id},
+            )
+        except httpx.HTTPError as e:
+            raise CentralUnavailable(f"中心服务器无法连接：{type(e).__name__}") from e
+        if r.status_code == 404:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        if r.status_code >= 500:
+            raise CentralUnavailable(f"中心服务器出错（HTTP {r.status_code}）")
+        if r.status_code >= 400 or not r.content.startswith(b"%PDF-"):
+            raise CentralError(f"中心服务器拒绝了请求（HTTP {r.status_code}）：{r.text[:200]}")
+        return r.content
+
+
+def _detail(r: httpx.Response, default: str) -> str:
+    try:
+        detail = r.json().get("detail")
+    except (ValueError, AttributeError):
+        return default
+    return detail if isinstance(detail, str) and detail else default
+
 
 class FakeCentralClient(CentralClient):
     """Central in memory: ``add`` dossiers, flip ``online``; ``reads`` logs audited reads."""
@@ -219,6 +288,9 @@ class FakeCentralClient(CentralClient):
         self._by_key: dict[str, str] = {}
         self._timelines: dict[str, Timeline] = {}
         self.reads: list[tuple[str, str, str]] = []  # (person_id, officer_id, reason)
+        self._progress: dict[tuple[str, str], ProgressStatus] = {}
+        self.progress_asked: list[str] = []  # the 文号 asked about
+        self.receipts: dict[str, bytes] = {}  # matter id → its 回执 PDF
 
     def add(
         self, timeline: Timeline, *, id_number: str | None = None, phone: str | None = None
@@ -252,3 +324,21 @@ class FakeCentralClient(CentralClient):
 
     def ping(self) -> bool:
         return self.online
+
+    def add_progress(self, query_code: str, status: ProgressStatus) -> FakeCentralClient:
+        self._progress[(status.ref_no, query_code.upper())] = status
+        return self
+
+    def progress(self, ref_no: str, query_code: str) -> ProgressStatus:
+        self._net()
+        self.progress_asked.append(ref_no)
+        found = self._progress.get((ref_no, query_code.upper()))
+        if found is None:
+            raise ProgressNotFound(NOT_FOUND_ZH)
+        return found
+
+    def receipt_pdf(self, matter_id: str, *, officer_id: str) -> bytes:
+        self._net()
+        if matter_id not in self.receipts:
+            raise PersonNotFound("中心尚未收到该事项的登记，请稍后再打印")
+        return self.receipts[matter_id]

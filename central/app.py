@@ -28,6 +28,7 @@ from .sharing.authn import OrganAuthenticator
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    from .alerts.service import raise_foreign_reception
     from .awareness.api import router as awareness
     from .awareness.views import make_router as awareness_pages
     from .console import errors
@@ -35,6 +36,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .console.views import make_router as console_router
     from .console.views import mount_static as mount_console_static
     from .devices.api import router as devices
+    from .documents.box_api import router as box_papers
     from .dossier.api import box_persons, persons, receptions
     from .evidence.api import router as evidence
     from .evidence.binding import UploadLimits
@@ -44,10 +46,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .ingest.api import quarantine, stats
     from .legal.api import make_routers as legal_routers
     from .plans.api import make_routers as plan_routers
+    from .progress import api as progress
     from .sharing import api as sharing
     from .similar.api import router as similar
     from .static import mount_static
     from .workflow.api import router as matters
+    from .workflow.config import WorkflowConfig
 
     # the API description is for staff (GET /api/openapi.json), not the whole world
     app = FastAPI(
@@ -55,18 +59,22 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )  # fmt: skip
     app.state.settings = settings
+    # the site's rules, calendar and risk files, loaded once: every path uses these
+    app.state.workflow_config = WorkflowConfig.from_settings(settings)
     app.state.engine = engine if engine is not None else make_engine(settings)
     app.state.sessions = make_session_factory(app.state.engine)
     app.state.evidence = evidence_service(
-        settings.data_dir, limits=UploadLimits.from_settings(settings)
+        settings.data_dir,
+        limits=UploadLimits.from_settings(settings),
+        on_foreign=raise_foreign_reception,
     )
     legal_public, legal_staff = legal_routers()
     plans_staff, plans_organs = plan_routers()
     routers = (
-        devices, receptions, persons, box_persons, matters, evidence, identity, quarantine,
-        stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
+        devices, receptions, persons, box_persons, box_papers, matters, evidence, identity,
+        quarantine, stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
         plans_staff, hearings.public, hearings.router, hearings.make_console_router(),
-        similar, awareness, awareness_pages(), console_router(),
+        similar, awareness, awareness_pages(), console_router(), progress.api, progress.router,
     )  # fmt: skip
     for router in routers:
         app.include_router(router)

@@ -13,6 +13,8 @@ import sys
 import threading
 from typing import Any
 
+from .settings import settings_or_exit
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("central", help="中心服务：API、控制台、MQTT 接入")
@@ -70,15 +72,7 @@ def register(sub: Any) -> None:
 
 
 def _settings() -> Any:
-    from pydantic import ValidationError
-
-    from .settings import Settings
-
-    try:
-        return Settings()
-    except ValidationError as e:
-        print(f"配置错误 (configuration error):\n{e}", file=sys.stderr)
-        raise SystemExit(2) from e
+    return settings_or_exit()
 
 
 def _logging() -> None:
@@ -102,8 +96,8 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from .broker import BrokerError
     from .database import make_engine, migrate
-    from .ingest.mqtt import IngestError
     from .ingest.runner import run_ingest
 
     _logging()
@@ -115,7 +109,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
         try:
             MqttIngestClient(settings).retire()
-        except IngestError as e:
+        except BrokerError as e:
             print(f"retire failed: {e}", file=sys.stderr)
             return 1
         print(f"session of {settings.ingest_client_id} deleted on the broker")
@@ -126,7 +120,7 @@ def _ingest(args: argparse.Namespace) -> int:
     _stop_on_signals(stop)
     try:
         stats = run_ingest(settings, stop)
-    except IngestError as e:
+    except BrokerError as e:  # refused by the broker, or plain MQTT in production
         print(f"ingest stopped: {e}", file=sys.stderr)
         return 1
     print(f"ingest stopped: {stats}")
@@ -143,14 +137,18 @@ def _serve(args: argparse.Namespace) -> int:
     _logging()
     settings = _settings()
     if not args.no_ingest:
-        from .ingest.mqtt import PlainMqttRefused, check_transport
+        from .broker import PlainMqttRefused, check_transport
 
         try:  # refuse at once, not from the ingest thread while the API goes on
             check_transport(settings)
         except PlainMqttRefused as e:
             print(f"central not started: {e}", file=sys.stderr)
             return 2
-    engine = make_engine(settings)
+    # BEGIN IMMEDIATE on SQLite, as ingest and the test suite run: a request that reads
+    # and then writes (an audit row after a search, an upload's progress) otherwise fails
+    # at once with "database is locked" when ingest commits in between; this way it waits
+    # its turn (busy timeout). PostgreSQL is unaffected.
+    engine = make_engine(settings, write_immediate=True)
     if not args.no_migrate:
         migrate(engine, settings=settings)
     stop = threading.Event()
@@ -173,6 +171,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     start_alert_scanner(app.state, stop)  # due-soon and overdue matters
     start_awareness_jobs(app.state, stop)  # early warning hourly, the monthly report
+    from .bm25 import warm_up
+
+    warm_up()  # the segmenter, before the first matter page asks for similar matters
     print(f"智访 central: {settings.public_url}/console/", flush=True)
     try:
         uvicorn.run(

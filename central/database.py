@@ -26,12 +26,17 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATE_LOCK_ID = 0x5A48_4946  # "ZHIF": the advisory lock migrations take on PostgreSQL
 
 
-def make_engine(settings: Settings, *, write_immediate: bool = False, **kwargs: Any) -> Engine:
+def make_engine(settings: Settings, *, write_immediate: bool = True, **kwargs: Any) -> Engine:
     """An engine for ``settings.db_url``.
 
-    ``write_immediate`` (SQLite only) starts every transaction with ``BEGIN IMMEDIATE``:
-    a writer that reads first (ingest) then cannot deadlock with another writer and get
-    "database is locked" without waiting; it waits for the busy timeout instead.
+    ``write_immediate`` (SQLite only, the default) starts every transaction with
+    ``BEGIN IMMEDIATE``. Nearly every request at central reads and then writes (an
+    audited read writes its audit row; ingest reads what it projects onto): with a
+    plain ``BEGIN`` such a transaction upgrades its read lock when it writes, and in
+    WAL mode that fails at once with "database is locked" if another connection wrote
+    in between (the busy timeout does not apply to the upgrade). Taking the write lock
+    at the start makes concurrent requests wait their turn for up to the busy timeout;
+    readers outside a transaction are not blocked (WAL).
     """
     return engine_for_url(settings.db_url, write_immediate=write_immediate, **kwargs)
 

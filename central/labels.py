@@ -16,9 +16,9 @@ from protocol.petitions import CHANNEL_ZH
 from protocol.step_fields import FIELD_ZH, FLAG_ZH
 
 __all__ = [
-    "ACTION_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "FIELD_ZH", "FLAG_ZH", "KIND_ZH",
-    "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH", "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH",
-    "audit_action", "say",
+    "ACTION_ZH", "ALERT_KIND_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "DEVICE_STATUS_ZH",
+    "FIELD_ZH", "FLAG_ZH", "KIND_ZH", "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH",
+    "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH", "SHARE_FIELD_ZH", "audit_action", "say",
 ]  # fmt: skip
 
 RATING_ZH: Mapping[str, str] = {
@@ -36,11 +36,33 @@ KIND_ZH: Mapping[str, str] = {
     "transferred_in": "转来",
 }
 RISK_ZH: Mapping[str, str] = {"low": "低", "medium": "中", "high": "高"}
+ALERT_KIND_ZH: Mapping[str, str] = {
+    "due_soon": "即将到期",
+    "overdue": "已超期",
+    "record_problem": "记录异常",
+    "high_risk": "高风险接访",
+    "early_warning": "态势预警",
+    "foreign_reception": "设备越权",
+    "quarantine_flood": "隔离激增",
+    "calendar_gap": "节假日未载入",
+}
 ROLE_ZH: Mapping[str, str] = {
     "officer": "接访人员",
     "leader": "领导",
     "admin": "管理员",
     "auditor": "审计员",
+}
+# a desk box's retained MQTT status
+DEVICE_STATUS_ZH: Mapping[str, str] = {"online": "在线", "offline": "离线"}
+# the matter fields another organ may be allowed to see (``central.sharing.service.FIELDS``)
+SHARE_FIELD_ZH: Mapping[str, str] = {
+    "summary": "诉求摘要",
+    "status": "办理状态",
+    "registered_at": "登记时间",
+    "risk_level": "风险等级",
+    "risk_reason": "风险原因",
+    "officer_id": "承办人",
+    "reply_at": "答复时间",
 }
 # the steps of a matter (workflow ``Action`` values; the desk's steps are a subset)
 ACTION_ZH: Mapping[str, str] = {

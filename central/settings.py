@@ -143,6 +143,26 @@ class Settings(BaseSettings):
         "(China Standard Time), MB",
     )
 
+    rules_file: Path | None = Field(
+        default=None,
+        description="the site's deadline rules (TOML, see central/workflow/rules.default.toml); "
+        "default: the shipped rules of 人民检察院信访工作规定",
+    )
+    calendar_file: Path | None = Field(
+        default=None,
+        description="the site's holiday calendar (.json or .csv, one file per year's notice "
+        "of the State Council, see docs/operate.md); default: the shipped sample for 2026, "
+        "so deadlines past it are marked 待核定 until the site loads its own",
+    )
+    sites_file: Path | None = Field(
+        default=None,
+        description="each site's names and 文号 format (TOML, see central/workflow/sites.py); "
+        "default: a site is named by its code",
+    )
+    risk_file: Path | None = Field(
+        default=None, description="the site's risk rules (TOML); default: the shipped rules"
+    )
+
     http_host: str = Field(default="127.0.0.1", description="HTTP listen address")
     http_port: int = Field(default=8000, ge=1, le=65535, description="HTTP listen port")
     public_url: str = Field(
@@ -160,6 +180,22 @@ class Settings(BaseSettings):
         ge=1,
         description="organ data-sharing API: requests one token may make per calendar day "
         "(China Standard Time; an organ's or token's own rate_per_day overrides it)",
+    )
+
+    progress_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="public progress lookup (进度查询): lookups one client address (or one "
+        "box) may make within progress_window_s; more are refused until the window ends",
+    )
+    progress_per_ref: int = Field(
+        default=10,
+        ge=1,
+        description="public progress lookup: lookups of one 文号 (known or not) from every "
+        "address together within progress_window_s",
+    )
+    progress_window_s: int = Field(
+        default=600, ge=1, description="public progress lookup: the window lookups are counted in"
     )
 
     login_max_failures: int = Field(
@@ -270,3 +306,17 @@ class Settings(BaseSettings):
     @property
     def id_enc_key_bytes(self) -> bytes:
         return decode_key32("ZHIFANG_ID_ENC_KEY", self.id_enc_key.get_secret_value())
+
+
+def settings_or_exit() -> Settings:
+    """The settings for a command-line tool: a bad value ends the command with its
+    message (exit code 2), not a traceback."""
+    import sys
+
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        print(f"配置错误 (configuration error):\n{e}", file=sys.stderr)
+        raise SystemExit(2) from e

@@ -18,6 +18,7 @@ COMMAND_GROUPS = [
     "central.evidence.cli",
     "central.legal.cli",
     "central.hearings.cli",
+    "central.imports.cli",
     "central.awareness.cli",
     "appliance.cli",
     "appliance.identity.cli",

@@ -187,11 +187,34 @@ def _check(client: Any, rec: dict[str, Any], quarantined_before: int) -> tuple[s
         problems.append(f"expected at least 5 events, central has {events}")
     if new_junk:
         problems.append(f"{new_junk} message(s) of this run quarantined")
+    matter, trouble = _matter(client, rec["id"])
+    summary += f" matter={matter}"
+    problems += trouble
     ev = client.get(f"/api/evidence/receptions/{rec['id']}").json()
     if not ev.get("verified"):
         problems.append(f"recording not verified at central: {ev.get('problems')}")
     summary += f" segments={len(ev.get('segments', []))} recording_verified={ev.get('verified')}"
     return summary, problems
+
+
+RUNNING = ("running", "due_soon")
+
+
+def _matter(client: Any, reception_id: str) -> tuple[str, list[str]]:
+    """The matter this reception opened (its 文号 and running clocks), or what is wrong:
+    the console must show the demo's reception as a matter whose clocks run."""
+    steps = client.get(f"/api/receptions/{reception_id}").json().get("steps", [])
+    refs = {s["matter_ref"] for s in steps if s.get("matter_ref")}
+    if len(refs) != 1:
+        return "none", [f"the reception's steps name {len(refs)} matter(s), expected 1"]
+    r = client.get(f"/api/matters/{refs.pop()}")
+    if r.status_code != 200:
+        return "none", [f"the reception's matter is not at central (HTTP {r.status_code})"]
+    m = r.json()
+    running = [c for c in m.get("clocks", []) if c.get("state") in RUNNING]
+    if not running:
+        return m.get("ref_no") or m["id"], ["the reception's matter has no running clock"]
+    return f"{m.get('ref_no') or m['id']}(clocks_running={len(running)})", []
 
 
 def _export(env: dict[str, str], reception_id: str, out: Path) -> tuple[str, list[str]]:

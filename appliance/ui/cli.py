@@ -100,6 +100,7 @@ def build_desk(
     biometrics: Any = None,
     demo: bool = False,
     officers: Any = None,
+    qr: Any = None,
 ) -> Any:
     """A ``Desk`` on a ``Box``: its outbox, device key, broker link and officer list
     (``NoOfficerCredentials`` without any, unless ``demo``)."""
@@ -128,7 +129,20 @@ def build_desk(
         recorder=recorder,
         biometrics=biometrics,
         identity=box.identity,
+        qr=qr,
+        printer=build_printer(ui_cfg, box.config.data_dir),
     )
+
+
+def build_printer(ui_cfg: Any, data_dir: Path) -> Any:
+    """The desk's printer from ``[ui] printer`` (None: no 打印回执 button)."""
+    from firmware_glue.printer import FilePrinter, LpPrinter
+
+    if ui_cfg.printer == "cups":
+        return LpPrinter(ui_cfg.printer_name)
+    if ui_cfg.printer == "file":
+        return FilePrinter(ui_cfg.printer_folder or data_dir / "printed")
+    return None
 
 
 def build_biometrics(
@@ -196,6 +210,35 @@ def build_biometrics(
     return bio, camera
 
 
+def build_qr(
+    box: Any, camera: Any, *, fake_hardware: bool, fake_frames: Path | None = None
+) -> tuple[Any, Any]:
+    """(the scanner that reads a 回执's QR code for 进度查询, a camera opened for it alone
+    to close at exit, or None). The biometrics' camera when there is one; else its own
+    (``fake_frames`` with ``fake_hardware``); no camera: the screen says to use a phone."""
+    from ..progress import CameraQrScanner
+
+    if camera is not None:
+        return CameraQrScanner(camera), None
+    try:
+        from firmware_glue.frames import FrameSourceError
+
+        if fake_hardware:
+            if fake_frames is None:
+                return None, None
+            from firmware_glue.frames import ImageFileFrameSource
+
+            own: Any = ImageFileFrameSource(fake_frames)
+        else:
+            from firmware_glue.frames import Picamera2FrameSource
+
+            own = Picamera2FrameSource.open(size=box.config.biometrics.camera_size)
+    except (ImportError, FrameSourceError, RuntimeError, OSError) as e:
+        log.warning("进度查询不能扫码 (no camera for the QR code): %s", e)
+        return None, None
+    return CameraQrScanner(own), own
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -246,12 +289,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
     recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)
     camera: Any = None
+    qr_camera: Any = None
     try:
         biometrics, camera = build_biometrics(
             box,
             fake_hardware=args.fake_hardware,
             fake_frames=args.fake_frames,
             fake_audio=args.fake_audio,
+        )
+        qr, qr_camera = build_qr(
+            box, camera, fake_hardware=args.fake_hardware, fake_frames=args.fake_frames
         )
         desk = build_desk(
             box,
@@ -261,6 +308,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             recorder=recorder,
             biometrics=biometrics,
             officers=officers,
+            qr=qr,
         )
         from firmware_glue import watchdog
 
@@ -268,8 +316,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
         app.state.laws = _law_library(config.data_dir, central_url)
         uvicorn.run(app, host=ui_cfg.host, port=ui_cfg.port, log_level="warning")
     finally:
-        if camera is not None:
-            camera.close()
+        for cam in (camera, qr_camera):
+            if cam is not None:
+                cam.close()
         panel.close()
         box.stop()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -71,6 +72,16 @@ class UiConfig(BaseModel):
     cache_max_age_days: int = Field(default=30, ge=1, le=3650, description="cache lifetime")
     idle_rotate_s: int = Field(
         default=20, ge=5, le=600, description="seconds per page of the waiting-room slideshow"
+    )
+    printer: Literal["none", "cups", "file"] = Field(
+        default="none",
+        description="the desk's printer for the 回执: CUPS (lp), a folder of PDFs, or none",
+    )
+    printer_name: str | None = Field(
+        default=None, max_length=127, description="cups: the CUPS destination (default: lp's)"
+    )
+    printer_folder: Path | None = Field(
+        default=None, description="file: where each printed 回执 is written as a PDF"
     )
 
 

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from firmware_glue.buttons import RatingPanel
+from firmware_glue.printer import Printer, PrinterError
 from protocol.matters import AWAITING_DECISION
 from protocol.messages import PersonRef
 
-from ..central_client import CentralClient, Timeline
+from ..central_client import CentralClient, CentralError, PersonNotFound, Timeline
 from ..dossier_cache import DossierCache
 from ..officers import OfficerDirectory, SignIn, record_sign_in
+from ..progress import ProgressCheck, QrScanner, check_progress
 from ..session import EventSink, Reception
 from .clocks import Deadline, deadlines
 from .config import UiConfig
@@ -100,9 +102,11 @@ class Desk:
         recorder: Recorder,
         biometrics: Biometrics | None = None,
         identity: DeskIdentity | None = None,
+        qr: QrScanner | None = None,
         clock_ms: Callable[[], int] = _now_ms,
         monotonic: Callable[[], float] = time.monotonic,
         recheck_s: float = RECHECK_CENTRAL_S,
+        printer: Printer | None = None,
     ) -> None:
         self.outbox, self.officers, self.panel = outbox, officers, panel
         self.central, self.cache, self.cfg = central, cache, cfg
@@ -110,6 +114,9 @@ class Desk:
         self.biometrics: Biometrics = biometrics or NoBiometrics()
         # consent records and deletions as events (None: no template key at this desk)
         self.identity = identity
+        self.qr = qr  # the camera reading a 回执's QR code (None: no camera at this desk)
+        self.progress_check: ProgressCheck | None = None  # the last 进度查询, shown once
+        self.printer = printer  # the 回执's printer (None: the button is not shown)
         self._clock_ms, self._monotonic = clock_ms, monotonic
         self.recheck_s = recheck_s
         self.lock = threading.RLock()
@@ -152,6 +159,32 @@ class Desk:
         return self.officers.display_name(officer_id)
 
     # --- the reception's life ---------------------------------------------------------
+
+    def can_print_receipt(self) -> bool:
+        """A printer, and a matter this desk opened whose 登记 is done."""
+        r = self.reception
+        m = self.matter
+        return bool(self.printer and m and m.new and r and "register" in r.steps)
+
+    def print_receipt(self) -> str:
+        """Fetch the matter's 回执 from central and print it; the job id. Central has
+        the matter only once the box's 登记 event has reached it."""
+        with self.lock:
+            if not self.can_print_receipt() or self.matter is None or self.printer is None:
+                raise DeskError("登记本台新事项后才能打印回执（且须配置打印机）")
+            matter_id, officer = self.matter.ref, self.officer_id or ""
+        try:
+            pdf = self.central.receipt_pdf(matter_id, officer_id=officer)
+        except PersonNotFound as e:
+            raise DeskError("中心尚未收到本次登记（正在上传），请稍后再按打印") from e
+        except CentralError as e:
+            raise DeskError(f"无法取得回执：{e}") from e
+        try:
+            job = self.printer.print_pdf(pdf, title="接访回执")
+        except PrinterError as e:
+            raise DeskError(str(e)) from e
+        self.flash = f"回执已送打印机（{job}）"
+        return job
 
     def open_reception(self) -> Reception:
         """The reception under way (call with the lock held)."""
@@ -214,6 +247,25 @@ class Desk:
             due = self._monotonic() - self._central_checked >= self.recheck_s
         if not self.central_ok and due:
             self.central_seen(self.central.ping())
+
+    # --- the petitioner's 进度查询 (the 回执's QR code) -----------------------------------
+
+    def scan_progress(self) -> ProgressCheck:
+        """Read the 回执 held to the camera and ask central (not under the lock: the
+        camera and the network take a moment, and the officer's screen must not wait)."""
+        found = check_progress(self.qr, self.central)
+        if found.outcome == "offline":
+            self.central_seen(False)
+        elif found.outcome in ("found", "not_found", "throttled"):
+            self.central_seen(True)
+        with self.lock:
+            self.progress_check = found
+        return found
+
+    def take_progress(self) -> ProgressCheck | None:
+        with self.lock:
+            found, self.progress_check = self.progress_check, None
+            return found
 
     # --- what the screen shows ----------------------------------------------------------
 

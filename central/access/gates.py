@@ -159,6 +159,8 @@ WORK = staff("officer", "leader", "admin")
 LEAD = staff("leader", "admin")
 ADMIN = staff("admin", note="own site")
 AUDIT = staff("auditor", "admin")
+# other organs and their tokens belong to no site (the console's 系统管理 · 有关单位)
+ORGANS_ADMIN = staff("admin", note="organs belong to no site: any admin")
 REGISTRY = Gate(
     frozenset({Kind.staff, Kind.provisioner}),
     roles=("admin",),

@@ -57,8 +57,8 @@ def _read_password() -> str:
 
 
 def _sessions() -> Any:
-    from central.cli import _settings
     from central.database import make_engine, make_session_factory, migrate
+    from central.settings import settings_or_exit as _settings
 
     # writes begin at once: a change read first must not fail when the server writes
     settings = _settings()

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from central.access.principals import Staff
@@ -57,6 +57,7 @@ def add_account(
     device: str | None = None,
     on_duty: bool = False,
     actor: str = "cli",
+    note: str = "",
 ) -> Account:
     username = username.strip()
     if not username or len(username) > 64:
@@ -85,7 +86,9 @@ def add_account(
         actor=actor,
         action="account.add",
         target=f"account:{username}",
-        reason=f"角色：{ROLE_ZH.get(role, role)}；所属：{'全部院' if org == '*' else org}",
+        reason=_why(
+            f"角色：{ROLE_ZH.get(role, role)}；所属：{'全部院' if org == '*' else org}", note
+        ),
     )
     return acc
 
@@ -172,7 +175,12 @@ def end_sessions(session: Session, *, account_id: int) -> int:
     return len(gone)
 
 
-def set_active(session: Session, *, username: str, active: bool, actor: str) -> int:
+def _why(done: str, note: str) -> str:
+    """The audit reason: what the change did, then why the person making it says so."""
+    return "；".join(p for p in (done, note.strip()) if p)[:500]
+
+
+def set_active(session: Session, *, username: str, active: bool, actor: str, note: str = "") -> int:
     """Enable or disable an account; disabling ends its sessions at once (how many)."""
     acc = existing(session, username)
     acc.active = active
@@ -182,12 +190,14 @@ def set_active(session: Session, *, username: str, active: bool, actor: str) -> 
         actor=actor,
         action="account.enable" if active else "account.disable",
         target=f"account:{acc.username}",
-        reason="" if active else f"结束会话 {ended} 个",
+        reason=_why("" if active else f"结束会话 {ended} 个", note),
     )
     return ended
 
 
-def reset_password(session: Session, *, username: str, password: str, actor: str) -> int:
+def reset_password(
+    session: Session, *, username: str, password: str, actor: str, note: str = ""
+) -> int:
     """A new password: the account's sessions end and its login lock is lifted (the
     old password may be what was leaked); returns how many sessions ended."""
     acc = existing(session, username)
@@ -199,12 +209,12 @@ def reset_password(session: Session, *, username: str, password: str, actor: str
         actor=actor,
         action="account.password.reset",
         target=f"account:{acc.username}",
-        reason=f"结束会话 {ended} 个；解除登录锁定",
+        reason=_why(f"结束会话 {ended} 个；解除登录锁定", note),
     )
     return ended
 
 
-def unlock(session: Session, *, username: str, actor: str) -> datetime | None:
+def unlock(session: Session, *, username: str, actor: str, note: str = "") -> datetime | None:
     """Lift a username's login lock and forget its failures; the lock it was under."""
     acc = existing(session, username)
     was = throttle.clear(session, scope=throttle.USER, key=acc.username)
@@ -213,7 +223,7 @@ def unlock(session: Session, *, username: str, actor: str) -> datetime | None:
         actor=actor,
         action="account.unlock",
         target=f"account:{acc.username}",
-        reason=f"原锁定至 {was.isoformat()}" if was else "清除登录失败计数",
+        reason=_why(f"原锁定至 {was.isoformat()}" if was else "清除登录失败计数", note),
     )
     return was
 
@@ -238,3 +248,78 @@ def list_accounts(
     locked = throttle.locks(session, scope=throttle.USER, now=now or utcnow())
     accounts = session.scalars(select(Account).order_by(Account.username))
     return [(a, locked.get(a.username)) for a in accounts]
+
+
+def update_account(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    org: str,
+    display_name: str,
+    actor: str,
+    note: str = "",
+) -> list[str]:
+    """Change an account's role, site and display name; what changed, in words (nothing
+    changed: nothing is recorded). The account's sessions stay: each request reads its
+    role and site afresh."""
+    acc = existing(session, username)
+    if role not in ROLES:
+        raise AccountError(f"角色须为 {' / '.join(ROLE_ZH[r] for r in ROLES)} 之一")
+    org, display_name = org.strip(), display_name.strip()[:100]
+    if not org:
+        raise AccountError("须指定所属院")
+    if not display_name:
+        raise AccountError("须填写姓名")
+
+    def where(o: str) -> str:
+        return "全部院" if o == "*" else o
+
+    changed = []
+    if role != acc.role:
+        changed.append(f"角色 {ROLE_ZH[acc.role]}→{ROLE_ZH[role]}")
+    if org != acc.org:
+        changed.append(f"所属 {where(acc.org)}→{where(org)}")
+    if display_name != acc.display_name:
+        changed.append(f"姓名 {acc.display_name}→{display_name}")
+    if changed:
+        acc.role, acc.org, acc.display_name = role, org, display_name
+        audit.record(
+            session,
+            actor=actor,
+            action="account.update",
+            target=f"account:{acc.username}",
+            reason=_why("，".join(changed), note),
+        )
+    return changed
+
+
+def find_accounts(
+    session: Session,
+    *,
+    org: str | None,
+    q: str = "",
+    offset: int = 0,
+    limit: int = 50,
+    now: datetime | None = None,
+) -> tuple[list[tuple[Account, datetime | None]], int]:
+    """A page of accounts (of ``org``; None: every org) whose login or display name
+    contains ``q``, by login name, each with the time its login lock ends; and how
+    many match in all."""
+    where = []
+    if org is not None:
+        where.append(Account.org == org)
+    if q.strip():
+        text = q.strip()  # % and _ typed are meant literally
+        where.append(
+            or_(
+                Account.username.contains(text, autoescape=True),
+                Account.display_name.contains(text, autoescape=True),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(Account).where(*where)) or 0
+    rows = session.scalars(
+        select(Account).where(*where).order_by(Account.username).offset(offset).limit(limit)
+    ).all()
+    locked = throttle.locks(session, scope=throttle.USER, now=now or utcnow())
+    return [(a, locked.get(a.username)) for a in rows], total

@@ -16,13 +16,12 @@ def register(sub: Any) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from central.cli import _settings
+    from central.broker import BrokerError, MqttCommandPublisher
     from central.database import make_engine, make_session_factory
-    from central.ingest.control import SigningPublisher, load_command_key
-    from central.ingest.mqtt import IngestError
+    from central.devices.control import SigningPublisher, load_command_key
+    from central.settings import settings_or_exit as _settings
 
     from . import service
-    from .mqtt import MqttCommandPublisher
 
     settings = _settings()
     sessions = make_session_factory(make_engine(settings))
@@ -33,7 +32,7 @@ def _scan(args: argparse.Namespace) -> int:
                 settings, client_id=f"{settings.ingest_client_id}-alerts"
             )
             publisher.start()
-        except IngestError as e:  # plain MQTT in production: a configuration error
+        except BrokerError as e:  # plain MQTT in production: a configuration error
             print(f"{e}", file=sys.stderr)
             return 2
         except OSError as e:

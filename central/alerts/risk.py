@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from central.accounts.models import Account
 
 from .models import AlertRow
-from .service import LEVEL, _leaders_on_duty, _new_rows
+from .rows import LEVEL, leaders_on_duty, new_rows
 
 
 def _matter_people(session: Session, matter_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
@@ -57,7 +57,7 @@ def _active(session: Session, names: Iterable[str]) -> set[str]:
 
 def _addressed(session: Session, org: str | None, people: list[tuple[str, str]]) -> dict[str, str]:
     """On-duty leaders of ``org`` plus ``people`` (active accounts only): name → role."""
-    out = {name: "leader" for name in _leaders_on_duty(session, org)}
+    out = {name: "leader" for name in leaders_on_duty(session, org)}
     live = _active(session, [n for n, _ in people])
     for name, role in people:
         if name in live:
@@ -71,12 +71,15 @@ def raise_high_risk(
     """A high-risk reception in progress: tell the on-duty leader(s) of ``org`` and the
     officer and 分管领导 of each matter the reception opened or visits; inside the
     caller's transaction (ingest's: no alert without its event)."""
-    from central.workflow.models import MatterVisitRow
+    from central.workflow.models import MatterRow, MatterVisitRow
 
     mids = session.scalars(
         select(MatterVisitRow.matter_id).where(MatterVisitRow.reception_id == reception_id)
     ).all()
     people = [p for ps in _matter_people(session, mids).values() for p in ps]
+    # which matter, by its 文号: two alerts with the same reason must not read alike
+    refs = [r for r in session.scalars(select(MatterRow.ref_no).where(MatterRow.id.in_(mids))) if r]
+    which = f"（{'、'.join(sorted(refs))}）" if refs else ""
     rows = [
         AlertRow(
             key=f"high_risk:{reception_id}:{name}"[:300],
@@ -86,12 +89,12 @@ def raise_high_risk(
             recipient_role=role,
             reception_id=reception_id,
             matter_id=mids[0] if len(mids) == 1 else None,
-            message=f"高风险接访进行中：{reason}",
+            message=f"高风险接访进行中{which}：{reason}"[:500],
             created_at=now,
         )
         for name, role in _addressed(session, org, people).items()
     ]
-    return _new_rows(session, rows)
+    return new_rows(session, rows)
 
 
 def raise_matter_risk(
@@ -143,4 +146,4 @@ def raise_matter_risk(
                         created_at=now,
                     )
                 )
-    return _new_rows(session, rows)
+    return new_rows(session, rows)

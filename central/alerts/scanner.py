@@ -21,7 +21,7 @@ def scan_once(app_state: Any) -> int:
     with app_state.sessions() as s:
         fresh = service.scan(
             s,
-            config=getattr(app_state, "workflow_config", None),
+            config=app_state.workflow_config,
             publisher=getattr(app_state, "command_publisher", None),
         )
     return len(fresh)

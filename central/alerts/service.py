@@ -4,90 +4,49 @@
 into stored rows, one per recipient, each sent once: the officer first, their leader
 when the site's escalation rule says so; it also refreshes overdue matters' risk and
 raises the high-risk matter alerts of ``risk.py`` (who hears of a high-risk reception
-or matter); ``raise_early_warnings`` those of each new early warning (called by
-``awareness.warnings.run_all``). Rows addressed to an officer with a desk box are also
-sent to the box as an ``alert`` command; one that could not be sent is retried by the
-next scan.
+or matter). An early warning's alerts are raised by ``awareness.warnings`` with the
+rows of ``rows.py``. Rows addressed to an officer with a desk box are also sent to the
+box as an ``alert`` command; one that could not be sent is retried by the next scan.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.accounts.models import Account
 from central.db import utcnow
-from central.ingest.publisher import CommandPublisher
+from central.publisher import CommandPublisher
+from central.workflow.config import WorkflowConfig
 from protocol import topics
 from protocol.ids import uuid7
 from protocol.messages import Command
 
 from .models import AlertRow
-
-if TYPE_CHECKING:
-    from central.awareness.models import AlertRow as EarlyWarning
+from .risk import raise_matter_risk
+from .rows import LEVEL, admins_or_leaders, leaders_on_duty, new_rows
 
 log = logging.getLogger(__name__)
 COMMAND = "alert"
-LEVEL = {
-    "due_soon": "warning",
-    "overdue": "danger",
-    "record_problem": "danger",
-    "high_risk": "danger",
-    "early_warning": "warning",  # the default; each takes its warning's level
-    "foreign_reception": "danger",
-    "quarantine_flood": "warning",
-}
-# an early warning's level (awareness: low/medium/high) → an alert's
-WARNING_LEVEL = {"low": "info", "medium": "warning", "high": "danger"}
-# early warnings whose subject is a matter id (the others name a township or category)
-MATTER_WARNINGS = frozenset({"group_matter", "returned_after_archive"})
-
-
-def _leaders_on_duty(session: Session, org: str | None) -> list[str]:
-    """On-duty leaders of ``org`` (or of every org); all its leaders if none is on duty."""
-    base = select(Account.username).where(Account.role == "leader", Account.active.is_(True))
-    if org is not None:
-        base = base.where(or_(Account.org == org, Account.org == "*"))
-    on_duty = list(
-        session.scalars(base.where(Account.on_duty.is_(True)).order_by(Account.username))
-    )
-    return on_duty or list(session.scalars(base.order_by(Account.username)))
-
-
-def _new_rows(session: Session, rows: Iterable[AlertRow]) -> list[AlertRow]:
-    """Add the rows whose key is not stored yet (dedupe by key, one query)."""
-    rows = list({r.key: r for r in rows}.values())
-    if not rows:
-        return []
-    known = set(
-        session.scalars(select(AlertRow.key).where(AlertRow.key.in_([r.key for r in rows])))
-    )
-    fresh = [r for r in rows if r.key not in known]
-    session.add_all(fresh)
-    return fresh
 
 
 def scan(
     session: Session,
     *,
-    config: object | None = None,
+    config: WorkflowConfig | None = None,
     now: datetime | None = None,
     publisher: CommandPublisher | None = None,
 ) -> list[AlertRow]:
     """One pass: store new clock alerts, send what is unsent. Commits. Returns new rows."""
     from central.workflow import service as wf
     from central.workflow.alerts import Recipient
-    from central.workflow.config import WorkflowConfig
     from central.workflow.errors import WorkflowError
 
-    cfg = config if isinstance(config, WorkflowConfig) else WorkflowConfig()
+    cfg = config or WorkflowConfig()
     now = now or utcnow()
     from central.workflow.models import MatterRow
 
@@ -115,7 +74,7 @@ def scan(
                 leaders = (
                     [leader]
                     if leader
-                    else _leaders_on_duty(session, officer.org if officer else None)
+                    else leaders_on_duty(session, officer.org if officer else None)
                 )
                 who += [(name, "leader") for name in leaders]
         title = (summaries.get(a.matter_id) or a.matter_id[:8])[:24]
@@ -132,7 +91,7 @@ def scan(
                     created_at=now,
                 )
             )
-    fresh = _new_rows(session, rows)
+    fresh = new_rows(session, rows)
     for mid in overdue:  # an overdue clock changes the matter's risk: keep it stored
         try:
             _, m = wf.load(session, mid)
@@ -141,28 +100,15 @@ def scan(
             log.warning("risk of matter %s not refreshed: %s", mid, e)
     # a matter that became high risk by any path (a console step, a rating, the days
     # overdue) is told to its people here at the latest; keys make it once each
-    from .risk import raise_matter_risk
-
     high = session.scalars(
         select(MatterRow.id).where(MatterRow.risk_level == "high", MatterRow.status != "archived")
     ).all()
     fresh += raise_matter_risk(session, high, now=now)
+    fresh += raise_calendar_gap(session, cfg, now=now)
     session.commit()
     if publisher is not None:
         send_pending(session, publisher=publisher, now=now)
     return fresh
-
-
-def _admins_or_leaders(session: Session) -> list[str]:
-    """Who hears about the system itself: the active admins, else every org's leaders."""
-    admins = list(
-        session.scalars(
-            select(Account.username)
-            .where(Account.role == "admin", Account.active.is_(True))
-            .order_by(Account.username)
-        )
-    )
-    return admins or _leaders_on_duty(session, None)
 
 
 def raise_foreign_reception(
@@ -181,9 +127,9 @@ def raise_foreign_reception(
     caller's transaction. One alert per reception, intruder and recipient."""
     names: dict[str, str] = {}
     for org in dict.fromkeys([owner_site, intruder_site]):
-        for name in _leaders_on_duty(session, org):
+        for name in leaders_on_duty(session, org):
             names.setdefault(name, "leader")
-    for name in _admins_or_leaders(session):
+    for name in admins_or_leaders(session):
         names.setdefault(name, "leader")
     message = (
         f"设备 {intruder}（{intruder_site or '未登记'}）发来了设备 {owner}（{owner_site or '?'}）"
@@ -203,7 +149,35 @@ def raise_foreign_reception(
         )
         for name, role in names.items()
     ]
-    return _new_rows(session, rows)
+    return new_rows(session, rows)
+
+
+def raise_calendar_gap(
+    session: Session, config: WorkflowConfig, *, now: datetime
+) -> list[AlertRow]:
+    """The holiday calendar runs out within 60 days: tell the admins (or the leaders),
+    once a day each, until the site loads the next year's file; inside the caller's
+    transaction."""
+    today = now.astimezone(config.rules.tz).date()
+    first = config.calendar_gap(today)
+    if first is None:
+        return []
+    rows = [
+        AlertRow(
+            key=f"calendar_gap:{first}:{today}:{name}"[:300],
+            kind="calendar_gap",
+            level=LEVEL["calendar_gap"],
+            recipient=name,
+            recipient_role="leader",
+            message=(
+                f"节假日安排只载入到 {first - timedelta(days=1)}，此后到期的期限标为待核定；"
+                "请载入新一年的节假日文件（设置 ZHIFANG_CALENDAR_FILE）"
+            ),
+            created_at=now,
+        )
+        for name in admins_or_leaders(session)
+    ]
+    return new_rows(session, rows)
 
 
 def raise_quarantine_flood(
@@ -225,52 +199,9 @@ def raise_quarantine_flood(
             ),
             created_at=now,
         )
-        for name in _admins_or_leaders(session)
+        for name in admins_or_leaders(session)
     ]
-    return _new_rows(session, rows)
-
-
-def raise_early_warnings(
-    session: Session, warnings: Iterable[EarlyWarning], *, now: datetime
-) -> list[AlertRow]:
-    """Tell the on-duty leaders of each newly recorded early warning (surge, group
-    matter, return after archive); inside the caller's transaction.
-
-    Pass the new warnings (their ids key the rows, so a warning passed again tells
-    nobody twice). A warning about a matter goes to the leaders of the org of the
-    matter's officer (to every org's if that org has no leader); a township's or
-    category's to the leaders of every org (nothing maps townships or categories to
-    orgs). The alert opens the warning's own page.
-    """
-    from central.awareness.warnings import KIND_ZH
-    from central.workflow.models import MatterRow
-
-    session.flush()  # the warnings' ids
-    rows: list[AlertRow] = []
-    for w in warnings:
-        matter_id = w.subject if w.kind in MATTER_WARNINGS else None
-        org = None
-        if matter_id is not None:
-            org = session.scalar(
-                select(Account.org)
-                .join(MatterRow, MatterRow.officer_id == Account.username)
-                .where(MatterRow.id == matter_id)
-            )
-        rows += [
-            AlertRow(
-                key=f"early_warning:{w.id}:{name}"[:300],
-                kind="early_warning",
-                level=WARNING_LEVEL.get(w.level, "warning"),
-                recipient=name,
-                recipient_role="leader",
-                matter_id=matter_id,
-                message=f"{KIND_ZH.get(w.kind, w.kind)}：{w.message}",
-                link=w.link,
-                created_at=now,
-            )
-            for name in _leaders_on_duty(session, org) or _leaders_on_duty(session, None)
-        ]
-    return _new_rows(session, rows)
+    return new_rows(session, rows)
 
 
 def command_payload(row: AlertRow, *, now: datetime) -> bytes:

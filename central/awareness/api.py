@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import LEAD, READ, Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
-from central.dossier.scope import matter_sites
 from central.openapi import file_answer
 from central.params import Offset, RowId
 from central.workflow.api import ConfigDep, NowDep
+from central.workflow.scope import matter_sites
 
 from . import charts, kpis, lists, service, warnings
 from .deps import CtxDep, DimsDep, ProfileDep

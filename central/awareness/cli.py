@@ -25,33 +25,34 @@ def register(sub: Any) -> None:
     fx.set_defaults(func=_facts)
 
 
-def _open() -> tuple[Any, Any]:
+def _open() -> tuple[Any, Any, Any]:
     from central.database import make_engine, make_session_factory
     from central.settings import Settings
+    from central.workflow.config import WorkflowConfig
 
-    engine = make_engine(Settings())
-    return engine, make_session_factory(engine)
+    settings = Settings()
+    engine = make_engine(settings)
+    return engine, make_session_factory(engine), WorkflowConfig.from_settings(settings)
 
 
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from central.db import utcnow
-    from central.workflow.config import WorkflowConfig
 
     from .reports import generate_and_record
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         print(f"错误：月份应为 YYYY-MM：{args.month!r}", file=sys.stderr)
         return 2
-    engine, sessions = _open()
+    engine, sessions, config = _open()
     try:
         with sessions() as session:
             row = generate_and_record(
                 session,
                 month=args.month,
                 out_dir=Path(args.out),
-                config=WorkflowConfig(),
+                config=config,
                 now=utcnow(),
                 trigger="cli",
                 actor="cli",
@@ -66,14 +67,13 @@ def _report(args: argparse.Namespace) -> int:
 
 def _warn(args: argparse.Namespace) -> int:
     from central.db import utcnow
-    from central.workflow.config import WorkflowConfig
 
     from .warnings import run_all
 
-    engine, sessions = _open()
+    engine, sessions, config = _open()
     try:
         with sessions() as session:
-            raised = run_all(session, now=utcnow(), config=WorkflowConfig())
+            raised = run_all(session, now=utcnow(), config=config)
             session.commit()
             for a in raised:
                 print(f"[{a.kind}] {a.message}  {a.link}")
@@ -86,7 +86,7 @@ def _facts(args: argparse.Namespace) -> int:
     """Exit 0 when clean (or rebuilt clean), 1 when drift remains."""
     from . import facts
 
-    engine, sessions = _open()
+    engine, sessions, _ = _open()
     try:
         with sessions() as session:
             d = facts.drift(session)

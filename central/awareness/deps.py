@@ -11,8 +11,8 @@ from pydantic import BeforeValidator, ValidationError
 
 from central.access.gates import Reader
 from central.access.scope import SiteScope
+from central.casefile.service import NotFound
 from central.deps import SessionDep, SettingsDep
-from central.dossier.service import NotFound
 from central.workflow.api import ConfigDep, NowDep
 
 from .charts import Ctx

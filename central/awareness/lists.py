@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central.dossier.models import Person, Reception
-from central.dossier.scope import site_matter_ids, site_reception_ids
 from central.workflow.models import MatterRow
+from central.workflow.scope import site_matter_ids, site_reception_ids
 
 from .filters import Filters
 from .models import MatterTagRow

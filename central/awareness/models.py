@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from central.db import Base, UTCDateTime
+from central.db import Base, JSONType, UTCDateTime
 from central.dossier.models import Person, Reception
-from central.ingest.models import JSONType
 from central.workflow.models import MatterRow, TransitionRow
 
 BigId = BigInteger().with_variant(Integer, "sqlite")

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.casefile.service import NotFound, person_public
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import PersonPublic
-from central.dossier.scope import person_sites
-from central.dossier.service import NotFound, person_public
 from central.workflow.clocks import ClockState, clocks
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
+from central.workflow.scope import person_sites
 from central.workflow.service import StoredHistoryError, load
 
 from .queries import tagged

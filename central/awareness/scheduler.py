@@ -21,7 +21,7 @@ def start_awareness_jobs(app_state: Any, stop_event: threading.Event) -> threadi
 
     from . import reports, warnings
 
-    config = getattr(app_state, "workflow_config", None) or WorkflowConfig()
+    config: WorkflowConfig = app_state.workflow_config
     out_dir = app_state.settings.data_dir / "reports"
 
     def loop() -> None:

@@ -18,6 +18,7 @@ from a scheduler or by hand, records nothing twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +26,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Account
+from central.alerts.models import AlertRow as Alert
+from central.alerts.rows import leaders_on_duty, new_rows
 from central.dossier.models import Reception
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
@@ -233,7 +237,6 @@ def run_all(
     out += run_group(session, wcfg=wcfg, now=now)
     out += run_returned(session, since=since, config=config, wcfg=wcfg, now=now)
     session.flush()
-    from central.alerts.service import raise_early_warnings
 
     raise_early_warnings(session, out, now=now)  # tell the on-duty leaders, new ones only
     return out
@@ -244,3 +247,49 @@ def recent_alerts(session: Session, *, limit: int = 100, kind: str | None = None
     if kind:
         stmt = stmt.where(AlertRow.kind == kind)
     return list(session.scalars(stmt))
+
+
+# an early warning's level (awareness: low/medium/high) → an alert's
+WARNING_LEVEL = {"low": "info", "medium": "warning", "high": "danger"}
+# early warnings whose subject is a matter id (the others name a township or category)
+MATTER_WARNINGS = frozenset({"group_matter", "returned_after_archive"})
+
+
+def raise_early_warnings(
+    session: Session, warnings: Iterable[AlertRow], *, now: datetime
+) -> list[Alert]:
+    """Tell the on-duty leaders of each newly recorded early warning (surge, group
+    matter, return after archive); inside the caller's transaction.
+
+    Pass the new warnings (their ids key the rows, so a warning passed again tells
+    nobody twice). A warning about a matter goes to the leaders of the org of the
+    matter's officer (to every org's if that org has no leader); a township's or
+    category's to the leaders of every org (nothing maps townships or categories to
+    orgs). The alert opens the warning's own page.
+    """
+    session.flush()  # the warnings' ids
+    rows: list[Alert] = []
+    for w in warnings:
+        matter_id = w.subject if w.kind in MATTER_WARNINGS else None
+        org = None
+        if matter_id is not None:
+            org = session.scalar(
+                select(Account.org)
+                .join(MatterRow, MatterRow.officer_id == Account.username)
+                .where(MatterRow.id == matter_id)
+            )
+        rows += [
+            Alert(
+                key=f"early_warning:{w.id}:{name}"[:300],
+                kind="early_warning",
+                level=WARNING_LEVEL.get(w.level, "warning"),
+                recipient=name,
+                recipient_role="leader",
+                matter_id=matter_id,
+                message=f"{KIND_ZH.get(w.kind, w.kind)}：{w.message}",
+                link=w.link,
+                created_at=now,
+            )
+            for name in leaders_on_duty(session, org) or leaders_on_duty(session, None)
+        ]
+    return new_rows(session, rows)

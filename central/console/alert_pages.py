@@ -148,7 +148,7 @@ def kpi_page(
         since=start,
         until=end,
         site=site_scope(acc),
-        config=getattr(request.app.state, "workflow_config", None),
+        config=request.app.state.workflow_config,
     )
     return render(request, "kpi.html", {"k": k, "since": a, "until": b}, session=session, acc=acc)
 

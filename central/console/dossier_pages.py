@@ -12,15 +12,15 @@ from sqlalchemy import select
 from central.access.gates import Reader, Worker
 from central.access.principals import Staff
 from central.access.scope import SiteScope
+from central.casefile import people
+from central.casefile import service as dossier
+from central.casefile.full import full_dossier
+from central.casefile.merge import MergeRefused, merge_persons, undo_merge
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
-from central.dossier import people
-from central.dossier import service as dossier
-from central.dossier.full import full_dossier
-from central.dossier.merge import MergeRefused, merge_persons, undo_merge
 from central.dossier.models import Person, PersonMerge
-from central.dossier.scope import on_site
 from central.params import RowId
+from central.workflow.scope import on_site
 
 from .templating import render
 
@@ -139,8 +139,11 @@ def person(
             client=_client(request),
         )  # fmt: skip
     session.commit()
+    from central.documents.service import for_person
+
     ctx = {
         "t": d,
+        "papers": for_person(session, person_id),
         "open_matters": open_matters,
         "dups": dups,
         "dups_wanted": dups_wanted,
@@ -196,6 +199,7 @@ def undo(
 @router.post("/receptions/{reception_id}/link")
 def link(
     reception_id: str,
+    request: Request,
     session: SessionDep,
     acc: Worker,
     matter_id: Annotated[str, Form(max_length=36)],
@@ -208,7 +212,7 @@ def link(
     try:
         wf.link_visit(
             session, matter_id=matter_id, reception_id=reception_id, scope=SiteScope.of(acc),
-            at=utcnow(),
+            at=utcnow(), config=request.app.state.workflow_config,
         )  # fmt: skip
     except WorkflowError as e:
         return back(path, str(e), error=True)

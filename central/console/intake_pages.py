@@ -144,6 +144,7 @@ async def intake_post(
         done = intake.register(
             session, f, keys=(settings.id_hash_key_bytes, settings.id_enc_key_bytes),
             scope=scope, site=site, log=request.app.state.evidence.log, upload=upload,
+            config=request.app.state.workflow_config,
         )  # fmt: skip
     except intake.IntakeError as e:
         session.rollback()

@@ -19,8 +19,9 @@ from functools import cache
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from central.casefile.people import leader_receptions
 from central.dossier.models import Reception
-from central.dossier.people import leader_receptions
+from central.workflow.config import WorkflowConfig
 
 DECISIONS = ("accept", "decline", "transfer")
 
@@ -70,13 +71,12 @@ def compute(
     since: datetime,
     until: datetime,
     site: str | None = None,
-    config: object = None,
+    config: WorkflowConfig | None = None,
 ) -> Kpis:
     from central.workflow.clocks import due_date
-    from central.workflow.config import WorkflowConfig
     from central.workflow.models import MatterRow, TransitionRow
 
-    cfg = config if isinstance(config, WorkflowConfig) else WorkflowConfig()
+    cfg = config or WorkflowConfig()
     tz = cfg.rules.tz
     in_period = (Reception.started_at >= since) & (Reception.started_at < until)
     good = Reception.rating.in_(("satisfied", "basically_satisfied"))

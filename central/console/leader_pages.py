@@ -101,7 +101,7 @@ def supervise(
     if reception_id and session.get(Reception, reception_id) is None:
         return back(path, f"接访记录不存在：{reception_id}", error=True)
     if reception_id:
-        from central.dossier.scope import reception_sites
+        from central.workflow.scope import reception_sites
 
         SiteScope.of(acc).write(reception_sites(session, reception_id), what="该接访记录")
     session.add(
@@ -162,7 +162,7 @@ def review(
     r = session.get(Reception, reception_id)
     if r is None or r.rating != "dissatisfied":
         return back(path, "只能复核评价为不满意的接访", error=True)
-    from central.dossier.scope import reception_sites
+    from central.workflow.scope import reception_sites
 
     SiteScope.of(acc).write(reception_sites(session, reception_id), what="该接访记录")
     if (

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from central.access.gates import Reader, Worker
 from central.access.scope import SiteScope
@@ -37,6 +38,7 @@ def matter(
     cfg: ConfigDep,
     msg: str = "",
     error: str = "",
+    issued: Annotated[str, Query(max_length=36, description="the paper just issued")] = "",
     lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
@@ -66,12 +68,17 @@ def matter(
         client=request.client.host if request.client else None,
     )
     session.commit()
+    from central.documents import service as docs
     from central.intake.service import attachments
 
     ctx = {
         "m": m,
+        "leader": _leader(session, m.leader_id, m.officer_id),
         "received": received_label(m.channel, m.registered_at),
         "attachments": attachments(session, matter_id),
+        "doc_offers": docs.offers(session, matter_id),
+        "issued_docs": docs.for_matter(session, matter_id),
+        "just_issued": issued,
         "forms": FORMS,
         "primary": PRIMARY,
         "msg": msg,
@@ -82,6 +89,16 @@ def matter(
         "mark": mark,
     }
     return render(request, "matter.html", ctx, session=session, acc=acc)
+
+
+def _leader(session: Any, leader_id: str | None, officer_id: str | None) -> str | None:
+    """The matter's 分管领导: its own, else its officer's leader (as the alerts address
+    them, ``central.alerts.risk``)."""
+    if leader_id or not officer_id:
+        return leader_id
+    from central.accounts.models import Account
+
+    return session.scalar(select(Account.leader).where(Account.username == officer_id))
 
 
 def _form_step(form: Any) -> dict[str, Any]:

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.awareness.models import MatterTagRow
+from central.bm25 import tokens
 from central.legal.models import LawRow
 from central.legal.search import BadQuery, Hit, search, terms_of
 from central.legal.suggest import suggest
 from central.plans import service as plans
 from central.sharing import service as sharing
 from central.sharing.models import MatterShare, OrganRow
-from central.similar.bm25 import tokens
 from central.similar.service import similar_matters
 from central.workflow.models import MatterRow
 from central.workflow.states import ACTION_ZH, STATUS_ZH, Action, Status

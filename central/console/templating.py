@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ LABELS = {
     "rating_zh": labels.RATING_ZH,
     "kind_zh": labels.KIND_ZH,
     "risk_zh": labels.RISK_ZH,
+    "alert_kind_zh": labels.ALERT_KIND_ZH,
     "step_zh": labels.ACTION_ZH,
     "action_zh": labels.ACTION_ZH,
     "segment_zh": labels.SEGMENT_ZH,
@@ -51,6 +53,8 @@ LABELS = {
     "flag_zh": labels.FLAG_ZH,
     "party_zh": labels.PARTY_ROLE_ZH,
     "channel_zh": labels.CHANNEL_ZH,
+    "device_status_zh": labels.DEVICE_STATUS_ZH,
+    "share_field_zh": labels.SHARE_FIELD_ZH,
     "audit_zh": labels.audit_action,
     "say": labels.say,
 }
@@ -96,9 +100,25 @@ def render(
             )
             or 0
         )
-    return templates().TemplateResponse(
-        request, name, {"acc": acc, "alert_count": count, **ctx}, status_code=status_code
-    )
+    ctx = {"acc": acc, "alert_count": count, "calendar_gap": calendar_gap(request), **ctx}
+    return templates().TemplateResponse(request, name, ctx, status_code=status_code)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarGap:
+    last: date  # the last day the holiday calendar knows
+    first: date  # the first day it does not
+
+
+def calendar_gap(request: Request) -> CalendarGap | None:
+    """Whether the site's holiday calendar runs out within the next 60 days (every page
+    then says so: deadlines past it are provisional)."""
+    config = getattr(request.app.state, "workflow_config", None)
+    if config is None:
+        return None
+    today = datetime.now(config.rules.tz).date()
+    first = config.calendar_gap(today)
+    return CalendarGap(first - timedelta(days=1), first) if first is not None else None
 
 
 def header_context(request: Any) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Pages: login, home, person search, the dossier, a reception, a matter with its clock
 and next steps and, beside it, legal references, similar matters, coordinated plans
 (with the leader's forms), other organs' additions and hearings; the leader's
-supervision and review queues, alerts (with a server-sent event stream), KPIs, and
-the audit log for auditors.
+supervision and review queues, alerts (with a server-sent event stream), KPIs, the
+audit log for auditors, and 系统管理 for admins (accounts, desks, organs and tokens).
 """
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from central.accounts import web as accounts_web
 
 from . import (
+    admin_desk_pages,
+    admin_pages,
     alert_pages,
+    document_pages,
     dossier_pages,
+    import_pages,
     intake_pages,
     leader_pages,
     matter_pages,
@@ -46,6 +50,10 @@ def make_router() -> APIRouter:
         alert_pages.router,
         work_pages.router,
         intake_pages.router,
+        import_pages.router,
+        admin_pages.router,
+        admin_desk_pages.router,
+        document_pages.router,
     ):
         router.include_router(sub)
     return router

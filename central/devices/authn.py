@@ -81,6 +81,10 @@ class BoxAuthenticator:
             except Exception:
                 raise Denied(401, "设备签名无效") from None
             site = d.site
+        # the nonce in a transaction of its own that starts by writing: on SQLite a read
+        # followed by a write fails at once ("database is locked") when ingest commits
+        # in between, while a first write waits its turn (busy timeout)
+        with request.app.state.sessions() as s:
             s.execute(delete(RequestNonce).where(RequestNonce.seen_at < now - 2 * SKEW))
             s.add(RequestNonce(device=device, nonce=nonce, seen_at=now))
             try:

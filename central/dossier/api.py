@@ -16,12 +16,13 @@ from central.access.gates import BoxCaller, Reader, Worker
 from central.access.principals import Box, Staff
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.casefile import people, service
+from central.casefile.full import Dossier, full_dossier
+from central.casefile.merge import MergeRefused, merge_persons, undo_merge
 from central.deps import SessionDep, SettingsDep, client_address
 from central.params import RowId
+from central.workflow.scope import on_site
 
-from . import people, service
-from .full import Dossier, full_dossier
-from .merge import MergeRefused, merge_persons, undo_merge
 from .schemas import (
     Candidate,
     MergeCreate,
@@ -32,7 +33,6 @@ from .schemas import (
     ReceptionSummary,
     Timeline,
 )
-from .scope import on_site
 
 receptions = APIRouter(prefix="/api/receptions", tags=["receptions"])
 persons = APIRouter(prefix="/api/persons", tags=["persons"])

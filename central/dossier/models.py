@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from central.db import Base, UTCDateTime, utcnow
-from central.ingest.models import JSONType
+from central.db import Base, JSONType, UTCDateTime, utcnow
 
 
 def new_id() -> str:

@@ -20,9 +20,9 @@ from central.access.principals import Box
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
-from central.dossier.scope import reception_sites
 from central.openapi import file_answer
 from central.params import COUNT_MAX
+from central.workflow.scope import reception_sites
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
 

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 MAX_CHUNK = 8 * 1024 * 1024
 DeviceKeyLookup = Callable[[Session, str], Ed25519PublicKey | None]
+# told of an upload for another box's reception (``alerts.service.raise_foreign_reception``:
+# the app passes it in, as evidence sits below the alerts that read across records)
+ForeignAlert = Callable[..., object]
 
 __all__ = [
     "EvidenceService",
@@ -125,8 +128,10 @@ class EvidenceService:
         reception_owner: ReceptionOwner = binding.reception_owner,
         limits: UploadLimits | None = None,
         witness_keys: Sequence[tuple[str, Ed25519PublicKey]] = (),
+        on_foreign: ForeignAlert | None = None,
     ) -> None:
         self.log = log
+        self._on_foreign = on_foreign
         self.witness_keys = tuple(witness_keys)  # exported so bundles carry them
         self.blobs = BlobStore(data_dir / "blobs")
         # derived, browser-playable copies of video segments: beside the blobs, not in them
@@ -218,11 +223,9 @@ class EvidenceService:
                 )
 
     def _alert_foreign(self, session: Session, m: SegmentManifest, owner: str | None) -> None:
-        from central.alerts.service import raise_foreign_reception
-
-        if owner is None:
+        if owner is None or self._on_foreign is None:
             return
-        raise_foreign_reception(
+        self._on_foreign(
             session,
             reception_id=m.reception_id,
             owner=owner,
@@ -405,6 +408,12 @@ def open_log(data_dir: Path, *, origin: str | None = None) -> EvidenceLog:
     return EvidenceLog(origin=origin, key=key)
 
 
-def make_service(data_dir: Path, *, limits: UploadLimits | None = None) -> EvidenceService:
-    """What ``create_app`` puts on ``app.state.evidence`` (``limits`` from settings)."""
-    return EvidenceService(log=open_log(data_dir), data_dir=data_dir / "evidence", limits=limits)
+def make_service(
+    data_dir: Path, *, limits: UploadLimits | None = None, on_foreign: ForeignAlert | None = None
+) -> EvidenceService:
+    """What ``create_app`` puts on ``app.state.evidence`` (``limits`` from settings,
+    ``on_foreign`` the alert of an upload for another box's reception)."""
+    return EvidenceService(
+        log=open_log(data_dir), data_dir=data_dir / "evidence", limits=limits,
+        on_foreign=on_foreign,
+    )  # fmt: skip

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.db import utcnow
-from central.dossier.scope import matter_sites
 from central.workflow.models import MatterPersonRow, MatterRow
+from central.workflow.scope import matter_sites
 
 from . import panels
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from central.audit import service as audit
 from central.db import from_ms, utcnow
 from central.devices.models import Device
-from central.ingest.publisher import CommandPublisher
+from central.publisher import CommandPublisher
 from protocol import topics
 from protocol.envelope import Envelope
 from protocol.errors import MalformedMessage
@@ -239,7 +239,7 @@ def handle_ack_message(session: Session, topic: str, payload: bytes) -> bool | N
     when the topic is not a ``biometric_delete`` ack (someone else's), else whether it
     closed a command. An ack that the desk did not sign with its registered key is
     ignored (logged): a forged ack must not close a deletion."""
-    from central.ingest.control import verify_ack
+    from central.devices.control import verify_ack
     from protocol.control import ControlError
 
     try:

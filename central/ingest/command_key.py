@@ -40,9 +40,8 @@ def register(sub: Any) -> None:
 
 
 def _paths() -> tuple[Path, Path]:
-    from central.cli import _settings
-
-    from .control import command_key_path
+    from central.devices.control import command_key_path
+    from central.settings import settings_or_exit as _settings
 
     current = command_key_path(_settings())
     return current, current.with_name(current.stem + ".next" + current.suffix)

@@ -41,6 +41,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import from_ms, utcnow
 from central.devices.models import Device
+from central.publisher import CommandPublisher
+from central.workflow.config import WorkflowConfig
 from protocol import keys, topics
 from protocol.envelope import Envelope, decode
 from protocol.errors import ProtocolError
@@ -51,7 +53,6 @@ from . import control as controls
 from . import quarantine as quarantine_
 from .models import Event, Quarantine
 from .projection import IdKeys, Projector
-from .publisher import CommandPublisher
 from .quarantine import QuarantinePolicy
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,12 @@ class Ingestor:
         clock: Callable[[], datetime] = utcnow,
         publisher: CommandPublisher | None = None,
         quarantine: QuarantinePolicy | None = None,
+        config: WorkflowConfig | None = None,
     ) -> None:
         self._sessions = sessions
+        # the site's rules for the matters desk steps open; the runner passes the site's
+        # files (WorkflowConfig.from_settings), a test may leave the shipped defaults
+        self._config = config or WorkflowConfig()
         self._id_keys = id_keys
         self._payload_key = at_rest.payload_key(id_keys.enc_key)
         self._policy = quarantine or QuarantinePolicy()
@@ -393,7 +398,7 @@ class Ingestor:
         if not rows:
             return
         s.execute(insert(Event), rows)
-        projector = Projector(s, keys=self._id_keys, publisher=self._publisher)
+        projector = Projector(s, keys=self._id_keys, config=self._config, publisher=self._publisher)
         projector.apply_all(new)
         for refused in projector.refused:  # stored as said, not applied: quarantined too
             i = index_of[refused.event_id]

@@ -23,6 +23,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from central.broker import BrokerError, check_transport
 from central.db import utcnow
 from central.settings import Settings
 from protocol import topics
@@ -35,31 +36,8 @@ log = logging.getLogger(__name__)
 FATAL_CONNACK = {133, 134, 135, 138, 140}
 
 
-class IngestError(RuntimeError):
+class IngestError(BrokerError):
     """Ingest cannot run as configured (refused by the broker, subscription denied)."""
-
-
-class PlainMqttRefused(IngestError):
-    """Production settings without TLS to the broker, and plain MQTT not allowed."""
-
-
-def check_transport(settings: Settings) -> None:
-    """Refuse plain MQTT in production unless ``allow_plain_mqtt`` says so; when it does,
-    say so at every start: person references would cross the network in clear."""
-    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
-    if settings.plain_mqtt_refused:
-        raise PlainMqttRefused(
-            f"refusing plain MQTT to {where} in production: set ZHIFANG_MQTT_TLS_CA, "
-            "ZHIFANG_MQTT_TLS_CERT and ZHIFANG_MQTT_TLS_KEY (central/ingest.env from "
-            "`zhifang provision init-site`), or, only on a network that needs no "
-            "encryption, ZHIFANG_ALLOW_PLAIN_MQTT=1"
-        )
-    if settings.environment == "production" and settings.mqtt_tls_ca is None:
-        log.warning(
-            "plain MQTT to %s allowed by ZHIFANG_ALLOW_PLAIN_MQTT: events, including "
-            "petitioners' ID numbers, and commands cross the network unencrypted",
-            where,
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from central.db import from_ms, utcnow
 from central.dossier import crypto
 from central.dossier.models import Person, Reception, ReceptionStep, new_id
 from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
-from central.ingest.publisher import CommandPublisher
+from central.publisher import CommandPublisher
+from central.workflow.config import WorkflowConfig
 from protocol.envelope import Envelope
 from protocol.messages import (
     Body,
@@ -78,9 +79,15 @@ class Projector:
     """Applies one batch of accepted events. Create one per transaction."""
 
     def __init__(
-        self, session: Session, *, keys: IdKeys, publisher: CommandPublisher | None = None
+        self,
+        session: Session,
+        *,
+        keys: IdKeys,
+        config: WorkflowConfig,
+        publisher: CommandPublisher | None = None,
     ) -> None:
         self._s = session
+        self._config = config  # the site's rules: desk steps start the same clocks as the API
         self._keys = keys
         self._publisher = publisher  # commands that events cause (the ingestor passes it)
         self._receptions: dict[str, Reception] = {}
@@ -126,11 +133,10 @@ class Projector:
             # steps are insert-only: one executemany instead of an ORM object each
             self._s.execute(insert(ReceptionStep), self._steps)
         if self._matter_steps:
-            from central.workflow.config import WorkflowConfig
             from central.workflow.wire import project_steps
 
             items = [(b, rid, self._receptions[rid].person_id) for b, rid in self._matter_steps]
-            project_steps(self._s, items, config=WorkflowConfig())
+            project_steps(self._s, items, config=self._config)
         if self._parties or self._corrected or self._cancelled:
             from .desk_events import apply_corrections, note_cancelled, sync_parties
 
@@ -152,7 +158,6 @@ class Projector:
         from central.alerts.risk import raise_matter_risk
         from central.awareness.service import tags_from_steps
         from central.workflow import service as wf
-        from central.workflow.config import WorkflowConfig
         from central.workflow.errors import WorkflowError
         from central.workflow.models import MatterVisitRow
 
@@ -168,7 +173,7 @@ class Projector:
                 )
             )
         )
-        cfg, now = WorkflowConfig(), utcnow()
+        cfg, now = self._config, utcnow()
         for mid in sorted(mids):
             try:
                 _, m = wf.load(self._s, mid)

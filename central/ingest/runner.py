@@ -15,10 +15,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from central.database import make_engine, make_session_factory
+from central.devices.control import SigningPublisher, load_command_key
 from central.identity import service as identity_service
 from central.settings import Settings
+from central.workflow.config import WorkflowConfig
 
-from .control import SigningPublisher, load_command_key
 from .ingestor import Ingestor, IngestStats
 from .mqtt import IngestError, MqttIngestClient, Received
 from .projection import IdKeys
@@ -55,6 +56,7 @@ def run_ingest(
         id_keys=IdKeys(hash_key=settings.id_hash_key_bytes, enc_key=settings.id_enc_key_bytes),
         publisher=commands,
         quarantine=QuarantinePolicy.from_settings(settings),
+        config=WorkflowConfig.from_settings(settings),
     )
     chaser = GapChaser(
         sessions,

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.db import utcnow
 from central.devices.models import Device
+from central.publisher import CommandPublisher
 from protocol import topics
 from protocol.ids import uuid7
 from protocol.messages import Command, ResendRequest
 
 from .models import DeviceSeq, Event
-from .publisher import CommandPublisher
 
 log = logging.getLogger(__name__)
 

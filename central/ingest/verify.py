@@ -88,8 +88,8 @@ def register(sub: Any) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from central.cli import _settings
     from central.database import make_engine, make_session_factory
+    from central.settings import settings_or_exit as _settings
 
     settings = _settings()
     sessions = make_session_factory(make_engine(settings))

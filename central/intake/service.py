@@ -267,7 +267,7 @@ def duplicates(
 def _scoped(session: Session, k: Known, scope: SiteScope) -> Known:
     """Another site's person: the clerk learns only that a dossier exists (to file
     under it), not its details; reading them is the dossier page's, with a reason."""
-    from central.dossier.scope import person_sites
+    from central.workflow.scope import person_sites
 
     if scope.owns(person_sites(session, k.id)):
         return k

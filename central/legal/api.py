@@ -11,12 +11,12 @@ from fastapi.templating import Jinja2Templates
 
 from central.access.gates import PUBLIC, READ, Reader
 from central.access.scope import SiteScope
+from central.bm25 import tokens
 from central.console.templating import header_context
 from central.deps import SessionDep
-from central.dossier.scope import matter_sites
 from central.params import ID_MAX, RowId
-from central.similar.bm25 import tokens
 from central.workflow.models import MatterRow
+from central.workflow.scope import matter_sites
 
 from . import service
 from .search import BadQuery, mark, search, terms_of

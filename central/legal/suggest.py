@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from central.similar.bm25 import BM25, tokens
+from central.bm25 import BM25, tokens
 
 from .models import ArticleRow, LawRow
 from .search import Hit, snippet

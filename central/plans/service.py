@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
-from central.dossier.scope import matter_sites
 from central.sharing import service as sharing
 from central.sharing.models import MatterShare, OrganRow
 from central.similar.service import similar_matters
 from central.workflow.models import MatterRow
+from central.workflow.scope import matter_sites
 
 from .models import PlanRow, PlanTaskRow
 from .rules import Facts, fired, site_rules

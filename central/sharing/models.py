@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from central.db import Base, UTCDateTime
-from central.ingest.models import JSONType
+from central.db import Base, JSONType, UTCDateTime
 from central.workflow.models import BigId
 
 

@@ -20,8 +20,8 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.audit.models import AuditLog
 from central.db import utcnow
-from central.dossier.scope import matter_sites
 from central.workflow.models import MatterRow
+from central.workflow.scope import matter_sites
 
 from .models import Contribution, MatterShare, OrganRow, OrganToken
 

@@ -15,9 +15,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.bm25 import BM25, tokens
 from central.workflow.models import MatterRow, TransitionRow
-
-from .bm25 import BM25, tokens
 
 DONE = {"replied", "review_replied", "re_review_replied", "archived", "declined"}
 

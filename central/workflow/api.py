@@ -18,7 +18,7 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep, client_address
-from central.dossier.scope import reception_sites
+from central.workflow.scope import reception_sites
 
 from . import service
 from .clocks import clocks
@@ -41,11 +41,8 @@ from .states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
 
 
 def get_config(request: Request) -> WorkflowConfig:
-    """The site's rules: ``app.state.workflow_config`` if the app set one, else defaults."""
-    cfg = getattr(request.app.state, "workflow_config", None)
-    if cfg is None:
-        cfg = WorkflowConfig()
-        request.app.state.workflow_config = cfg
+    """The site's rules, loaded from its settings when the app was made."""
+    cfg: WorkflowConfig = request.app.state.workflow_config
     return cfg
 
 
@@ -197,6 +194,7 @@ def create_matter(
             person_ids=body.person_ids,
             reception_id=body.reception_id,
             leader_id=body.leader_id,
+            config=cfg,
         )
     except WorkflowError as e:
         raise _error(e) from e
@@ -280,12 +278,13 @@ def take_step(
 
 @router.post("/{matter_id}/visits", status_code=status.HTTP_204_NO_CONTENT)
 def link_visit(
-    matter_id: str, body: VisitLink, session: SessionDep, acc: Worker, now: NowDep
-) -> None:
+    matter_id: str, body: VisitLink, session: SessionDep, acc: Worker, now: NowDep,
+    cfg: ConfigDep,
+) -> None:  # fmt: skip
     try:
         service.link_visit(
             session, matter_id=matter_id, reception_id=body.reception_id,
-            scope=SiteScope.of(acc), at=now,
+            scope=SiteScope.of(acc), at=now, config=cfg,
         )  # fmt: skip
     except (service.MatterNotFound, service.ReferenceMissing, service.ConcurrentUpdate) as e:
         raise _error(e) from e

@@ -23,8 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from central.db import Base, UTCDateTime
-from central.ingest.models import JSONType
+from central.db import Base, JSONType, UTCDateTime
 
 from .states import Status
 

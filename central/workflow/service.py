@@ -22,7 +22,7 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.dossier.models import Person, Reception
-from central.dossier.scope import matter_sites, reception_sites
+from central.workflow.scope import matter_sites, reception_sites
 
 from . import refs
 from .alerts import Alert, Recipient, alerts
@@ -216,7 +216,7 @@ def open_matter_uncommitted(
     )
     refs.assign(
         session, row, site=site or _home_site(session, reception_id, officer_id),
-        registered_at=command.at, directory=directory,
+        registered_at=command.at, directory=directory or (config.sites if config else None),
     )  # fmt: skip
     session.add(row)
     session.flush()  # the matter row first: the rows below refer to it
@@ -405,8 +405,9 @@ def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> No
 
 
 def link_visit(
-    session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime
-) -> None:
+    session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime,
+    config: WorkflowConfig | None = None,
+) -> None:  # fmt: skip
     """Link a (repeat) visit to an open matter, so the petitioner need not retell it.
     Both must be the caller's own site's."""
     actor = scope.actor
@@ -434,7 +435,7 @@ def link_visit(
             )
             session.flush()
             _, m = load(session, matter_id)
-            store_risk(session, m, WorkflowConfig(), at)  # a repeat visit may raise it
+            store_risk(session, m, config or WorkflowConfig(), at)  # a repeat visit may raise it
         session.commit()
     except IntegrityError as e:
         session.rollback()

@@ -37,6 +37,7 @@ class WorkItem:
     due_on: date | None
     days_left: int | None
     risk_level: str | None
+    provisional: bool = False  # the due date lies past the holiday calendar: 待核定
 
 
 def _whose(
@@ -53,7 +54,7 @@ def _whose(
         led = select(Account.username).where(Account.leader == leader)
         q = q.where(or_(MatterRow.leader_id == leader, MatterRow.officer_id.in_(led)))
     elif site is not None:
-        from central.dossier.scope import site_matter_ids
+        from central.workflow.scope import site_matter_ids
 
         q = q.where(MatterRow.id.in_(site_matter_ids(site)))
     return list(session.scalars(q.limit(5000)))
@@ -97,16 +98,23 @@ def worklist(
             items.append(_item(row, "todo", None, None, None))
             continue
         bucket = nxt.state.value if nxt.state is not ClockState.running else "todo"
-        items.append(_item(row, bucket, nxt.label, nxt.due_on, nxt.days_left))
+        items.append(
+            _item(row, bucket, nxt.label, nxt.due_on, nxt.days_left, not nxt.calendar_covered)
+        )
     order = {b: i for i, b in enumerate(BUCKETS)}
     items.sort(key=lambda w: (order[w.bucket], w.due_on or date.max, w.registered_at))
     return items
 
 
 def _item(
-    row: MatterRow, bucket: str, clock: str | None, due: date | None, left: int | None
+    row: MatterRow,
+    bucket: str,
+    clock: str | None,
+    due: date | None,
+    left: int | None,
+    provisional: bool = False,
 ) -> WorkItem:
     return WorkItem(
         row.id, row.ref_no, row.summary, row.status, row.officer_id, row.leader_id,
-        row.registered_at, bucket, clock, due, left, row.risk_level,
+        row.registered_at, bucket, clock, due, left, row.risk_level, provisional,
     )  # fmt: skip

@@ -49,6 +49,8 @@ def _fill(path: str, w: World) -> str:
         "merge_id": "1", "sha256": "0" * 64, "upload_id": "no-such-upload",
         "article_id": "1", "organ_id": "police-x", "token_id": "0" * 16,
         "report_id": "1", "fmt": "pdf", "attachment_id": "no-such-attachment",
+        "account_id": "1",  # officer-a, the world's first account
+        "document_id": "no-such-document",
     }  # fmt: skip
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path)
 
@@ -96,12 +98,16 @@ def _request(method: str, path: str, w: World) -> dict[str, Any]:
                                                          "petitioner_accepts": True},
         ("POST", "/api/hearings/{hearing_id}/cancel"): {"reason": "改期"},
         ("PUT", "/api/awareness/matters/{matter_id}/tag"): {"category": "欠薪"},
+        ("POST", "/api/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
+        ("POST", "/api/box/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
     }  # fmt: skip
     form: dict[tuple[str, str], dict[str, str]] = {
         ("POST", "/console/persons/{person_id}/merge"): {"duplicate_id": ids["twin"],
                                                          "reason": "重复"},
         ("POST", "/console/receptions/{reception_id}/link"): {"matter_id": ids["matter"]},
         ("POST", "/console/hearings/schedule"): {"matter_id": ids["matter"]},
+        ("POST", "/progress"): {"ref_no": "闽侯检信〔2026〕1号", "query_code": "ABCDEFGH"},
+        ("POST", "/console/matters/{matter_id}/documents"): {"kind": "receipt"},
     }  # fmt: skip
     out: dict[str, Any] = {"params": query.get(path, {})}
     if (method, path) in body:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.accounts.models import Account
 from central.alerts.models import AlertRow
-from central.alerts.service import MATTER_WARNINGS
 from central.awareness import warnings
 from central.awareness.models import AlertRow as EarlyWarning
+from central.awareness.warnings import MATTER_WARNINGS
 from tests.accounts.helpers import add_user, login
 from tests.awareness.seed import CFG, NOW, Seeded, seed
 from tests.awareness.test_warnings import _quiet_then_surge

@@ -20,8 +20,8 @@ from central.access.scope import SiteScope
 from central.awareness import facts
 from central.awareness.models import MatterTagRow, MatterTime, ReceptionFact
 from central.awareness.service import tag_matter
+from central.casefile.merge import merge_persons, undo_merge
 from central.devices.models import Device
-from central.dossier.merge import merge_persons, undo_merge
 from central.dossier.models import Person, Reception
 from central.workflow import service as wf
 from central.workflow.errors import WorkflowError

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
@@ -103,3 +106,22 @@ def test_the_console_shows_receptions_and_a_persons_timeline(
 def test_health(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/", follow_redirects=False).status_code in (302, 307)
+
+
+def test_a_signed_box_request_is_taken_once_and_a_replay_refused(
+    app: Any, sessions: sessionmaker[Session]
+) -> None:
+    """The device key's nonce is stored in a transaction of its own (a first write that
+    waits its turn beside ingest); the same signed request again is a replay."""
+    from protocol.requests import signed_headers
+    from tests.auth import register_box
+
+    key = register_box(sessions, "desk-replay")
+    headers = signed_headers(key, device="desk-replay", method="GET",
+                             target="/api/box/persons?q=13800000000", body=b"",
+                             ts_ms=int(time.time() * 1000))  # fmt: skip
+    with TestClient(app) as c:
+        first = c.get("/api/box/persons?q=13800000000", headers=headers)
+        again = c.get("/api/box/persons?q=13800000000", headers=headers)
+    assert first.status_code == 200, first.text
+    assert again.status_code == 401 and "重放" in again.text

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.alerts.models import AlertRow
+from central.broker import PlainMqttRefused
 from central.devices import service as devices
 from central.devices.models import Device
 from central.devices.schemas import DeviceCreate
@@ -21,7 +22,7 @@ from central.dossier.models import Person, Reception, ReceptionStep
 from central.identity.models import DeletionCommandRow
 from central.ingest.ingestor import Incoming, Ingestor, Outcome
 from central.ingest.models import Event, Quarantine, QuarantineCount
-from central.ingest.mqtt import MqttIngestClient, PlainMqttRefused
+from central.ingest.mqtt import MqttIngestClient
 from central.settings import Settings
 from protocol import control, topics
 from protocol.messages import (
@@ -281,8 +282,8 @@ def test_an_id_number_in_a_quarantined_message_is_not_kept_in_clear(
 def test_central_publishes_nothing_unsigned(tmp_path) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from central.ingest.control import SigningPublisher, UnsignableCommand
-    from central.ingest.publisher import RecordingPublisher
+    from central.devices.control import SigningPublisher, UnsignableCommand
+    from central.publisher import RecordingPublisher
 
     pub = RecordingPublisher()
     signing = SigningPublisher(pub, key=Ed25519PrivateKey.generate())

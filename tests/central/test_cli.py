@@ -73,8 +73,8 @@ def test_a_production_config_with_placeholder_secrets_does_not_start(
 def test_the_command_key_is_shown_staged_and_activated_without_a_gap(
     monkeypatch: pytest.MonkeyPatch, tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from central.ingest.control import SigningPublisher, load_command_key
-    from central.ingest.publisher import RecordingPublisher
+    from central.devices.control import SigningPublisher, load_command_key
+    from central.publisher import RecordingPublisher
     from central.settings import Settings
     from protocol import control
     from protocol.messages import Command

@@ -18,8 +18,8 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.devices.control import load_command_key
 from central.devices.models import Device
-from central.ingest.control import load_command_key
 from central.ingest.ingestor import IngestStats
 from central.ingest.models import Event, Quarantine
 from central.ingest.mqtt import MqttIngestClient

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.ingest.ingestor import Ingestor
 from central.ingest.models import DeviceSeq
-from central.ingest.publisher import RecordingPublisher
 from central.ingest.sequence import GapChaser
+from central.publisher import RecordingPublisher
 from protocol import topics
 from protocol.messages import Command, ResendRequest
 from tests.central.helpers import Box

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.alerts import service as alerts
 from central.alerts.models import AlertRow
 from central.alerts.scanner import scan_once, start_alert_scanner
-from central.ingest.publisher import RecordingPublisher
+from central.publisher import RecordingPublisher
 from central.workflow import service as wf
 from central.workflow.models import MatterRow
 from central.workflow.states import Action, Command

@@ -47,10 +47,14 @@ class _Text(HTMLParser):
         self.text: list[str] = []
         self.links: list[str] = []
         self._skip = 0
+        self._login = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
+        # a login name is shown only where it is the thing managed (系统管理 · 账户), and
+        # marked so: <span class="login-name">, with no tags inside
+        self._login = tag == "span" and "login-name" in (dict(attrs).get("class") or "").split()
         href = dict(attrs).get("href")
         if tag == "a" and href:
             self.links.append(href)
@@ -58,9 +62,10 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip -= 1
+        self._login = False
 
     def handle_data(self, data: str) -> None:
-        if not self._skip:
+        if not self._skip and not self._login:
             self.text.append(data)
 
 

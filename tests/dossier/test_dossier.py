@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.access.scope import SiteScope
 from central.audit.models import AuditLog
-from central.dossier import people
-from central.dossier.full import full_dossier
-from central.dossier.merge import MergeRefused, merge_persons, undo_merge
+from central.casefile import people
+from central.casefile.full import full_dossier
+from central.casefile.merge import MergeRefused, merge_persons, undo_merge
 from central.dossier.models import Person, Reception
 from central.dossier.search import classify, pinyin_key
 from central.settings import Settings

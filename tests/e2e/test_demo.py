@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def test_demo_once_runs_a_whole_reception_and_its_evidence_verifies(
     line = summary[0]
     assert "receptions=1" in line and "events=7" in line and "quarantined=0" in line
     assert "rating=satisfied" in line and "recording_verified=True" in line
+    assert re.search(r"matter=\S+检信〔\d{4}〕\d+号\(clocks_running=[1-9]\)", line), line
     assert "console at http://127.0.0.1:" in out.stdout
     assert (tmp_path / "bundle" / "证据核验报告.txt").exists() or any(
         (tmp_path / "bundle").glob("*.txt")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from appliance.recording.spool import Spool
 from appliance.recording.upload import HttpEvidenceClient, Uploader
 from central.alerts.models import AlertRow
+from central.alerts.service import raise_foreign_reception
 from central.app import create_app
 from central.database import make_session_factory
 from central.db import utcnow
@@ -62,7 +63,10 @@ def desk_keys(db: sessionmaker[Session]) -> dict[str, Ed25519PrivateKey]:
 
 def service(tmp_path: Path, **limits: int) -> EvidenceService:
     log = EvidenceLog(origin="zhifang.test/evidence", key=Ed25519PrivateKey.generate())
-    return EvidenceService(log=log, data_dir=tmp_path / "ev", limits=UploadLimits(**limits))
+    return EvidenceService(
+        log=log, data_dir=tmp_path / "ev", limits=UploadLimits(**limits),
+        on_foreign=raise_foreign_reception,
+    )  # fmt: skip
 
 
 def known(db: sessionmaker[Session], rid: str, owner: str = "desk-02") -> None:

@@ -17,7 +17,7 @@ from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
 from central.ingest import ingestor as ingestor_module
 from central.ingest.ingestor import Ingestor
 from central.ingest.projection import IdKeys, Projector
-from central.ingest.publisher import CommandPublisher, RecordingPublisher
+from central.publisher import CommandPublisher, RecordingPublisher
 from central.settings import Settings
 from protocol.envelope import Envelope
 from protocol.messages import Body

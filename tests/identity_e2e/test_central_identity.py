@@ -16,7 +16,7 @@ from central.devices.schemas import DeviceCreate
 from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow, DeletionRow
 from central.ingest.ingestor import Ingestor, Outcome
-from central.ingest.publisher import RecordingPublisher
+from central.publisher import RecordingPublisher
 from protocol import control, topics
 from protocol.messages import (
     BiometricDelete,

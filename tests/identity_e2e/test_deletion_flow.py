@@ -20,12 +20,12 @@ from appliance.outbox import Outbox
 from appliance.transport import MemoryTransport
 from central.db import utcnow
 from central.devices import service as devices
+from central.devices.control import SigningPublisher
 from central.devices.schemas import DeviceCreate
 from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow
-from central.ingest.control import SigningPublisher
 from central.ingest.ingestor import Incoming, Ingestor
-from central.ingest.publisher import RecordingPublisher
+from central.publisher import RecordingPublisher
 from protocol import keys, topics
 from tests.control import CENTRAL
 

@@ -30,11 +30,11 @@ from appliance.config import BoxConfig
 from appliance.identity.desk import DeskIdentity
 from appliance.identity.templates import TemplateStore
 from central.devices import service as devices
+from central.devices.control import SigningPublisher
 from central.devices.schemas import DeviceCreate
 from central.identity import service
 from central.identity.models import ConsentRow, DeletionCommandRow
 from central.ingest import ingestor as ingestor_module
-from central.ingest.control import SigningPublisher
 from central.ingest.ingestor import Ingestor
 from central.ingest.mqtt import MqttIngestClient
 from central.ingest.projection import IdKeys

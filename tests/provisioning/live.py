@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from central.app import create_app
 from central.database import make_engine, make_session_factory, migrate
 from central.devices import credentials
-from central.ingest.control import load_command_key
+from central.devices.control import load_command_key
 from central.ingest.models import Event, Quarantine
 from central.ingest.runner import run_ingest
 from central.settings import Settings

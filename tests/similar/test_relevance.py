@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from central.similar.bm25 import BM25, tokens
+from central.bm25 import BM25, tokens
 from tests.similar.data.matters import MATTERS, QUERIES
 
 

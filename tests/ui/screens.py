@@ -26,6 +26,9 @@ _COVERED = """
   for (const el of document.querySelectorAll(sel)) {
     const st = getComputedStyle(el);
     if (st.display === 'none' || st.visibility === 'hidden' || el.closest('[hidden]')) continue;
+    // inside a closed <details> (其他操作): out of the way until its summary is opened
+    const d = el.closest('details');
+    if (d && !d.open && !el.closest('summary')) continue;
     if (!el.getClientRects().length) continue;
     el.scrollIntoView({block: 'nearest', inline: 'nearest'});
     const r = el.getBoundingClientRect();
@@ -65,6 +68,8 @@ class Screens:
         pg = self.page
         pg.wait_for_load_state()
         covered = pg.evaluate(_COVERED, MUST_SEE)
+        if covered:  # the whole page, to see what covers what
+            pg.screenshot(path=str(self.shots / f"{self.size}-{name}-covered.png"), full_page=True)
         assert not covered, f"{self.size} {name}: {covered}"
         raw = pg.evaluate(_RAW)
         assert not raw, f"{self.size} {name}: raw keys on screen: {raw}"

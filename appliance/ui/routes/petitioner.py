@@ -1,4 +1,5 @@
-"""The petitioner's pages (办事指南) and the waiting-room slideshow."""
+"""The petitioner's pages (办事指南), the waiting-room slideshow, and 进度查询: the
+petitioner shows the 回执's QR code to the camera and reads how the matter stands."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
             request, "show_laws.html", q=q[:100], hits=hits,
             have_laws=bool(laws is not None and laws.articles),
         )  # fmt: skip
+
+    @app.get("/show/progress", response_class=HTMLResponse)
+    def show_progress(request: Request) -> Response:
+        return k.render(
+            request, "show_progress.html", check=desk.take_progress(), camera=desk.qr is not None
+        )
+
+    @app.post("/show/progress")
+    def scan_progress() -> Response:
+        return k.act(desk.scan_progress, "/show/progress", "/show/progress")
 
     @app.get("/show/{slug}", response_class=HTMLResponse)
     def show(request: Request, slug: str, idle: int = 0) -> Response:

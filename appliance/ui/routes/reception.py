@@ -71,6 +71,10 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
     def choose_matter(matter: Annotated[str, Form()] = "") -> Response:
         return k.act(lambda: desk.procedure.choose(matter), "/reception", "/reception")
 
+    @app.post("/reception/print-receipt")
+    def print_receipt() -> Response:
+        return k.act(desk.print_receipt, "/reception", "/reception")
+
     @app.get("/reception/dossier", response_class=HTMLResponse)
     def dossier(request: Request) -> Response:
         return k.render(request, "dossier.html", ident=desk.identified)

@@ -19,9 +19,9 @@ def on_site(session: Session, person_ids: Iterable[str], site: str) -> set[str]:
     """The ids among ``person_ids`` that are on ``site``."""
     from central.accounts.models import Account
     from central.devices.models import Device
-    from central.workflow.models import MatterPersonRow, MatterRow
+    from central.dossier.models import Reception
 
-    from .models import Reception
+    from .models import MatterPersonRow, MatterRow
 
     ids = sorted(set(person_ids))
     found: set[str] = set()
@@ -52,9 +52,9 @@ def matter_on_site(session: Session, matter_id: str, site: str) -> bool:
     registered or visited at one of the site's boxes."""
     from central.accounts.models import Account
     from central.devices.models import Device
-    from central.workflow.models import MatterRow, MatterVisitRow
+    from central.dossier.models import Reception
 
-    from .models import Reception
+    from .models import MatterRow, MatterVisitRow
 
     handled = session.scalar(
         select(Account.id)
@@ -83,9 +83,9 @@ def person_sites(session: Session, person_id: str) -> set[str]:
     """Every site that received this person or handles a matter they are party to."""
     from central.accounts.models import Account
     from central.devices.models import Device
-    from central.workflow.models import MatterPersonRow, MatterRow
+    from central.dossier.models import Reception
 
-    from .models import Reception
+    from .models import MatterPersonRow, MatterRow
 
     at_desks = (
         select(Device.site)
@@ -105,9 +105,9 @@ def matter_sites(session: Session, matter_id: str) -> set[str]:
     """The site of the matter's officer, and of the desks it was registered or visited at."""
     from central.accounts.models import Account
     from central.devices.models import Device
-    from central.workflow.models import MatterRow, MatterVisitRow
+    from central.dossier.models import Reception
 
-    from .models import Reception
+    from .models import MatterRow, MatterVisitRow
 
     officer = (
         select(Account.org)
@@ -135,8 +135,7 @@ def matter_sites(session: Session, matter_id: str) -> set[str]:
 def reception_sites(session: Session, reception_id: str) -> set[str]:
     """The site of the desk that received this visit."""
     from central.devices.models import Device
-
-    from .models import Reception
+    from central.dossier.models import Reception
 
     site = session.scalar(
         select(Device.site)
@@ -149,8 +148,7 @@ def reception_sites(session: Session, reception_id: str) -> set[str]:
 def site_reception_ids(site: str) -> Any:
     """SQL: the ids of the receptions taken at ``site``'s desks (for list filters)."""
     from central.devices.models import Device
-
-    from .models import Reception
+    from central.dossier.models import Reception
 
     return (
         select(Reception.id).join(Device, Device.id == Reception.device).where(Device.site == site)
@@ -160,7 +158,8 @@ def site_reception_ids(site: str) -> Any:
 def site_matter_ids(site: str) -> Any:
     """SQL: the ids of the matters on ``site`` (as ``matter_sites`` decides, in bulk)."""
     from central.accounts.models import Account
-    from central.workflow.models import MatterRow, MatterVisitRow
+
+    from .models import MatterRow, MatterVisitRow
 
     at_desk = site_reception_ids(site)
     return (

@@ -1,13 +1,45 @@
-"""A small MQTT v5 publisher for commands to boxes (QoS 1), for ``alerts scan`` and
-``serve`` when ingest's client is not at hand. Implements ``CommandPublisher``."""
+"""Talking to the broker, as every part of central does: the transport rule (no plain
+MQTT in production unless a site says so) and a small MQTT v5 command publisher (QoS 1)
+for ``alerts scan`` and ``serve`` when ingest's client is not at hand; it implements
+``central.publisher.CommandPublisher``."""
 
 from __future__ import annotations
+
+import logging
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 
-from central.ingest.mqtt import check_transport
 from central.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BrokerError(RuntimeError):
+    """Central cannot talk to the broker as configured."""
+
+
+class PlainMqttRefused(BrokerError):
+    """Production settings without TLS to the broker, and plain MQTT not allowed."""
+
+
+def check_transport(settings: Settings) -> None:
+    """Refuse plain MQTT in production unless ``allow_plain_mqtt`` says so; when it does,
+    say so at every start: person references would cross the network in clear."""
+    where = f"{settings.mqtt_host}:{settings.mqtt_port}"
+    if settings.plain_mqtt_refused:
+        raise PlainMqttRefused(
+            f"refusing plain MQTT to {where} in production: set ZHIFANG_MQTT_TLS_CA, "
+            "ZHIFANG_MQTT_TLS_CERT and ZHIFANG_MQTT_TLS_KEY (central/ingest.env from "
+            "`zhifang provision init-site`), or, only on a network that needs no "
+            "encryption, ZHIFANG_ALLOW_PLAIN_MQTT=1"
+        )
+    if settings.environment == "production" and settings.mqtt_tls_ca is None:
+        log.warning(
+            "plain MQTT to %s allowed by ZHIFANG_ALLOW_PLAIN_MQTT: events, including "
+            "petitioners' ID numbers, and commands cross the network unencrypted",
+            where,
+        )
 
 
 class MqttCommandPublisher:

@@ -11,11 +11,16 @@ from sqlalchemy.orm import Session, selectinload
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
-
-from . import crypto
-from .models import Person, Reception
-from .schemas import PersonPublic, ReceptionDetail, ReceptionSummary, StepPublic, Timeline
-from .scope import person_sites, reception_sites
+from central.dossier import crypto
+from central.dossier.models import Person, Reception
+from central.dossier.schemas import (
+    PersonPublic,
+    ReceptionDetail,
+    ReceptionSummary,
+    StepPublic,
+    Timeline,
+)
+from central.workflow.scope import person_sites, reception_sites
 
 
 class NotFound(LookupError):

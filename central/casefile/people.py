@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.dossier import matching
+from central.dossier.models import Person, Reception
+from central.dossier.schemas import Candidate, PersonHit
+from central.dossier.search import classify, pinyin_key, search_persons
+from central.workflow.scope import person_sites
 
-from . import matching
-from .models import Person, Reception
-from .schemas import Candidate, PersonHit
-from .scope import person_sites
-from .search import classify, pinyin_key, search_persons
 from .service import NotFound
 
 KIND_ZH = {"id_number": "身份证号", "phone": "电话", "pinyin": "拼音", "name": "姓名"}

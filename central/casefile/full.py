@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.dossier.models import Person, PersonMerge, Reception
+from central.dossier.schemas import PersonPublic, ReceptionDetail
+from central.workflow.scope import person_sites
 
-from .models import Person, PersonMerge, Reception
-from .schemas import PersonPublic, ReceptionDetail
-from .scope import person_sites
 from .service import NotFound, _detail, person_public
 
 ENTRY_LIMIT = 500  # a dossier page shows the newest entries; older ones via the API

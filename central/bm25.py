@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from functools import cache
@@ -28,6 +29,14 @@ def _jieba() -> object:
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
     return jieba
+
+
+def warm_up() -> threading.Thread:
+    """Load jieba's dictionary in the background (about 1–3 s of CPU), so that the first
+    matter page an officer opens (its similar matters) does not wait for it."""
+    t = threading.Thread(target=_jieba, name="warm-jieba", daemon=True)
+    t.start()
+    return t
 
 
 def tokens(text: str) -> list[str]:

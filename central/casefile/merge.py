@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
-
-from .models import Person, PersonMerge, Reception
-from .scope import person_sites
+from central.dossier.models import Person, PersonMerge, Reception
+from central.workflow.scope import person_sites
 
 
 class MergeRefused(ValueError):
