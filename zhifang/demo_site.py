@@ -95,8 +95,18 @@ class DemoSite:
             "ZHIFANG_ACCESS_LOG": "0",  # the demo polls central; its summary says enough
             "ZHIFANG_MQTT_SESSION_EXPIRY_S": "60" if once else "3600",
         }
+        env["ZHIFANG_SITES_FILE"] = str(self.sites_file())
         env.pop("ZHIFANG_DATABASE_URL", None)
         return env
+
+    def sites_file(self) -> Path:
+        """How the demo's site names itself on its 文号 and papers (as a real site's
+        ZHIFANG_SITES_FILE does): 演示检信〔2026〕1号, 演示县人民检察院."""
+        path = self.data / "sites.toml"
+        path.write_text(
+            f'[sites."{self.site}"]\nshort = "演示"\nname = "演示县人民检察院"\n', "utf-8"
+        )
+        return path
 
 
 def console_login(client: Any, username: str, password: str) -> None:
