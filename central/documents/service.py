@@ -81,6 +81,15 @@ def _officer(session: Session, username: str) -> str:
     return name or f"工号 {username}"
 
 
+def _site_name(session: Session, site: str | None, cfg: WorkflowConfig) -> str:
+    """The header the site wrote in its templates, else its name in the sites file
+    (ZHIFANG_SITES_FILE), else the shipped 人民检察院."""
+    header = templates.get(session, site, templates.HEADER)
+    if header.custom or not site:
+        return header.body
+    return cfg.sites.names(site).name or header.body
+
+
 def values(
     session: Session, row: MatterRow, kind: DocKind, cfg: WorkflowConfig, now: datetime
 ) -> dict[str, str]:
@@ -96,7 +105,7 @@ def values(
     step = next((t for t in reversed(_actions(session, row.id)) if t.action == after), None)
     pending = "（待定）"
     return {
-        "院名": templates.get(session, row.site, templates.HEADER).body,
+        "院名": _site_name(session, row.site, cfg),
         "信访人": person.name if person else "信访人",
         "文号": row.ref_no or "（未编号）",
         "查询码": row.query_code or "",

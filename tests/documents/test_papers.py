@@ -296,3 +296,23 @@ def test_the_doors(
         ).all()
         assert why and "协查同一诉求" in why[0]
     assert missing_glyphs("闽侯检信〔2026〕12号") == ""
+
+
+def test_the_sites_file_names_the_procuratorate_on_its_papers(
+    app: FastAPI, clerk: TestClient, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """With the site in ZHIFANG_SITES_FILE, the 回执 is headed with its name and its
+    文号 uses its short name; a header the site's admin wrote still wins."""
+    import dataclasses
+
+    from central.workflow.refs import SiteDirectory, SiteNames
+
+    app.state.workflow_config = dataclasses.replace(
+        app.state.workflow_config,
+        sites=SiteDirectory({"minhou": SiteNames("闽侯", "闽侯县人民检察院")}),
+    )
+    mid = matter_of(submit(clerk, form()))
+    doc = issued(clerk, mid, "receipt", sessions)
+    pdf = clerk.get(f"/console/matters/{mid}/documents/{doc.id}").content
+    text = check_pdf(pdf, tmp_path, "named")
+    assert "闽侯县人民检察院" in text and "闽侯检信〔" in text.replace(" ", "")
