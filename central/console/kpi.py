@@ -7,7 +7,9 @@
 * 按期回复率: procedural reply by the site's rule's due date (pauses not counted here);
 * 平均办结天数: registration → first written reply, in days;
 * 满意率: (满意 + 基本满意) / rated receptions;
-* 领导接访: batches and persons.
+* 领导接访: batches and persons;
+* 事项 by channel: every channel counts (来访 at a desk or the console, 来信, 电话, 网上,
+  转来, and imported records), each matter once.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Kpis:
     avg_days_to_completion: float | None
     leader_batches: int
     leader_persons: int
+    by_channel: tuple[tuple[str, int], ...] = ()  # matters registered, per channel (来信…)
 
     @staticmethod
     def _rate(n: int, d: int) -> float | None:
@@ -102,13 +105,14 @@ def compute(
         .subquery()
     )
     mstmt = (
-        select(MatterRow.registered_at, first_decision.c.at, first_reply.c.at)
+        select(MatterRow.registered_at, first_decision.c.at, first_reply.c.at, MatterRow.channel)
         .outerjoin(first_decision, first_decision.c.matter_id == MatterRow.id)
         .outerjoin(first_reply, first_reply.c.matter_id == MatterRow.id)
         .where(registered)
     )
     if site is not None:
-        # a matter's site: its registering reception's box, else its officer's organisation
+        # a matter's site as numbered (intake, import), else its registering reception's
+        # box, else its officer's organisation
         from central.accounts.models import Account
         from central.devices.models import Device
 
@@ -116,7 +120,7 @@ def compute(
             mstmt.outerjoin(Reception, Reception.id == MatterRow.reception_id)
             .outerjoin(Device, Device.id == Reception.device)
             .outerjoin(Account, Account.username == MatterRow.officer_id)
-            .where(func.coalesce(Device.site, Account.org) == site)
+            .where(func.coalesce(MatterRow.site, Device.site, Account.org) == site)
         )
 
     @cache
@@ -125,8 +129,10 @@ def compute(
 
     matters = closed = quick = on_time = decided = 0
     days: list[float] = []
-    for reg, decided_at, replied_at in session.execute(mstmt):
+    channels: dict[str, int] = {}
+    for reg, decided_at, replied_at, channel in session.execute(mstmt):
         matters += 1
+        channels[channel] = channels.get(channel, 0) + 1
         reg_day = reg.astimezone(tz).date()
         if decided_at is not None:
             decided += 1
@@ -148,4 +154,5 @@ def compute(
         avg_days_to_completion=round(sum(days) / len(days), 1) if days else None,
         leader_batches=leaders.batches,
         leader_persons=leaders.persons,
+        by_channel=tuple(sorted(channels.items(), key=lambda kv: -kv[1])),
     )
