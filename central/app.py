@@ -30,8 +30,8 @@ from .sharing.authn import OrganAuthenticator
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     from .alerts.service import raise_foreign_reception
     from .awareness.api import router as awareness
-    from .awareness.views import make_router as awareness_pages
     from .console import errors
+    from .console.awareness_pages import make_router as awareness_pages
     from .console.views import STATIC_PATH
     from .console.views import make_router as console_router
     from .console.views import mount_static as mount_console_static

@@ -91,9 +91,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def served(settings: Settings, engine: Engine) -> Iterator[sessionmaker[Session]]:
-    """Sessions on an engine made as ``create_app`` makes it (on SQLite, transactions
-    begin deferred, not IMMEDIATE as the test fixture's do): the harder case for
-    concurrent writers. The ``engine`` fixture has migrated the database."""
+    """Sessions on an engine made as ``create_app`` and ``zhifang central serve`` make it
+    (``make_engine``'s defaults), beside the test fixture's. The ``engine`` fixture has
+    migrated the database."""
     eng = make_engine(settings)
     yield make_session_factory(eng)
     eng.dispose()

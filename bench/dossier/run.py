@@ -282,8 +282,8 @@ def run(kind: str, args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
 
     from central.accounts import service as accounts
-    from central.accounts.web import install
     from central.app import create_app
+    from central.console.login_pages import install
     from central.dossier.models import Person
 
     rng = random.Random(7)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from central.accounts import web as accounts_web
-
 from . import (
     admin_desk_pages,
     admin_pages,
@@ -23,6 +21,7 @@ from . import (
     import_pages,
     intake_pages,
     leader_pages,
+    login_pages,
     matter_pages,
     plan_pages,
     work_pages,
@@ -42,7 +41,7 @@ def make_router() -> APIRouter:
     router = APIRouter(prefix="/console", include_in_schema=False)
 
     for sub in (
-        accounts_web.router,
+        login_pages.router,
         dossier_pages.router,
         matter_pages.router,
         plan_pages.router,

@@ -210,7 +210,8 @@ def test_the_message_says_when_to_come_back() -> None:
 
 def test_concurrent_failures_are_counted_exactly(served: sessionmaker[Session]) -> None:
     n = 16
-    lim = throttle.Limits(user_failures=100, ip_failures=100)
+    # no lock and no slowing down within n: every failure is checked and counted once
+    lim = throttle.Limits(user_failures=100, ip_failures=100, user_slow_after=100)
     assert race(n, lambda: _try(served, "zhang", limits=lim)) == ["bad"] * n
     user, addr = _row(served, "pair", P("zhang")), _row(served, "ip", "10.0.0.1")
     assert user is not None and user.failures == n
@@ -348,8 +349,11 @@ def test_a_slowed_login_answers_429_for_seconds_not_hours(
 ) -> None:
     add_user(sessions, "zhang", "officer")
     lim = throttle.Limits(user_slow_after=2)
-    for i in range(2):  # from elsewhere
-        _try(sessions, "zhang", ip=f"198.51.100.{i}", limits=lim, now=accounts.utcnow())
+    # from elsewhere, dated 20 s ahead: the 1-second wait they cause is still running
+    # when the form is posted, however slow the machine is
+    soon = accounts.utcnow() + timedelta(seconds=20)
+    for i in range(2):
+        _try(sessions, "zhang", ip=f"198.51.100.{i}", limits=lim, now=soon)
     app = create_app(settings.model_copy(update={"login_user_slow_after": 2}), engine=engine)
     with TestClient(app) as c:
         code, msg = _form(c, "zhang", PASSWORD)

@@ -7,7 +7,6 @@ from ``/api/awareness/charts/<name>``; KPIs and lists are rendered here.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, status
@@ -17,21 +16,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.access.gates import Reader as Viewer
-from central.console.templating import KIND_ZH, TEMPLATES
-from central.console.templating import templates as console_templates
+from central.awareness import kpis, lists, service, warnings
+from central.awareness.charts import Ctx
+from central.awareness.deps import CtxDep, DimsDep, ProfileDep
+from central.awareness.filters import Filters
+from central.awareness.models import MatterTagRow
 from central.deps import SessionDep
 from central.dossier.models import Person
 from central.params import Offset
 from central.workflow.api import ConfigDep, NowDep
 from central.workflow.states import STATUS_ZH
 
-from . import kpis, lists, service, warnings
-from .charts import Ctx
-from .deps import CtxDep, DimsDep, ProfileDep
-from .filters import Filters
-from .models import MatterTagRow
-
-HERE = Path(__file__).with_name("templates")
+from .templating import KIND_ZH, TEMPLATES
+from .templating import templates as console_templates
 
 # (chart, full width?) in the order the dashboard shows them
 DASHBOARD = (
@@ -66,8 +63,8 @@ def _pct(x: float | None) -> str:
 
 @cache
 def templates() -> Jinja2Templates:
-    """Our templates first, then the console's (base.html), with the console's globals."""
-    t = Jinja2Templates(directory=[str(HERE), str(TEMPLATES)])
+    """The console's templates (awareness/*.html, base.html) with the dashboard's globals."""
+    t = Jinja2Templates(directory=str(TEMPLATES))
     console = console_templates().env
     t.env.globals.update(console.globals)
     t.env.filters.update(console.filters)
@@ -188,7 +185,7 @@ def make_router() -> APIRouter:
     def reports(
         request: Request, session: SessionDep, config: ConfigDep, now: NowDep, acc: Viewer
     ) -> HTMLResponse:
-        from .reports import previous_month
+        from central.awareness.reports import previous_month
 
         data = {
             "reports": service.reports(session),

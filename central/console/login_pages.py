@@ -15,12 +15,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from central.access.gates import PUBLIC, Reader
-from central.console.templating import templates
+from central.accounts import service, throttle
+from central.accounts.authn import COOKIE
+from central.accounts.login import LoginLocked, log_in
 from central.db import utcnow
 
-from . import service, throttle
-from .authn import COOKIE
-from .login import LoginLocked, log_in
+from .templating import templates
 
 LOGIN_CSRF_COOKIE = "zf_login_csrf"
 
