@@ -47,6 +47,10 @@ class NextDeadline(BaseModel):
     petitioner: bool = Field(
         default=False, description="the petitioner's own window (申请复查/复核), not ours"
     )
+    provisional: bool = Field(
+        default=False,
+        description="待核定: the day lies past the holiday calendar central has loaded",
+    )
 
 
 class ProgressStatus(BaseModel):

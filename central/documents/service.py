@@ -100,7 +100,11 @@ def values(
 
     person = session.get(Person, row.person_id) if row.person_id else None
     _, m = wf.load(session, row.id)
-    due = {c.kind.value: cn_date(c.due_on) for c in clocks(m, cfg.rules, cfg.calendar, now)}
+    # a day past the loaded holiday calendar is printed as provisional, as every page says
+    due = {
+        c.kind.value: cn_date(c.due_on) + ("" if c.calendar_covered else "（待核定）")
+        for c in clocks(m, cfg.rules, cfg.calendar, now)
+    }
     after = KINDS[kind].after
     step = next((t for t in reversed(_actions(session, row.id)) if t.action == after), None)
     pending = "（待定）"

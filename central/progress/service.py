@@ -169,9 +169,14 @@ def _next(m: Matter, config: WorkflowConfig, now: datetime) -> NextDeadline | No
     ours = [c for c in all_clocks if c.kind not in WINDOWS and c.state in _LIVE]
     if ours:
         c = min(ours, key=lambda c: c.due_on)
-        return NextDeadline(label=c.label, due_on=c.due_on, paused=c.state is ClockState.paused)
+        return NextDeadline(
+            label=c.label, due_on=c.due_on, paused=c.state is ClockState.paused,
+            provisional=not c.calendar_covered,
+        )  # fmt: skip
     theirs = [c for c in all_clocks if c.kind in WINDOWS and c.state is ClockState.window_open]
     if theirs:
         c = min(theirs, key=lambda c: c.due_on)
-        return NextDeadline(label=c.label, due_on=c.due_on, petitioner=True)
+        return NextDeadline(
+            label=c.label, due_on=c.due_on, petitioner=True, provisional=not c.calendar_covered
+        )
     return None

@@ -128,9 +128,11 @@ def test_a_letters_papers_from_receipt_to_reply(
     text = check_pdf(clerk.get(f"/console/matters/{mid}/documents/{accept.id}").content,
                      tmp_path, "accept")  # fmt: skip
     view = clerk.get(f"/api/matters/{mid}").json()
-    due = {c["kind"]: c["due_on"] for c in view["clocks"]}
-    y, mo, d = (int(x) for x in due["handling"].split("-"))
+    handling = next(c for c in view["clocks"] if c["kind"] == "handling")
+    y, mo, d = (int(x) for x in handling["due_on"].split("-"))
     assert "受理告知书" in text and f"{y}年{mo}月{d}日" in text  # the handling deadline
+    # past the loaded holiday calendar, the printed day says it awaits confirmation
+    assert ("待核定" in text) == (not handling["calendar_covered"])
     step(clerk, mid, "handle")
     step(clerk, mid, "reply", reason="经审查，已督促该公司支付拖欠工资。", documents=["答复意见书"])
     reply = issued(clerk, mid, "reply", sessions)
