@@ -114,3 +114,31 @@ def test_clock_scan_is_reused_until_a_matter_changes(
         wf.apply_step(s, matter_id=mid, command=cmd, config=CFG, scope=SiteScope.everywhere("test"))
         again = cache.get(s, config=CFG, now=NOW)
         assert again is not first
+
+
+def test_the_console_and_the_dashboard_agree_on_the_kpis(
+    sessions: sessionmaker[Session], seeded: Seeded
+):
+    """Two implementations (the console's KPI page, the dashboard) read the same data:
+    on the same month they must report the same figures (issue 14: until they are one)."""
+    from datetime import datetime, timedelta
+
+    from central.console import kpi as console_kpi
+
+    since = datetime(2026, 11, 1, tzinfo=SH)
+    until = datetime(2026, 11, 30, tzinfo=SH) + timedelta(days=1)
+    with sessions() as s:
+        board = kpis.kpis(s, f=NOV, tz=SH, config=CFG)
+        page = console_kpi.compute(s, since=since, until=until, config=CFG)
+    assert page.receptions == board.receptions
+    assert (page.rated, page.satisfied) == (
+        board.rated, board.satisfied + board.basically_satisfied
+    )  # fmt: skip
+    assert (page.matters, page.closed) == (board.matters_registered, board.matters_closed)
+    assert page.procedural_replied == board.decided
+    assert page.replied_same_or_next_day == board.decided_within_1_day
+    assert page.replied_on_time == board.decided_on_time
+    assert page.avg_days_to_completion == pytest.approx(board.avg_days_to_completion, abs=0.05)
+    assert (page.leader_batches, page.leader_persons) == (
+        board.leader_batches, board.leader_persons
+    )  # fmt: skip
