@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from central.evidence.service import BlobStore
@@ -24,25 +21,10 @@ class DocumentStore:
 
     def put(self, data: bytes) -> str:
         """Keep ``data`` once; its SHA-256."""
-        digest = hashlib.sha256(data).hexdigest()
-        dest = self.blobs.path(digest)
-        if dest.exists():
-            return digest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            self.blobs.put_file(Path(tmp), digest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return digest
+        return self.blobs.put_bytes(data)
 
     def get(self, digest: str) -> bytes:
-        data = self.blobs.path(digest).read_bytes()
-        if hashlib.sha256(data).hexdigest() != digest:
+        data = self.blobs.read_checked(digest)
+        if data is None:
             raise Tampered(f"文书文件已被改动：{digest}")
         return data

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -89,6 +90,31 @@ class BlobStore:
         finally:
             os.close(fd)
         return dest
+
+    def put_bytes(self, data: bytes) -> str:
+        """Keep ``data`` once (written whole to a temporary file, synced, then moved in);
+        its SHA-256. The same bytes again are the same file."""
+        digest = hashlib.sha256(data).hexdigest()
+        dest = self.path(digest)
+        if dest.exists():
+            return digest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            self.put_file(Path(tmp), digest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def read_checked(self, sha256: str) -> bytes | None:
+        """The file's bytes, or None when they no longer hash to its name."""
+        data = self.path(sha256).read_bytes()
+        return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,24 +61,11 @@ class AttachmentStore:
         if len(data) > MAX_BYTES:
             raise UploadRefused(f"文件超过 {MAX_BYTES // (1024 * 1024)} MB")
         media_type = sniff(data)
-        digest = hashlib.sha256(data).hexdigest()
-        dest = self.blobs.path(digest)
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                self.blobs.put_file(Path(tmp), digest)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        digest = self.blobs.put_bytes(data)
         return Upload(safe_name(filename), media_type, len(data), digest)
 
     def get(self, digest: str) -> bytes:
-        data = self.blobs.path(digest).read_bytes()
-        if hashlib.sha256(data).hexdigest() != digest:
+        data = self.blobs.read_checked(digest)
+        if data is None:
             raise UploadRefused("扫描件文件已被改动，不能提供")
         return data
