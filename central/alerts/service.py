@@ -152,56 +152,57 @@ def raise_foreign_reception(
     return new_rows(session, rows)
 
 
-def raise_calendar_gap(
-    session: Session, config: WorkflowConfig, *, now: datetime
+def _tell_admins(
+    session: Session, *, kind: str, key: str, message: str, now: datetime
 ) -> list[AlertRow]:
-    """The holiday calendar runs out within 60 days: tell the admins (or the leaders),
-    once a day each, until the site loads the next year's file; inside the caller's
-    transaction."""
-    today = now.astimezone(config.rules.tz).date()
-    first = config.calendar_gap(today)
-    if first is None:
-        return []
+    """An alert about the system itself to the admins (or the leaders), once per ``key``
+    each; inside the caller's transaction."""
     rows = [
         AlertRow(
-            key=f"calendar_gap:{first}:{today}:{name}"[:300],
-            kind="calendar_gap",
-            level=LEVEL["calendar_gap"],
+            key=f"{kind}:{key}:{name}"[:300],
+            kind=kind,
+            level=LEVEL[kind],
             recipient=name,
             recipient_role="leader",
-            message=(
-                f"节假日安排只载入到 {first - timedelta(days=1)}，此后到期的期限标为待核定；"
-                "请载入新一年的节假日文件（设置 ZHIFANG_CALENDAR_FILE）"
-            ),
+            message=message,
             created_at=now,
         )
         for name in admins_or_leaders(session)
     ]
     return new_rows(session, rows)
+
+
+def raise_calendar_gap(
+    session: Session, config: WorkflowConfig, *, now: datetime
+) -> list[AlertRow]:
+    """The holiday calendar runs out within 60 days: tell the admins (or the leaders),
+    once a day each, until the site loads the next year's file."""
+    today = now.astimezone(config.rules.tz).date()
+    first = config.calendar_gap(today)
+    if first is None:
+        return []
+    return _tell_admins(
+        session, kind="calendar_gap", key=f"{first}:{today}", now=now,
+        message=(
+            f"节假日安排只载入到 {first - timedelta(days=1)}，此后到期的期限标为待核定；"
+            "请载入新一年的节假日文件（设置 ZHIFANG_CALENDAR_FILE）"
+        ),
+    )  # fmt: skip
 
 
 def raise_quarantine_flood(
     session: Session, *, count: int, limit: int, by_reason: dict[str, int], now: datetime
 ) -> list[AlertRow]:
     """More messages quarantined in a minute than the stated rate: tell the admins (or
-    the leaders), at most once an hour each; inside the caller's transaction."""
+    the leaders), at most once an hour each."""
     reasons = "，".join(f"{r} {n}" for r, n in sorted(by_reason.items(), key=lambda x: -x[1]))
-    rows = [
-        AlertRow(
-            key=f"quarantine_flood:{now:%Y%m%d%H}:{name}"[:300],
-            kind="quarantine_flood",
-            level=LEVEL["quarantine_flood"],
-            recipient=name,
-            recipient_role="leader",
-            message=(
-                f"一分钟内隔离了 {count} 条消息（上限 {limit}）：{reasons[:200]}；"
-                "可能是设备配置错误或恶意发送"
-            ),
-            created_at=now,
-        )
-        for name in admins_or_leaders(session)
-    ]
-    return new_rows(session, rows)
+    return _tell_admins(
+        session, kind="quarantine_flood", key=f"{now:%Y%m%d%H}", now=now,
+        message=(
+            f"一分钟内隔离了 {count} 条消息（上限 {limit}）：{reasons[:200]}；"
+            "可能是设备配置错误或恶意发送"
+        ),
+    )  # fmt: skip
 
 
 def command_payload(row: AlertRow, *, now: datetime) -> bytes:
