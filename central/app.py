@@ -20,39 +20,24 @@ from .access.gates import PUBLIC, Kind, Reader
 from .access.middleware import AccessMiddleware
 from .access.routes import declared
 from .accounts.authn import StaffAuthenticator
+from .alerts.service import raise_foreign_reception
+from .api.routers import routers as api_routers
+from .console import errors
+from .console.views import STATIC_PATH
+from .console.views import mount_static as mount_console_static
+from .console.views import routers as page_routers
 from .database import make_engine, make_session_factory
 from .devices.authn import BoxAuthenticator, ProvisionerAuthenticator
+from .evidence.binding import UploadLimits
+from .evidence.service import make_service as evidence_service
 from .openapi import describe_errors
 from .settings import Settings
 from .sharing.authn import OrganAuthenticator
+from .static import mount_static
+from .workflow.config import WorkflowConfig
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    from .alerts.service import raise_foreign_reception
-    from .awareness.api import router as awareness
-    from .console import errors
-    from .console.awareness_pages import make_router as awareness_pages
-    from .console.views import STATIC_PATH
-    from .console.views import make_router as console_router
-    from .console.views import mount_static as mount_console_static
-    from .devices.api import router as devices
-    from .documents.box_api import router as box_papers
-    from .dossier.api import box_persons, persons, receptions
-    from .evidence.api import router as evidence
-    from .evidence.binding import UploadLimits
-    from .evidence.service import make_service as evidence_service
-    from .hearings import api as hearings
-    from .identity.api import router as identity
-    from .ingest.api import quarantine, stats
-    from .legal.api import make_routers as legal_routers
-    from .plans.api import make_routers as plan_routers
-    from .progress import api as progress
-    from .sharing import api as sharing
-    from .similar.api import router as similar
-    from .static import mount_static
-    from .workflow.api import router as matters
-    from .workflow.config import WorkflowConfig
-
     # the API description is for staff (GET /api/openapi.json), not the whole world
     app = FastAPI(
         title="智访 Zhifang central", version="0.1.0", openapi_url=None, docs_url=None,
@@ -68,15 +53,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         limits=UploadLimits.from_settings(settings),
         on_foreign=raise_foreign_reception,
     )
-    legal_public, legal_staff = legal_routers()
-    plans_staff, plans_organs = plan_routers()
-    routers = (
-        devices, receptions, persons, box_persons, box_papers, matters, evidence, identity,
-        quarantine, stats, legal_public, legal_staff, sharing.organ, sharing.admin, plans_organs,
-        plans_staff, hearings.public, hearings.router, hearings.make_console_router(),
-        similar, awareness, awareness_pages(), console_router(), progress.api, progress.router,
-    )  # fmt: skip
-    for router in routers:
+    for router in (*api_routers(), *page_routers()):
         app.include_router(router)
     mount_static(app)
     mount_console_static(app)

@@ -73,7 +73,7 @@ PACKAGE_LAYER = {
          "imports", "progress", "admin", "documents"),
         ACROSS,
     ),
-    **dict.fromkeys(("console", "static", "openapi"), WEB),
+    **dict.fromkeys(("api", "console", "static", "openapi"), WEB),
     **dict.fromkeys(("app", "cli"), RUN),
 }  # fmt: skip
 WEB_MODULES = {"api", "views", "web", "console", "notice", "forms", "deps"}

@@ -16,15 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.access.gates import Reader as Viewer
+from central.api.awareness_deps import CtxDep, DimsDep, ProfileDep
+from central.api.workflow import ConfigDep, NowDep
 from central.awareness import kpis, lists, service, warnings
 from central.awareness.charts import Ctx
-from central.awareness.deps import CtxDep, DimsDep, ProfileDep
 from central.awareness.filters import Filters
 from central.awareness.models import MatterTagRow
 from central.deps import SessionDep
 from central.dossier.models import Person
 from central.params import Offset
-from central.workflow.api import ConfigDep, NowDep
 from central.workflow.states import STATUS_ZH
 
 from .templating import KIND_ZH, TEMPLATES

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from central.access.gates import Admin, Reader, Worker
 from central.access.scope import SiteScope
+from central.api.workflow import ConfigDep
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
 from central.documents import service as docs
 from central.documents import templates
 from central.documents.kinds import KINDS, PLACEHOLDERS, DocKind
 from central.documents.store import DocumentStore
-from central.workflow.api import ConfigDep
 
 from .dossier_pages import back
 from .templating import render

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from central.access.gates import Leader
 from central.access.scope import SiteScope
+from central.api.workflow import ConfigDep
 from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep
 from central.dossier.models import Person, Reception
-from central.workflow.api import ConfigDep
 
 from .dossier_pages import back, site_scope
 from .templating import render

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from central.access.gates import Reader, Worker
 from central.access.scope import SiteScope
+from central.api.workflow import ConfigDep, matter_view, step_command
 from central.db import utcnow
 from central.deps import SessionDep
 from central.legal.search import mark
-from central.workflow.api import ConfigDep, matter_view, step_command
 from central.workflow.schemas import StepCreate
 
 from .dossier_pages import back

@@ -12,24 +12,24 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from central.access.gates import Leader, Worker
+from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep
 from central.params import RowId
 from central.plans import service as plans
-from central.plans.api import EditIn, TaskIn
 from central.plans.models import PlanRow, PlanTaskRow
 from central.plans.rules import RulesError
+from central.plans.schemas import EditIn, TaskIn
 from central.sharing.models import OrganRow
 
 from .matter_side import KIND_ZH, PROCURATORATE, due_on
-from .templating import LOCAL
+from .templating import LOCAL, templates
 
 router = APIRouter()
 MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
@@ -245,3 +245,14 @@ async def progress(
     )
     session.commit()
     return _back(matter_id, f"已记录进度：{PROGRESS_ZH[state]}")
+
+
+@router.get("/plans/panel", response_class=HTMLResponse)
+def panel(
+    request: Request, session: SessionDep, acc: Reader, matter_id: str, reason: str = ""
+) -> HTMLResponse:
+    """The matter page's fragment: its plans and their tasks' progress."""
+    scope = SiteScope.of(acc, reason=reason)
+    plans.guard(session, scope, matter_id=matter_id, write=False)
+    ctx = {"plans": plans.for_matter(session, matter_id)}
+    return templates().TemplateResponse(request, "plans/_progress.html", ctx)

@@ -1,4 +1,6 @@
-"""The web console (server-rendered, zh-CN): ``make_router()`` gathers its pages.
+"""Every page of central (server-rendered, zh-CN): ``routers()`` gathers them, the
+console's under ``/console`` and the few public ones (``/legal/``, ``/progress``, a
+hearing's notice ``/hearings/{id}``).
 
 Pages: login, home, person search, the dossier, a reception, a matter with its clock
 and next steps and, beside it, legal references, similar matters, coordinated plans
@@ -16,14 +18,19 @@ from . import (
     admin_desk_pages,
     admin_pages,
     alert_pages,
+    awareness_pages,
     document_pages,
     dossier_pages,
+    hearing_notice,
+    hearing_pages,
     import_pages,
     intake_pages,
     leader_pages,
+    legal_pages,
     login_pages,
     matter_pages,
     plan_pages,
+    progress_pages,
     work_pages,
 )
 from .templating import TEMPLATES
@@ -56,3 +63,11 @@ def make_router() -> APIRouter:
     ):
         router.include_router(sub)
     return router
+
+
+def routers() -> tuple[APIRouter, ...]:
+    """The console, and the pages anyone may open."""
+    return (
+        make_router(), awareness_pages.make_router(), hearing_pages.make_router(),
+        legal_pages.router, legal_pages.public, progress_pages.router, hearing_notice.router,
+    )  # fmt: skip

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from central.access.gates import Worker
+from central.api.workflow import ConfigDep
 from central.db import utcnow
 from central.deps import SessionDep
-from central.workflow.api import ConfigDep
 from central.workflow.worklist import BUCKET_ZH, BUCKETS, worklist
 
 from .templating import render

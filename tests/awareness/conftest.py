@@ -23,8 +23,8 @@ def seeded(sessions: sessionmaker[Session]) -> Seeded:
 
 def make_app(settings: Settings, engine: Engine) -> FastAPI:
     """Central's app, as served (awareness router, pages and /static included)."""
+    from central.api.workflow import get_now
     from central.app import create_app
-    from central.workflow.api import get_now
 
     app = create_app(settings, engine=engine)  # mounts awareness and /static
     app.dependency_overrides[get_now] = lambda: NOW

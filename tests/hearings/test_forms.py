@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from starlette.datastructures import FormData
 
-from central.hearings import beacon, forms
+from central.console import hearing_forms as forms
+from central.hearings import beacon
 
 NOW = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.api.organ_deps import clock
 from central.database import make_engine
 from central.settings import Settings
 from central.sharing import rate
-from central.sharing.deps import clock
 from central.sharing.models import OrganRow, OrganToken, RateCount
 from tests.auth import central_client, production_settings
 from tests.concurrency import race

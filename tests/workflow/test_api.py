@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.api.workflow import get_now
 from central.app import create_app
 from central.dossier.models import Person
 from central.settings import Settings
-from central.workflow.api import get_now
 from central.workflow.models import TransitionRow
 from tests.auth import staff_client
 

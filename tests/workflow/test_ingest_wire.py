@@ -183,8 +183,8 @@ def test_a_rating_reaches_the_matter_risk_and_the_category_the_dashboard(session
     risk at once, and the officer's category is on the matter as the 登记 arrives."""
     import time
 
+    from central.api.workflow import stored_risk
     from central.awareness.models import MatterTagRow
-    from central.workflow.api import stored_risk
     from central.workflow.config import WorkflowConfig
     from protocol.messages import RatingGiven, ReceptionEnded
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Query, Request
 from central.access.gates import Auditor, Reader
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
-
-from . import service
-from .schemas import QuarantinePublic, Stats
+from central.ingest import service
+from central.ingest.schemas import QuarantinePublic, Stats
 
 quarantine = APIRouter(prefix="/api/quarantine", tags=["ingest"])
 stats = APIRouter(prefix="/api/stats", tags=["stats"])

@@ -9,11 +9,10 @@ from fastapi import APIRouter, Header, HTTPException, Request, status
 from fastapi.responses import Response
 
 from central.access.gates import BoxCaller
+from central.api.workflow import ConfigDep
 from central.deps import SessionDep, SettingsDep, client_address
-from central.workflow.api import ConfigDep
-
-from . import service
-from .store import DocumentStore
+from central.documents import service
+from central.documents.store import DocumentStore
 
 router = APIRouter(prefix="/api/box/matters", tags=["box"])
 

@@ -23,9 +23,8 @@ from central.access.gates import ORGAN
 from central.access.principals import Organ
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
-
-from . import rate, service
-from .models import OrganRow, OrganToken
+from central.sharing import rate, service
+from central.sharing.models import OrganRow, OrganToken
 
 
 @dataclass

@@ -11,10 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.hearings import beacon, draw, draws, service
+from central.hearings.models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 from central.workflow.models import MatterRow
-
-from . import beacon, draw, draws, service
-from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 MODE_ZH = {"in_person": "现场", "online": "网上"}
 STATUS_ZH = service.STATUS_ZH

@@ -10,10 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep
+from central.similar.service import similar_matters
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
-
-from .service import similar_matters
 
 
 class SimilarQuery(BaseModel):

@@ -18,16 +18,14 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep, client_address
-from central.workflow.scope import reception_sites
-
-from . import service
-from .clocks import clocks
-from .config import WorkflowConfig
-from .errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
-from .machine import allowed_actions
-from .models import MatterRow
-from .risk import NO_RISK, assess
-from .schemas import (
+from central.workflow import service
+from central.workflow.clocks import clocks
+from central.workflow.config import WorkflowConfig
+from central.workflow.errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
+from central.workflow.machine import allowed_actions
+from central.workflow.models import MatterRow
+from central.workflow.risk import NO_RISK, assess
+from central.workflow.schemas import (
     ClockPublic,
     MatterCreate,
     MatterPublic,
@@ -37,7 +35,8 @@ from .schemas import (
     TransitionPublic,
     VisitLink,
 )
-from .states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
+from central.workflow.scope import reception_sites
+from central.workflow.states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
 
 
 def get_config(request: Request) -> WorkflowConfig:
@@ -212,8 +211,7 @@ def pending_steps(
 
     from central.devices.models import Device
     from central.dossier.models import Reception
-
-    from .models import PendingStepRow
+    from central.workflow.models import PendingStepRow
 
     q = select(PendingStepRow)
     if acc.site is not None:

@@ -11,14 +11,13 @@ from pydantic import BeforeValidator, ValidationError
 
 from central.access.gates import Reader
 from central.access.scope import SiteScope
+from central.api.workflow import ConfigDep, NowDep
+from central.awareness.charts import Ctx
+from central.awareness.filters import Filters
+from central.awareness.kpis import ClockCache
+from central.awareness.profile import Profile, person_profile
 from central.casefile.service import NotFound
 from central.deps import SessionDep, SettingsDep
-from central.workflow.api import ConfigDep, NowDep
-
-from .charts import Ctx
-from .filters import Filters
-from .kpis import ClockCache
-from .profile import Profile, person_profile
 
 DEFAULT_DAYS = 30
 

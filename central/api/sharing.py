@@ -14,10 +14,9 @@ from sqlalchemy.orm import Session
 
 from central.access.gates import ADMIN, AUDIT, Leader, Reader
 from central.access.scope import SiteScope
+from central.api.organ_deps import OrganDep
 from central.deps import ActorDep, SessionDep
-
-from . import service
-from .deps import OrganDep
+from central.sharing import service
 
 
 class OrganIn(BaseModel):

@@ -18,10 +18,9 @@ from central.access.principals import Box, Staff
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
+from central.identity import relay, service
 from central.params import After
 from central.workflow.scope import person_sites
-
-from . import relay, service
 
 router = APIRouter(prefix="/api/identity", tags=["identity"])
 

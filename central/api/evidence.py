@@ -20,14 +20,13 @@ from central.access.principals import Box
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, client_address
+from central.evidence.playback import TARGETS
+from central.evidence.service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 from central.openapi import file_answer
 from central.params import COUNT_MAX
 from central.workflow.scope import reception_sites
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
-
-from .playback import TARGETS
-from .service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 
 router = APIRouter(prefix="/api/evidence", tags=["evidence"])
 PUBLIC_ROUTE = [Depends(PUBLIC)]  # the log's checkpoint and proofs are for anyone
@@ -222,7 +221,7 @@ def reception(
     reason: str = "",
 ) -> dict[str, Any]:
     """A reception's recording and its verification state (for the console)."""
-    from .service import reception_status
+    from central.evidence.service import reception_status
 
     out = reception_status(session, svc, reception_id)
     _read_reception(request, session, acc, reception_id, reason, "recording.status.read")
@@ -256,7 +255,7 @@ def blob(
     the console: staff of the reception's site (another site's with a reason), and
     every playback is in the audit log (a recording is part of the person's dossier).
     The container comes from the signed manifest, not from the query."""
-    from .service import reception_segment
+    from central.evidence.service import reception_segment
 
     _check_hash(sha256)
     SiteScope.of(acc, reason=reason).read(
@@ -292,8 +291,8 @@ def playable_blob(
     from ``/blobs/{sha256}``. Staff only; every playback is audited like the original's.
     The segment is looked up in ``reception``'s signed manifests, which say its
     container and duration (nothing is taken from the query but the hash)."""
-    from .playback import PlaybackError
-    from .service import reception_segment
+    from central.evidence.playback import PlaybackError
+    from central.evidence.service import reception_segment
 
     _check_hash(sha256)
     sites = reception_sites(session, reception)

@@ -28,11 +28,10 @@ from sqlalchemy.orm import Session
 from central.access.gates import PUBLIC
 from central.console.templating import local_time
 from central.deps import SessionDep
-
-from . import beacon as bc
-from . import service
-from .clock import now as clock_now
-from .models import DrawRow, HearingRow, RegistryPerson
+from central.hearings import beacon as bc
+from central.hearings import service
+from central.hearings.clock import now as clock_now
+from central.hearings.models import DrawRow, HearingRow, RegistryPerson
 
 HERE = Path(__file__).with_name("templates")
 MODE_ZH = {"in_person": "现场听证", "online": "网上听证"}

@@ -16,9 +16,8 @@ from central.access.gates import READ, REGISTRY
 from central.access.principals import Principal, Provisioner, Staff
 from central.audit import service as audit
 from central.deps import SessionDep
-
-from . import service
-from .schemas import DeviceCreate, DevicePublic
+from central.devices import service
+from central.devices.schemas import DeviceCreate, DevicePublic
 
 router = APIRouter(prefix="/api/devices", tags=["devices"])
 

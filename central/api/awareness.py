@@ -14,14 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from central.access.gates import LEAD, READ, Leader, Reader, Worker
 from central.access.scope import SiteScope
+from central.api.awareness_deps import CtxDep, DimsDep, ProfileDep
+from central.api.workflow import ConfigDep, NowDep
+from central.awareness import charts, kpis, lists, service, warnings
 from central.deps import SessionDep, SettingsDep
 from central.openapi import file_answer
 from central.params import Offset, RowId
-from central.workflow.api import ConfigDep, NowDep
 from central.workflow.scope import matter_sites
-
-from . import charts, kpis, lists, service, warnings
-from .deps import CtxDep, DimsDep, ProfileDep
 
 # staff; charts and KPIs are procuratorate-wide counts (no names), lists and profiles
 # are limited to the account's own site (another site's person with a reason)
@@ -149,7 +148,7 @@ def make_report(
     now: NowDep,
     acc: Leader,
 ) -> dict[str, Any]:
-    from . import reports
+    from central.awareness import reports
 
     try:
         row = reports.generate_and_record(

@@ -20,10 +20,7 @@ from central.casefile import people, service
 from central.casefile.full import Dossier, full_dossier
 from central.casefile.merge import MergeRefused, merge_persons, undo_merge
 from central.deps import SessionDep, SettingsDep, client_address
-from central.params import RowId
-from central.workflow.scope import on_site
-
-from .schemas import (
+from central.dossier.schemas import (
     Candidate,
     MergeCreate,
     MergePublic,
@@ -33,6 +30,8 @@ from .schemas import (
     ReceptionSummary,
     Timeline,
 )
+from central.params import RowId
+from central.workflow.scope import on_site
 
 receptions = APIRouter(prefix="/api/receptions", tags=["receptions"])
 persons = APIRouter(prefix="/api/persons", tags=["persons"])

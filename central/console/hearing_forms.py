@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from .api import (
+from central.hearings.beacon import QUICKNET
+from central.hearings.schemas import (
     AbandonIn,
     CancelIn,
     ConflictIn,
@@ -24,7 +25,6 @@ from .api import (
     PersonIn,
     RevealIn,
 )
-from .beacon import QUICKNET
 
 LOCAL = ZoneInfo("Asia/Shanghai")  # a datetime-local field means Beijing time
 SUBJECT_KINDS = {

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -34,17 +33,16 @@ from sqlalchemy.orm import Session
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.accounts.service import Current
+from central.console import hearing_forms as forms
+from central.console.hearing_forms import FormError
 from central.console.templating import TEMPLATES as CONSOLE_TEMPLATES
 from central.console.templating import templates as console_templates
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
+from central.hearings import draws, overview, service
+from central.hearings.clock import now
+from central.hearings.models import DrawRow, HearingRow
 
-from . import draws, forms, service, views
-from .clock import now
-from .forms import FormError
-from .models import DrawRow, HearingRow
-
-HERE = Path(__file__).with_name("templates")
 EDITORS = ("officer", "leader", "admin")
 KEEPERS = ("leader", "admin")  # who may change the registry
 REGISTRY = "/console/hearings/registry"
@@ -54,8 +52,8 @@ BACK = re.compile(r"/console/(matters|hearings)(/[A-Za-z0-9_.\-]+)+")
 
 @cache
 def templates() -> Jinja2Templates:
-    """Ours first, then the console's (base.html), with the console's globals."""
-    t = Jinja2Templates(directory=[str(HERE), str(CONSOLE_TEMPLATES)])
+    """The console's templates and globals, and the hearing forms' choices."""
+    t = Jinja2Templates(directory=str(CONSOLE_TEMPLATES))
     console = console_templates().env
     t.env.globals.update(console.globals)
     t.env.filters.update(console.filters)
@@ -147,7 +145,7 @@ def make_router() -> APIRouter:
 
     @r.get("/", response_class=HTMLResponse)
     def index(request: Request, session: SessionDep, acc: Worker) -> HTMLResponse:
-        ctx = {"hearings": views.upcoming(session)}
+        ctx = {"hearings": overview.upcoming(session)}
         return _page(request, "hearings/index.html", ctx, session=session, acc=acc)
 
     @r.get("/registry", response_class=HTMLResponse)
@@ -162,7 +160,7 @@ def make_router() -> APIRouter:
     ) -> HTMLResponse:
         shown = {"1": True, "0": False}.get(active)
         ctx = {
-            "people": views.registry(
+            "people": overview.registry(
                 session, category=category if category in service.CATEGORIES else None, active=shown
             ),
             "category": category,
@@ -198,7 +196,7 @@ def make_router() -> APIRouter:
         error: str = "",
         reason: str = "",
     ) -> HTMLResponse:
-        if not views.matter_exists(session, matter_id):
+        if not overview.matter_exists(session, matter_id):
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"事项不存在：{matter_id}")
         scope = SiteScope.of(acc, reason=reason)
         service.guard(session, scope, matter_id=matter_id, write=False)
@@ -220,7 +218,7 @@ def make_router() -> APIRouter:
         scope = SiteScope.of(acc, reason=reason)
         service.guard(session, scope, hearing_id=hearing_id, write=False)
         ctx = {
-            "h": views.hearing(
+            "h": overview.hearing(
                 session, h, public_url=_public_url(request), now=now(request), full=True
             ),
             "can_edit": acc.role in EDITORS,
@@ -402,7 +400,7 @@ def _matter_ctx(
 ) -> dict[str, Any]:
     return {
         "matter_id": matter_id,
-        "hearings": views.hearings_of(
+        "hearings": overview.hearings_of(
             session, matter_id, public_url=_public_url(request), now=now(request)
         ),
         "can_edit": acc is not None and acc.role in EDITORS,
