@@ -27,8 +27,6 @@ def list_quarantine(
     (a stranger's junk concerns every site's admin)."""
     q = select(Quarantine).order_by(Quarantine.id.desc()).limit(limit)
     if site is not None:
-        from central.devices.models import Device
-
         others = select(Device.id).where(Device.site != site)
         q = q.where(Quarantine.device.is_(None) | Quarantine.device.not_in(others))
     if reason is not None:

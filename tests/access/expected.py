@@ -188,7 +188,6 @@ GET  /progress                                             public  -
 POST /progress                                             public  -
 POST /api/progress                                         public  -
 POST /api/box/progress                                     box     -
-GET  /static                                               public  -
 GET  /console/static                                       public  -
 GET  /healthz                                              public  -
 GET  /                                                     public  -

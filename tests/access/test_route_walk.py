@@ -141,8 +141,8 @@ def test_every_route_answers_every_caller_as_the_matrix_says(world: World) -> No
     wrong: list[str] = []
     count = 0
     for (method, path), (who, scope) in sorted(expected.items(), key=lambda x: x[0][1]):
-        if path in ("/static", "/console/static"):
-            path = path + "/console.css" if path == "/console/static" else path + "/awareness.js"
+        if path == "/console/static":
+            path = path + "/console.css"
         url = _fill(path, world)
         for principal in PRINCIPALS:
             fresh = path == "/console/logout"  # it ends the session it is called with

@@ -22,11 +22,11 @@ def seeded(sessions: sessionmaker[Session]) -> Seeded:
 
 
 def make_app(settings: Settings, engine: Engine) -> FastAPI:
-    """Central's app, as served (awareness router, pages and /static included)."""
+    """Central's app, as served (awareness router, pages and the console static files included)."""
     from central.api.workflow import get_now
     from central.app import create_app
 
-    app = create_app(settings, engine=engine)  # mounts awareness and /static
+    app = create_app(settings, engine=engine)  # mounts awareness and the static files
     app.dependency_overrides[get_now] = lambda: NOW
     return app
 

@@ -66,7 +66,8 @@ def test_console_pages_render(client: TestClient, seeded: Seeded):
     home = client.get(f"/console/awareness/?{Q}")
     assert home.status_code == 200 and "信访态势感知" in home.text
     assert (
-        'data-chart="receptions_time"' in home.text and "/static/vendor/echarts.min.js" in home.text
+        'data-chart="receptions_time"' in home.text
+        and "/console/static/vendor/echarts.min.js" in home.text
     )
     lst = client.get(f"/console/awareness/receptions?{Q}&township=甲镇")
     assert lst.status_code == 200 and 'id="list-total">5<' in lst.text
@@ -76,9 +77,9 @@ def test_console_pages_render(client: TestClient, seeded: Seeded):
     assert pr.status_code == 200 and "人员画像" in pr.text
     assert client.get("/console/awareness/alerts").status_code == 200
     assert client.get("/console/awareness/reports").status_code == 200
-    js = client.get("/static/vendor/echarts.min.js")
+    js = client.get("/console/static/vendor/echarts.min.js")
     assert js.status_code == 200 and len(js.content) > 500_000
-    assert client.get("/static/awareness.js").status_code == 200
+    assert client.get("/console/static/awareness.js").status_code == 200
 
 
 def test_matters_take_the_category_the_box_recorded(

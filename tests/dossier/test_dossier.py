@@ -12,8 +12,9 @@ from central.audit.models import AuditLog
 from central.casefile import people
 from central.casefile.full import full_dossier
 from central.casefile.merge import MergeRefused, merge_persons, undo_merge
+from central.dossier.matching import pinyin_key
 from central.dossier.models import Person, Reception
-from central.dossier.search import classify, pinyin_key
+from central.dossier.search import classify
 from central.settings import Settings
 from central.workflow import service as wf
 from central.workflow.models import MatterPersonRow
