@@ -21,7 +21,7 @@ from central.publisher import CommandPublisher, RecordingPublisher
 from central.settings import Settings
 from protocol.envelope import Envelope
 from protocol.messages import Body
-from tests.central.conftest import db_url, engine, sessions, settings  # noqa: F401
+from tests.central.ingest.conftest import db_url, engine, sessions, settings  # noqa: F401
 
 
 def identity_projector(publisher: CommandPublisher | None) -> type[Projector]:
