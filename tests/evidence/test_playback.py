@@ -279,8 +279,8 @@ def test_the_reception_page_offers_video_or_says_why_not(app, engine, settings, 
     from central.devices import service as devices
     from central.devices.schemas import DeviceCreate
     from protocol import keys
-    from tests.accounts.helpers import add_user, login
-    from tests.dossier.helpers import add_person, add_reception
+    from tests.central.accounts.helpers import add_user, login
+    from tests.central.dossier.helpers import add_person, add_reception
 
     full = make_session_factory(engine)
     key = Ed25519PrivateKey.generate()

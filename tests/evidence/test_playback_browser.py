@@ -18,10 +18,10 @@ from central.audit.models import AuditLog
 from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
 from protocol import keys
-from tests.accounts.helpers import PASSWORD, add_user
 from tests.auth import box_client
 from tests.browser import ARGS, CHROMIUM, central_app, need_chromium, serve
-from tests.dossier.helpers import add_person, add_reception
+from tests.central.accounts.helpers import PASSWORD, add_user
+from tests.central.dossier.helpers import add_person, add_reception
 
 pytestmark = pytest.mark.browser
 

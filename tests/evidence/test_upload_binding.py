@@ -33,8 +33,8 @@ from central.evidence.models import Upload
 from central.evidence.service import EvidenceService, Parked, Receipt
 from protocol import keys
 from protocol.evidence import SegmentManifest, SignedManifest, sign_manifest
-from tests.accounts.helpers import add_user
 from tests.auth import box_client, production_settings
+from tests.central.accounts.helpers import add_user
 
 OWNER = {"caller_device": "desk-02", "caller_site": "minhou"}
 INTRUDER = {"caller_device": "desk-01", "caller_site": "gulou"}

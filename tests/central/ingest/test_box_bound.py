@@ -33,7 +33,7 @@ from protocol.messages import (
     RatingGiven,
     WorkflowStepDone,
 )
-from tests.accounts.helpers import add_user
+from tests.central.accounts.helpers import add_user
 from tests.central.helpers import T0, Box
 
 OWNER_ID_NUMBER = "35012119800101123X"

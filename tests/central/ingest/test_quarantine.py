@@ -17,7 +17,7 @@ from central.ingest.projection import IdKeys
 from central.ingest.quarantine import QuarantinePolicy
 from central.ingest.service import stats
 from central.settings import Settings
-from tests.accounts.helpers import add_user
+from tests.central.accounts.helpers import add_user
 
 MAX = 512 * 1024
 
