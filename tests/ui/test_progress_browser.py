@@ -18,7 +18,7 @@ from appliance.ui.app import create_app
 from firmware_glue.frames import ArrayFrameSource
 from protocol.progress import UNAVAILABLE_ZH, NextDeadline, ProgressStatus
 from tests.browser import serve
-from tests.progress.qr import receipt_frame
+from tests.central.progress.qr import receipt_frame
 
 from .helpers import Rig, make_rig
 

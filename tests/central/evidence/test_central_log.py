@@ -17,8 +17,7 @@ from central.evidence.service import EvidenceService, Receipt, registered_device
 from firmware_glue.media import SyntheticAudioSource, SyntheticVideoSource
 from protocol import keys, merkle, note
 from protocol.evidence import Participant, parse_signed_manifest
-
-from .test_merkle import ref_mth
+from tests.protocol.test_merkle import ref_mth
 
 RID = "01937a2b-4c00-7d00-8e00-0000000000a1"
 ORIGIN = "zhifang.example/evidence-log"

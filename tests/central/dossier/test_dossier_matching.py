@@ -1,8 +1,4 @@
-"""Duplicate-person detection (central/dossier/matching.py).
-
-Lives here because this helper owns tests/central/workflow/; the lead may move it to
-tests/central/dossier/.
-"""
+"""Duplicate-person detection (central/dossier/matching.py)."""
 
 from __future__ import annotations
 

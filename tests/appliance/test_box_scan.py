@@ -17,9 +17,8 @@ from appliance.progress import NO_CODE_ZH, NOT_RECEIPT_ZH, CameraQrScanner, chec
 from firmware_glue.frames import ArrayFrameSource
 from protocol.progress import NOT_FOUND_ZH, UNAVAILABLE_ZH
 from tests.auth import register_box
-
-from .qr import qr_frame, receipt_frame
-from .test_lookup import _audits, _matter
+from tests.central.progress.qr import qr_frame, receipt_frame
+from tests.central.progress.test_lookup import _audits, _matter
 
 
 def _scanner(*frames: np.ndarray) -> CameraQrScanner:
