@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from central.sharing import service as sharing
 from protocol import keys
+from tests.appliance.ui.screens import _COVERED
 from tests.auth import PASSWORD, add_user
 from tests.browser import ARGS, CHROMIUM, browser_login, central_app, need_chromium, serve
-from tests.ui.screens import _COVERED
 
 SHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
 SIZE = {"width": 1280, "height": 800}

@@ -14,15 +14,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from appliance.ui.app import create_app as ui_app
-from tests.auth import add_user, login
-from tests.ui.helpers import OFFICER, PIN, KioskClient, Rig, make_rig
-from tests.ui.test_central_contract import (
+from tests.appliance.ui.helpers import OFFICER, PIN, KioskClient, Rig, make_rig
+from tests.appliance.ui.test_central_contract import (
     NEW_ID,
     Central,
     central,
     database_url,
     steps_at_the_desk,
 )
+from tests.auth import add_user, login
 
 __all__ = ["central", "database_url"]  # the fixtures, imported for this module
 

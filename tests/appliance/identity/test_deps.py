@@ -9,4 +9,6 @@ import pytest
 
 def test_numpy_present_for_identity_tests() -> None:
     if importlib.util.find_spec("numpy") is None:
-        pytest.skip("numpy not installed: tests/identity not collected (pip install numpy)")
+        pytest.skip(
+            "numpy not installed: tests/appliance/identity not collected (pip install numpy)"
+        )

@@ -19,7 +19,7 @@ from appliance.ui.app import create_app
 
 from .helpers import LISI_ID, OFFICER, PIN, KioskClient, Rig, make_rig
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 if importlib.util.find_spec("numpy") is None:
     collect_ignore_glob = ["test_[!d]*.py"]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def datasets() -> Path:

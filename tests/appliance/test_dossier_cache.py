@@ -6,8 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from appliance.dossier_cache import DAY_MS, DossierCache
-
-from .helpers import LISI_ID, LISI_PHONE, lisi_timeline
+from tests.appliance.ui.helpers import LISI_ID, LISI_PHONE, lisi_timeline
 
 
 class Clock:
