@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DeskError
 from ..hooks import CapturePrompt, Modality
+from ..visit import BioKind, Identified, PendingCapture
 
 if TYPE_CHECKING:
     from ...session import Reception
-    from ..desk import BioKind, Desk, Identified
+    from ..desk import Desk
 
 log = logging.getLogger(__name__)
 MODALITY_ZH = {"face": "人脸", "voice": "声纹"}
@@ -109,8 +110,6 @@ class BiometricFlow:
 
     def begin(self, kind: BioKind) -> CapturePrompt:
         """Step 1 of a check or an enrolment: draw the challenge, show its prompt."""
-        from ..desk import PendingCapture
-
         d = self.desk
         with d.lock:
             _r, _ident, pid = self._subject()

@@ -7,9 +7,9 @@ from typing import Annotated, cast
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ..desk import BioKind
 from ..errors import DeskError
 from ..kiosk import Kiosk
+from ..visit import BioKind
 
 
 def add_routes(app: FastAPI, k: Kiosk) -> None:
