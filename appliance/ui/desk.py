@@ -1,7 +1,7 @@
 """The desk: who is signed in, the reception under way, and what the screen shows.
 
 ``Desk`` holds the shared state of the box's touchscreen; the work of each screen is
-a flow beside it (``appliance.ui.flows``): ``signin``, ``visitor``, ``bio``,
+a flow beside it (``appliance.ui.flows``): ``signin``, ``visitor``, ``consent``, ``bio``,
 ``procedure``, ``receipt``, ``progress``; what the screen shows is drawn by
 ``appliance.ui.screen``. Every action the officer confirms goes through
 ``appliance.session.Reception`` (so it is an outbox event carrying the officer id
@@ -30,6 +30,7 @@ from . import screen
 from .config import UiConfig
 from .errors import DeskError
 from .flows.biometric import BiometricFlow
+from .flows.consent import ConsentFlow
 from .flows.procedure import MatterChoice, ProcedureFlow
 from .flows.progress import ProgressFlow
 from .flows.receipt import ReceiptFlow
@@ -121,6 +122,7 @@ class Desk:
         )
         self.signin = SignInFlow(self)
         self.visitor = VisitorFlow(self)
+        self.consent = ConsentFlow(self)
         self.bio = BiometricFlow(self)
         self.procedure = ProcedureFlow(self)
         self.receipt = ReceiptFlow(self)
