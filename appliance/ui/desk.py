@@ -2,7 +2,7 @@
 
 ``Desk`` holds the shared state of the box's touchscreen; the work of each screen is
 a flow beside it (``appliance.ui.flows``): ``signin``, ``visitor``, ``consent``, ``bio``,
-``procedure``, ``receipt``, ``progress``; what the screen shows is drawn by
+``procedure``, ``finishing``, ``receipt``, ``progress``; what the screen shows is drawn by
 ``appliance.ui.screen``. Every action the officer confirms goes through
 ``appliance.session.Reception`` (so it is an outbox event carrying the officer id
 before the page answers).
@@ -31,6 +31,7 @@ from .config import UiConfig
 from .errors import DeskError
 from .flows.biometric import BiometricFlow
 from .flows.consent import ConsentFlow
+from .flows.finish import FinishFlow
 from .flows.procedure import MatterChoice, ProcedureFlow
 from .flows.progress import ProgressFlow
 from .flows.receipt import ReceiptFlow
@@ -125,6 +126,7 @@ class Desk:
         self.consent = ConsentFlow(self)
         self.bio = BiometricFlow(self)
         self.procedure = ProcedureFlow(self)
+        self.finishing = FinishFlow(self)
         self.receipt = ReceiptFlow(self)
         self.progress = ProgressFlow(self)
 

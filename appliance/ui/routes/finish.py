@@ -24,16 +24,16 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
     def cancel(reason: Annotated[str, Form()] = "") -> Response:
         keep = {"reason": reason}
         return k.act(
-            lambda: desk.procedure.cancel(reason), "/reception/done", "/reception/cancel", keep
+            lambda: desk.finishing.cancel(reason), "/reception/done", "/reception/cancel", keep
         )
 
     @app.post("/reception/rate")
     def arm_rating() -> Response:
-        return k.act(desk.procedure.arm_rating, "/reception", "/reception")
+        return k.act(desk.finishing.arm_rating, "/reception", "/reception")
 
     @app.post("/reception/unrated")
     def unrated() -> Response:
-        return k.act(desk.procedure.end_unrated, "/reception/done", "/reception")
+        return k.act(desk.finishing.end_unrated, "/reception/done", "/reception")
 
     @app.get("/reception/done", response_class=HTMLResponse)
     def done(request: Request) -> Response:
