@@ -317,30 +317,34 @@ def _reception_entries(
     if r.rating:
         label = RATING_ZH.get(r.rating, r.rating)
         out.append(Entry(at=r.rated_at, kind="rating", title=f"评价：{label}", reception_id=r.id))
-    rec = full.recording
-    if rec is not None:
-        state = "已核验" if rec["verified"] else "；".join(rec["problems"]) or "未核验"
-        out.append(
-            Entry(
-                at=r.ended_at or r.started_at,
-                kind="recording",
-                title=f"录音录像 {len(rec['segments'])} 段",
-                detail=state,
-                reception_id=r.id,
-            )
-        )
-    rv = full.review
-    if rv is not None:
-        out.append(
-            Entry(
-                at=rv["at"],
-                kind="review",
-                title=f"领导复核评价（{rv['leader']}）",
-                detail=rv["findings"],
-                reception_id=r.id,
-            )
-        )
+    if full.recording is not None:
+        out.append(_recording_entry(r, full.recording))
+    if full.review is not None:
+        out.append(_review_entry(r, full.review))
     return out
+
+
+def _recording_entry(r: Reception, rec: dict[str, Any]) -> Entry:
+    """The recording's segments and whether their evidence verifies."""
+    state = "已核验" if rec["verified"] else "；".join(rec["problems"]) or "未核验"
+    return Entry(
+        at=r.ended_at or r.started_at,
+        kind="recording",
+        title=f"录音录像 {len(rec['segments'])} 段",
+        detail=state,
+        reception_id=r.id,
+    )
+
+
+def _review_entry(r: Reception, review: dict[str, Any]) -> Entry:
+    """A leader's review of how the reception was handled."""
+    return Entry(
+        at=review["at"],
+        kind="review",
+        title=f"领导复核评价（{review['leader']}）",
+        detail=review["findings"],
+        reception_id=r.id,
+    )
 
 
 # --- the matters -----------------------------------------------------------------------
