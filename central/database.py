@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,18 @@ def engine_for_url(url_text: str | URL, *, write_immediate: bool = False, **kwar
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises (a read
+    that writes its audit row keeps the row only if the read succeeded)."""
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
 
 
 def load_models() -> MetaData:

@@ -15,7 +15,7 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from central.accounts.models import Account
@@ -263,3 +263,37 @@ def for_account(
             .limit(limit)
         )
     )
+
+
+def unread_count(session: Session, *, username: str) -> int:
+    """How many of an account's alerts are unread (the console header's badge)."""
+    return (
+        session.scalar(
+            select(func.count()).where(AlertRow.recipient == username, AlertRow.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_all_read(session: Session, *, username: str) -> None:
+    """Mark every unread alert of an account read (in the caller's transaction)."""
+    session.execute(
+        update(AlertRow)
+        .where(AlertRow.recipient == username, AlertRow.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+
+
+def to_stream(
+    session: Session, *, username: str, after_id: int | None, limit: int = 100
+) -> list[AlertRow]:
+    """The next alerts of an account's event stream, oldest first: those after
+    ``after_id``, or with no ``after_id`` the unread ones."""
+    which = AlertRow.read_at.is_(None) if after_id is None else AlertRow.id > after_id
+    q = select(AlertRow).where(AlertRow.recipient == username, which)
+    return list(session.scalars(q.order_by(AlertRow.id).limit(limit)))
+
+
+def last_id(session: Session) -> int:
+    """The newest alert's id (0: none yet), where a stream with nothing unread starts."""
+    return int(session.scalar(select(func.coalesce(func.max(AlertRow.id), 0))) or 0)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from central.audit import service as audit
 from central.db import utcnow
-from central.dossier.models import ReceptionStep
+from central.dossier.models import Person, ReceptionStep
 from central.workflow.models import MatterRow, TransitionRow
 
 from . import kpis, lists
@@ -172,3 +172,16 @@ def report_file(session: Session, *, report_id: int, fmt: str) -> tuple[Path, st
     if not path.is_file():
         raise LookupError(f"报告文件已不在：{path.name}")
     return path, MEDIA[fmt], f"zhifang-{row.month}.{fmt}"
+
+
+def filter_choices(session: Session) -> dict[str, list[str]]:
+    """What the dashboard's filters offer: the townships people live in, the categories
+    matters are tagged with."""
+    towns = session.scalars(
+        select(Person.township)
+        .where(Person.township.is_not(None))
+        .distinct()
+        .order_by(Person.township)
+    )
+    cats = session.scalars(select(MatterTagRow.category).distinct().order_by(MatterTagRow.category))
+    return {"townships": [t for t in towns if t], "categories": list(cats)}

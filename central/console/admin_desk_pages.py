@@ -21,7 +21,7 @@ from central.admin.common import Refused
 from central.deps import SessionDep
 from central.sharing.models import OrganToken
 
-from .dossier_pages import back
+from .actions import back
 from .templating import render
 
 router = APIRouter(prefix="/admin")

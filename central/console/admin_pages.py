@@ -18,7 +18,7 @@ from central.admin import accounts as admin
 from central.admin.common import Refused
 from central.deps import SessionDep
 
-from .dossier_pages import back
+from .actions import back
 from .templating import render
 
 router = APIRouter(prefix="/admin")

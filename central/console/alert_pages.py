@@ -10,19 +10,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
-from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from central.access.gates import Auditor
 from central.access.gates import Reader as AnyAccount
-from central.accounts.models import Account
 from central.alerts import service as alerts
 from central.alerts.models import AlertRow
-from central.audit.models import AuditLog
-from central.db import utcnow
+from central.casefile import audit_search
 from central.deps import SessionDep
+from central.labels import AUDIT_ZH
 
 from . import kpi
-from .dossier_pages import back, site_scope
+from .actions import FormAction
+from .dossier_pages import site_scope
 from .templating import LOCAL, render
 
 router = APIRouter()
@@ -61,13 +61,10 @@ def alert_list(
 
 @router.post("/alerts/read")
 def mark_read(session: SessionDep, acc: AnyAccount) -> RedirectResponse:
-    session.execute(
-        update(AlertRow)
-        .where(AlertRow.recipient == acc.username, AlertRow.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    session.commit()
-    return back("/console/alerts", "已全部标为已读")
+    with FormAction(session, acc, back="/console/alerts", refusals=()) as act:
+        alerts.mark_all_read(session, username=acc.username)
+        act.done("已全部标为已读")
+    return act.response
 
 
 @router.get("/alerts/stream")
@@ -87,12 +84,7 @@ async def stream(
 
     def fetch(after_id: int | None) -> list[AlertRow]:
         with sessions() as s:
-            q = select(AlertRow).where(AlertRow.recipient == acc.username)
-            if after_id is None:
-                q = q.where(AlertRow.read_at.is_(None))
-            else:
-                q = q.where(AlertRow.id > after_id)
-            return list(s.scalars(q.order_by(AlertRow.id).limit(100)))
+            return alerts.to_stream(s, username=acc.username, after_id=after_id)
 
     async def events() -> AsyncIterator[str]:
         last = after
@@ -115,11 +107,9 @@ async def stream(
     return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
 
-def _max_id(sessions) -> int:
-    from sqlalchemy import func
-
+def _max_id(sessions: sessionmaker[Session]) -> int:
     with sessions() as s:
-        return int(s.scalar(select(func.coalesce(func.max(AlertRow.id), 0))) or 0)
+        return alerts.last_id(s)
 
 
 def _period(since: str, until: str) -> tuple[date, date]:
@@ -169,28 +159,15 @@ def audit_page(
     before: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     """The audit log, newest first, 50 to a page, filtered by who, what, whose and when."""
-    from central.dossier.models import Person
-    from central.labels import AUDIT_ZH
-
-    q = select(AuditLog)
-    if actor:
-        names = select(Account.username).where(Account.display_name == actor.strip())
-        q = q.where(AuditLog.actor.in_(names) | (AuditLog.actor == actor.strip()))
-    if action in AUDIT_ZH:
-        q = q.where(AuditLog.action == action)
-    if person.strip():
-        ids = session.scalars(
-            select(Person.id).where(Person.name.contains(person.strip(), autoescape=True))
-        ).all()
-        q = q.where(AuditLog.target.in_([f"person:{i}" for i in ids[:500]]))
+    start = end = None
     if since or until:
         a, b = _period(since, until)
         start = datetime.combine(a, time.min, tzinfo=LOCAL)
         end = datetime.combine(b + timedelta(days=1), time.min, tzinfo=LOCAL)
-        q = q.where(AuditLog.at >= start, AuditLog.at < end)
-    if before:
-        q = q.where(AuditLog.id < before)
-    rows = list(session.scalars(q.order_by(AuditLog.id.desc()).limit(AUDIT_PAGE + 1)))
+    rows = audit_search.search(
+        session, actor=actor, action=action, person=person, start=start, end=end,
+        before=before, limit=AUDIT_PAGE + 1,
+    )  # fmt: skip
     more = len(rows) > AUDIT_PAGE
     rows = rows[:AUDIT_PAGE]
     keep = {"actor": actor, "action": action, "person": person, "since": since, "until": until}

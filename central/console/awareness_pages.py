@@ -12,8 +12,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from central.access.gates import Reader as Viewer
 from central.api.awareness_deps import CtxDep, DimsDep, ProfileDep
@@ -21,9 +19,8 @@ from central.api.workflow import ConfigDep, NowDep
 from central.awareness import kpis, lists, service, warnings
 from central.awareness.charts import Ctx
 from central.awareness.filters import Filters
-from central.awareness.models import MatterTagRow
+from central.awareness.reports import previous_month
 from central.deps import SessionDep
-from central.dossier.models import Person
 from central.params import Offset
 from central.workflow.states import STATUS_ZH
 
@@ -77,17 +74,6 @@ def templates() -> Jinja2Templates:
     return t
 
 
-def _choices(session: Session) -> dict[str, list[str]]:
-    towns = session.scalars(
-        select(Person.township)
-        .where(Person.township.is_not(None))
-        .distinct()
-        .order_by(Person.township)
-    )
-    cats = session.scalars(select(MatterTagRow.category).distinct().order_by(MatterTagRow.category))
-    return {"townships": [t for t in towns if t], "categories": list(cats)}
-
-
 def _list_ctx(
     ctx: Ctx, dims: dict[str, str], limit: int, offset: int, **extra: Any
 ) -> dict[str, Any]:
@@ -100,101 +86,102 @@ def _list_ctx(
         "limit": limit,
         "offset": offset,
         "page_query": ctx.f.query(**keep),
-        **_choices(ctx.session),
+        **service.filter_choices(ctx.session),
     }
 
 
-def make_router() -> APIRouter:
-    router = APIRouter(prefix="/console/awareness", include_in_schema=False)
-
-    @router.get("/", response_class=HTMLResponse)
-    def dashboard(request: Request, ctx: CtxDep, acc: Viewer) -> HTMLResponse:
-        k = kpis.kpis(ctx.session, f=ctx.f, tz=ctx.tz, config=ctx.config)
-        data = {"f": ctx.f, "k": k, "query": ctx.f.query(), "charts": DASHBOARD, "acc": acc}
-        data |= _choices(ctx.session)
-        return templates().TemplateResponse(request, "awareness/dashboard.html", data)
-
-    @router.get("/receptions", response_class=HTMLResponse)
-    def receptions(
-        request: Request,
-        ctx: CtxDep,
-        acc: Viewer,
-        dims: DimsDep,
-        visits: Annotated[int | None, Query(ge=1, le=5)] = None,
-        limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-        offset: Offset = 0,
-    ) -> HTMLResponse:
-        try:
-            page = lists.reception_list(
-                ctx.session,
-                f=ctx.f,
-                tz=ctx.tz,
-                dims=dims,
-                visits=visits,
-                limit=limit,
-                offset=offset,
-                site=acc.site,
-            )
-        except ValueError as e:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
-        data = {"page": page, "acc": acc, **_list_ctx(ctx, dims, limit, offset, visits=visits)}
-        return templates().TemplateResponse(request, "awareness/receptions.html", data)
-
-    @router.get("/matters", response_class=HTMLResponse)
-    def matters(
-        request: Request,
-        ctx: CtxDep,
-        acc: Viewer,
-        dims: DimsDep,
-        clock: Annotated[str | None, Query(max_length=40)] = None,
-        state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
-        limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
-        offset: Offset = 0,
-    ) -> HTMLResponse:
-        try:
-            page = service.matter_page(
-                ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset,
-                site=acc.site,
-            )  # fmt: skip
-        except ValueError as e:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
-        note = None
-        if clock or state:
-            what = {"overdue": "已超期", "due_soon": "临期"}.get(state or "", "超期或临期")
-            note = f"当前{what}的在办事项（不限登记时间）"
-        data = {"page": page, "clock_note": note, "acc": acc}
-        data |= _list_ctx(ctx, dims, limit, offset, clock=clock, state=state)
-        return templates().TemplateResponse(request, "awareness/matters.html", data)
-
-    @router.get("/persons/{person_id}", response_class=HTMLResponse)
-    def person(request: Request, p: ProfileDep, acc: Viewer) -> HTMLResponse:
-        return templates().TemplateResponse(request, "awareness/profile.html", {"p": p, "acc": acc})
-
-    @router.get("/alerts", response_class=HTMLResponse)
-    def alerts(request: Request, session: SessionDep, acc: Viewer) -> HTMLResponse:
-        wcfg = warnings.WarningConfig()
-        data = {
-            "alerts": warnings.recent_alerts(session, limit=200),
-            "rule": wcfg.surge,
-            "wcfg": wcfg,
-            "acc": acc,
-        }
-        return templates().TemplateResponse(request, "awareness/alerts.html", data)
-
-    @router.get("/reports", response_class=HTMLResponse)
-    def reports(
-        request: Request, session: SessionDep, config: ConfigDep, now: NowDep, acc: Viewer
-    ) -> HTMLResponse:
-        from central.awareness.reports import previous_month
-
-        data = {
-            "reports": service.reports(session),
-            "month": previous_month(now.astimezone(config.rules.tz).date()),
-            "acc": acc,
-        }
-        return templates().TemplateResponse(request, "awareness/reports.html", data)
-
-    return router
+router = APIRouter(prefix="/console/awareness", include_in_schema=False)
 
 
-__all__ = ["Filters", "make_router"]
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, ctx: CtxDep, acc: Viewer) -> HTMLResponse:
+    k = kpis.kpis(ctx.session, f=ctx.f, tz=ctx.tz, config=ctx.config)
+    data = {"f": ctx.f, "k": k, "query": ctx.f.query(), "charts": DASHBOARD, "acc": acc}
+    data |= service.filter_choices(ctx.session)
+    return templates().TemplateResponse(request, "awareness/dashboard.html", data)
+
+
+@router.get("/receptions", response_class=HTMLResponse)
+def receptions(
+    request: Request,
+    ctx: CtxDep,
+    acc: Viewer,
+    dims: DimsDep,
+    visits: Annotated[int | None, Query(ge=1, le=5)] = None,
+    limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    try:
+        page = lists.reception_list(
+            ctx.session,
+            f=ctx.f,
+            tz=ctx.tz,
+            dims=dims,
+            visits=visits,
+            limit=limit,
+            offset=offset,
+            site=acc.site,
+        )
+    except ValueError as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
+    data = {"page": page, "acc": acc, **_list_ctx(ctx, dims, limit, offset, visits=visits)}
+    return templates().TemplateResponse(request, "awareness/receptions.html", data)
+
+
+@router.get("/matters", response_class=HTMLResponse)
+def matters(
+    request: Request,
+    ctx: CtxDep,
+    acc: Viewer,
+    dims: DimsDep,
+    clock: Annotated[str | None, Query(max_length=40)] = None,
+    state: Annotated[str | None, Query(pattern="^(overdue|due_soon)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=lists.PAGE_MAX)] = 100,
+    offset: Offset = 0,
+) -> HTMLResponse:
+    try:
+        page = service.matter_page(
+            ctx, dims=dims, clock=clock, state=state, limit=limit, offset=offset,
+            site=acc.site,
+        )  # fmt: skip
+    except ValueError as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(e)) from e
+    note = None
+    if clock or state:
+        what = {"overdue": "已超期", "due_soon": "临期"}.get(state or "", "超期或临期")
+        note = f"当前{what}的在办事项（不限登记时间）"
+    data = {"page": page, "clock_note": note, "acc": acc}
+    data |= _list_ctx(ctx, dims, limit, offset, clock=clock, state=state)
+    return templates().TemplateResponse(request, "awareness/matters.html", data)
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person(request: Request, p: ProfileDep, acc: Viewer) -> HTMLResponse:
+    return templates().TemplateResponse(request, "awareness/profile.html", {"p": p, "acc": acc})
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request, session: SessionDep, acc: Viewer) -> HTMLResponse:
+    wcfg = warnings.WarningConfig()
+    data = {
+        "alerts": warnings.recent_alerts(session, limit=200),
+        "rule": wcfg.surge,
+        "wcfg": wcfg,
+        "acc": acc,
+    }
+    return templates().TemplateResponse(request, "awareness/alerts.html", data)
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(
+    request: Request, session: SessionDep, config: ConfigDep, now: NowDep, acc: Viewer
+) -> HTMLResponse:
+    data = {
+        "reports": service.reports(session),
+        "month": previous_month(now.astimezone(config.rules.tz).date()),
+        "acc": acc,
+    }
+    return templates().TemplateResponse(request, "awareness/reports.html", data)
+
+
+__all__ = ["Filters", "router"]

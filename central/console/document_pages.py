@@ -14,21 +14,22 @@ from sqlalchemy.orm import Session
 from central.access.gates import Admin, Reader, Worker
 from central.access.scope import SiteScope
 from central.api.workflow import ConfigDep
+from central.casefile import service as dossier
+from central.database import unit_of_work
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
 from central.documents import service as docs
 from central.documents import templates
+from central.documents.dossier_pdf import export
 from central.documents.kinds import KINDS, PLACEHOLDERS, DocKind
 from central.documents.store import DocumentStore
 
-from .dossier_pages import back
+from .actions import FormAction, back, client
+from .intake_pages import _sites
 from .templating import render
 
 router = APIRouter()
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+TEMPLATES_PAGE = "/console/documents/templates"
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -54,17 +55,14 @@ def issue(
 ) -> Response:
     path = f"/console/matters/{matter_id}"
     scope = SiteScope.of(acc)
-    try:
+    with FormAction(session, acc, back=path, refusals=(docs.DocumentError,)) as act:
         doc = docs.issue(
             session, matter_id=matter_id, kind=kind, scope=scope,
             log=request.app.state.evidence.log,
             store=DocumentStore.for_data_dir(settings.data_dir), cfg=cfg,
         )  # fmt: skip
-    except docs.DocumentError as e:
-        return back(path, str(e), error=True)
-    r = back(path, f"已出具{doc.title}，可点“打印”")
-    r.headers["location"] += f"&issued={doc.id}#documents"
-    return r
+        act.done(f"已出具{doc.title}，可点“打印”", extra=f"&issued={doc.id}#documents")
+    return act.response
 
 
 @router.get("/matters/{matter_id}/documents/{document_id}")
@@ -78,14 +76,14 @@ def reprint(
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> Response:
     try:
-        doc, pdf = docs.reprint(
-            session, matter_id=matter_id, document_id=document_id,
-            scope=SiteScope.of(acc, reason=reason),
-            store=DocumentStore.for_data_dir(settings.data_dir), client=_client(request),
-        )  # fmt: skip
+        with unit_of_work(session):  # the read's audit row
+            doc, pdf = docs.reprint(
+                session, matter_id=matter_id, document_id=document_id,
+                scope=SiteScope.of(acc, reason=reason),
+                store=DocumentStore.for_data_dir(settings.data_dir), client=client(request),
+            )  # fmt: skip
     except docs.DocumentError as e:
         return back(f"/console/matters/{matter_id}", str(e), error=True)
-    session.commit()
     return pdf_response(pdf, f"{doc.title}-{doc.issued_at:%Y%m%d}.pdf")
 
 
@@ -98,20 +96,17 @@ def dossier_pdf(
     acc: Reader,
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> Response:
-    from central.casefile import service as dossier
-    from central.documents.dossier_pdf import export
-
     try:
-        name, pdf = export(
-            session, person_id=person_id, scope=SiteScope.of(acc, reason=reason),
-            client=_client(request), enc_key=settings.id_enc_key_bytes,
-            evidence=getattr(request.app.state, "evidence", None),
-        )  # fmt: skip
+        with unit_of_work(session):  # the read's audit row
+            name, pdf = export(
+                session, person_id=person_id, scope=SiteScope.of(acc, reason=reason),
+                client=client(request), enc_key=settings.id_enc_key_bytes,
+                evidence=getattr(request.app.state, "evidence", None),
+            )  # fmt: skip
     except dossier.NotFound as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
     except docs.DocumentError as e:
         return back(f"/console/persons/{person_id}", str(e), error=True)
-    session.commit()
     return pdf_response(pdf, f"专人专档-{name}-{utcnow():%Y%m%d}.pdf")
 
 
@@ -127,8 +122,6 @@ def _templates_page(
     error: str = "", kind: str = "", draft: tuple[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
-    from central.console.intake_pages import _sites
-
     items = templates.all_for(session, site) if site else []
     ctx = {
         "site": site,
@@ -172,21 +165,15 @@ def templates_save(
         return _templates_page(request, session, acc, "", error="请先选择院",
                                status_code=422)  # fmt: skip
     if reset:
-        templates.reset(session, site=where, kind=kind, actor=acc.username)
-        session.commit()
-        return _to_templates(where, "已恢复默认文本")
+        with FormAction(session, acc, back=TEMPLATES_PAGE, refusals=()) as act:
+            templates.reset(session, site=where, kind=kind, actor=acc.username)
+            act.done("已恢复默认文本", extra=f"&site={quote(where)}")
+        return act.response
     try:
-        templates.save(session, site=where, kind=kind, body=body, basis=basis,
-                       actor=acc.username, now=utcnow())  # fmt: skip
+        with unit_of_work(session):
+            templates.save(session, site=where, kind=kind, body=body, basis=basis,
+                           actor=acc.username, now=utcnow())  # fmt: skip
     except templates.TemplateError as e:
-        session.rollback()
         return _templates_page(request, session, acc, where, error=str(e), kind=kind,
                                draft=(body, basis), status_code=422)  # fmt: skip
-    session.commit()
-    return _to_templates(where, "已保存，新出具的文书使用此文本")
-
-
-def _to_templates(site: str, msg: str) -> Response:
-    r = back("/console/documents/templates", msg)
-    r.headers["location"] += f"&site={quote(site)}"
-    return r
+    return back(TEMPLATES_PAGE, "已保存，新出具的文书使用此文本", extra=f"&site={quote(where)}")

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import select
 
 from central.access.gates import Reader, Worker
 from central.access.principals import Staff
 from central.access.scope import SiteScope
-from central.casefile import people
+from central.casefile import lookups, people
 from central.casefile import service as dossier
 from central.casefile.full import full_dossier
 from central.casefile.merge import MergeRefused, merge_persons, undo_merge
+from central.database import unit_of_work
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
-from central.dossier.models import Person, PersonMerge
+from central.documents.service import for_person
+from central.evidence.playback import offer
+from central.evidence.service import reception_status
 from central.params import RowId
+from central.workflow import service as wf
+from central.workflow.errors import WorkflowError
 from central.workflow.scope import on_site
 
-from .templating import render
+from .actions import FormAction, client
+from .templating import LOCAL, render
 
 router = APIRouter()
 HOME_PAGE = 50
@@ -31,15 +37,6 @@ HOME_PAGE = 50
 def site_scope(acc: Staff) -> str | None:
     """The site an account's lists are limited to (None: every site)."""
     return acc.site
-
-
-def back(path: str, msg: str, *, error: bool = False) -> RedirectResponse:
-    key = "error" if error else "msg"
-    return RedirectResponse(f"{path}?{key}={quote(msg)}", status_code=status.HTTP_303_SEE_OTHER)
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -52,9 +49,6 @@ def home(
     until: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
     """The site's receptions, newest first, 50 to a page, within a period if asked."""
-    from datetime import date, datetime, time, timedelta
-
-    from .templating import LOCAL
 
     def day(text: str, plus: int = 0) -> datetime | None:
         try:
@@ -84,15 +78,15 @@ def search(
 ) -> HTMLResponse:
     hits = []
     if q.strip():
-        hits = people.search(
-            session,
-            q=q,
-            hash_key=settings.id_hash_key_bytes,
-            limit=50,
-            actor=acc.username,
-            client=_client(request),
-        )
-        session.commit()
+        with unit_of_work(session):  # the search's audit row
+            hits = people.search(
+                session,
+                q=q,
+                hash_key=settings.id_hash_key_bytes,
+                limit=50,
+                actor=acc.username,
+                client=client(request),
+            )
     site = site_scope(acc)
     mine = on_site(session, [h.id for h in hits], site) if site else None
     other = {h.id for h in hits if mine is not None and h.id not in mine}
@@ -112,35 +106,33 @@ def person(
     error: str = "",
     dups_wanted: Annotated[bool, Query(alias="dups")] = False,
 ) -> HTMLResponse:
-    p = session.get(Person, person_id)
-    if p is not None and p.merged_into:
+    survivor = lookups.merged_into(session, person_id)
+    if survivor:
         return RedirectResponse(
-            f"/console/persons/{p.merged_into}?msg={quote('该档案已并入此档案')}",
+            f"/console/persons/{survivor}?msg={quote('该档案已并入此档案')}",
             status_code=status.HTTP_303_SEE_OTHER,
         )  # type: ignore[return-value]
     scope = SiteScope.of(acc, reason=reason)  # another site's: asks for the reason
-    try:
-        d = full_dossier(
-            session,
-            person_id=person_id,
-            scope=scope,
-            client=_client(request),
-            enc_key=settings.id_enc_key_bytes,
-            evidence=getattr(request.app.state, "evidence", None),
-            default_reason="控制台查阅",
-        )
-    except dossier.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
-    open_matters = [m for m in d.matters if m.open]
-    dups = []
-    if dups_wanted and acc.role != "auditor":  # on request: scoring names is not free
-        dups = people.duplicates(
-            session, person_id=person_id, hash_key=settings.id_hash_key_bytes, scope=scope,
-            client=_client(request),
-        )  # fmt: skip
-    session.commit()
-    from central.documents.service import for_person
-
+    with unit_of_work(session):  # the reads' audit rows
+        try:
+            d = full_dossier(
+                session,
+                person_id=person_id,
+                scope=scope,
+                client=client(request),
+                enc_key=settings.id_enc_key_bytes,
+                evidence=getattr(request.app.state, "evidence", None),
+                default_reason="控制台查阅",
+            )
+        except dossier.NotFound as e:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+        open_matters = [m for m in d.matters if m.open]
+        dups = []
+        if dups_wanted and acc.role != "auditor":  # on request: scoring names is not free
+            dups = people.duplicates(
+                session, person_id=person_id, hash_key=settings.id_hash_key_bytes, scope=scope,
+                client=client(request),
+            )  # fmt: skip
     ctx = {
         "t": d,
         "papers": for_person(session, person_id),
@@ -163,7 +155,7 @@ def merge(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
     path = f"/console/persons/{person_id}"
-    try:
+    with FormAction(session, acc, back=path, refusals=(MergeRefused,)) as act:
         merge_persons(
             session,
             survivor_id=person_id,
@@ -171,11 +163,8 @@ def merge(
             scope=SiteScope.of(acc),
             reason=reason,
         )
-        session.commit()
-    except MergeRefused as e:
-        session.rollback()
-        return back(path, str(e), error=True)
-    return back(path, "已合并重复档案（可撤销）")
+        act.done("已合并重复档案（可撤销）")
+    return act.response
 
 
 @router.post("/merges/{merge_id}/undo")
@@ -185,15 +174,12 @@ def undo(
     acc: Worker,
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> RedirectResponse:
-    row = session.get(PersonMerge, merge_id)
-    path = f"/console/persons/{row.survivor_id}" if row else "/console/search"
-    try:
+    survivor = lookups.merge_survivor(session, merge_id)
+    path = f"/console/persons/{survivor}" if survivor else "/console/search"
+    with FormAction(session, acc, back=path, refusals=(MergeRefused,)) as act:
         undo_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=reason)
-        session.commit()
-    except MergeRefused as e:
-        session.rollback()
-        return back(path, str(e), error=True)
-    return back(path, "已撤销合并")
+        act.done("已撤销合并")
+    return act.response
 
 
 @router.post("/receptions/{reception_id}/link")
@@ -205,38 +191,31 @@ def link(
     matter_id: Annotated[str, Form(max_length=36)],
     person_id: Annotated[str, Form(max_length=36)] = "",
 ) -> RedirectResponse:
-    from central.workflow import service as wf
-    from central.workflow.errors import WorkflowError
-
     path = f"/console/persons/{person_id}" if person_id else f"/console/receptions/{reception_id}"
-    try:
+    with FormAction(session, acc, back=path, refusals=(WorkflowError,)) as act:
         wf.link_visit(
             session, matter_id=matter_id, reception_id=reception_id, scope=SiteScope.of(acc),
             at=utcnow(), config=request.app.state.workflow_config,
         )  # fmt: skip
-    except WorkflowError as e:
-        return back(path, str(e), error=True)
-    return back(path, "已将本次来访关联到事项，无需重复陈述")
+        act.done("已将本次来访关联到事项，无需重复陈述")
+    return act.response
 
 
 @router.get("/receptions/{reception_id}", response_class=HTMLResponse)
 def reception(
     reception_id: str, request: Request, session: SessionDep, acc: Reader, reason: str = ""
 ) -> HTMLResponse:
-    from central.evidence.service import reception_status
-    from central.workflow.models import ReviewRow
-
     try:
-        r = dossier.get_reception(
-            session, reception_id=reception_id, scope=SiteScope.of(acc, reason=reason),
-            client=_client(request), default_reason="控制台查阅",
-        )  # fmt: skip
+        with unit_of_work(session):  # the read's audit row
+            r = dossier.get_reception(
+                session, reception_id=reception_id, scope=SiteScope.of(acc, reason=reason),
+                client=client(request), default_reason="控制台查阅",
+            )  # fmt: skip
     except dossier.NotFound as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
-    session.commit()
     ev = getattr(request.app.state, "evidence", None)
     rec = reception_status(session, ev, reception_id) if ev is not None else None
-    review = session.scalar(select(ReviewRow).where(ReviewRow.reception_id == reception_id))
+    review = lookups.review_of(session, reception_id)
     ctx = {
         "r": r, "rec": rec, "review": review, "playback": _playback_offers(ev, rec),
         "reason": reason,
@@ -246,8 +225,6 @@ def reception(
 
 def _playback_offers(ev: Any, rec: dict[str, Any] | None) -> dict[str, str | None]:
     """For each video segment: None if a playable copy may be tried, else why not."""
-    from central.evidence.playback import offer
-
     if ev is None or rec is None:
         return {}
     return {

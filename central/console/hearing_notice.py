@@ -48,9 +48,10 @@ def templates() -> Jinja2Templates:
 
 @router.get("/hearings/{hearing_id}", response_class=HTMLResponse, dependencies=[Depends(PUBLIC)])
 def notice_page(hearing_id: str, request: Request, session: SessionDep) -> HTMLResponse:
-    h = session.get(HearingRow, hearing_id)
-    if h is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这场听证")
+    try:
+        h = service.get_hearing(session, hearing_id)
+    except service.HearingError as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这场听证") from e
     ctx = {"n": notice(session, h, now=clock_now(request))}
     return templates().TemplateResponse(request, "hearings/notice.html", ctx)
 

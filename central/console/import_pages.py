@@ -24,7 +24,7 @@ from central.imports import columns, service
 from central.imports.columns import Mapping, MappingError
 from central.imports.reader import MAX_BYTES, FileRefused, read
 
-from .dossier_pages import back
+from .actions import FormAction
 from .intake_pages import _sites
 from .templating import render
 
@@ -135,9 +135,10 @@ async def save_mapping(request: Request, session: SessionDep, acc: Admin) -> Res
         msg = str(e).split("Value error, ")[-1].split("\n")[0]
         return _page(request, session, acc, site=site, error=msg, status_code=422,
                      mapping=Mapping.model_construct(columns=cols))  # fmt: skip
-    service.save_mapping(session, site, mapping, actor=acc.username)
-    session.commit()
-    return back(f"/console/import?site={site}", "列对应已保存")
+    with FormAction(session, acc, back=f"/console/import?site={site}", refusals=()) as act:
+        service.save_mapping(session, site, mapping, actor=acc.username)
+        act.done("列对应已保存")
+    return act.response
 
 
 def _run(

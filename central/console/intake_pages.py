@@ -11,12 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from central.access.gates import Reader, Worker
 from central.access.scope import SiteScope
+from central.database import unit_of_work
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
+from central.dossier.models import Person
+from central.intake import letters
 from central.intake import service as intake
 from central.intake.files import (
     ACCEPT,
@@ -28,7 +30,7 @@ from central.intake.files import (
 )
 from protocol.petitions import CATEGORIES, CHANNEL_LONG_ZH, RECEIVED_ZH
 
-from .dossier_pages import back
+from .actions import back, client
 from .templating import LOCAL, render
 
 router = APIRouter()
@@ -44,12 +46,7 @@ def _sites(session: Any, acc: Any) -> list[str]:
     each site known from its desks and accounts."""
     if acc.site is not None:
         return [acc.site]
-    from central.accounts.models import Account
-    from central.devices.models import Device
-
-    known = set(session.scalars(select(Device.site).distinct()))
-    known |= set(session.scalars(select(Account.org).where(Account.org != "*").distinct()))
-    return sorted(s for s in known if s)
+    return letters.known_sites(session)
 
 
 def _page(
@@ -61,8 +58,6 @@ def _page(
     sites = _sites(session, acc)
     person = None
     if values.get("person_id"):
-        from central.dossier.models import Person
-
         person = session.get(Person, values["person_id"])
     ctx = {
         "v": values,
@@ -170,28 +165,16 @@ def attachment(
 ) -> Response:
     """The letter's scan, as uploaded (its hash checked), for the matter's own site
     (another site's with a reason, audited like every read of the matter)."""
-    from central.audit import service as audit
-    from central.intake.models import AttachmentRow
-    from central.workflow import service as wf
-
-    scope = SiteScope.of(acc, reason=reason)
-    cross = wf.guard(session, matter_id, scope, write=False)  # first: another site's is 403
-    row = session.get(AttachmentRow, attachment_id)
-    if row is None or row.matter_id != matter_id:
-        return back(f"/console/matters/{matter_id}", "没有这个附件", error=True)
     try:
-        data = AttachmentStore.for_data_dir(settings.data_dir).get(row.sha256)
-    except (UploadRefused, OSError):
-        return back(f"/console/matters/{matter_id}", "附件文件缺失或已被改动", error=True)
-    audit.record(
-        session,
-        actor=acc.username,
-        action="matter.attachment.read",
-        target=f"matter:{matter_id}",
-        reason=scope.audit_reason(cross, f"查看附件 {row.filename}"),
-        client=request.client.host if request.client else None,
-    )
-    session.commit()
+        with unit_of_work(session):  # the read's audit row
+            row, data = letters.read_attachment(
+                session, matter_id=matter_id, attachment_id=attachment_id,
+                scope=SiteScope.of(acc, reason=reason),
+                store=AttachmentStore.for_data_dir(settings.data_dir), actor=acc.username,
+                client=client(request),
+            )  # fmt: skip
+    except letters.AttachmentUnavailable as e:
+        return back(f"/console/matters/{matter_id}", str(e), error=True)
     return Response(
         data,
         media_type=row.media_type,

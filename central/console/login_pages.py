@@ -18,6 +18,8 @@ from central.access.gates import PUBLIC, Reader
 from central.accounts import service, throttle
 from central.accounts.authn import COOKIE
 from central.accounts.login import LoginLocked, log_in
+from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 
 from .templating import templates
@@ -110,14 +112,11 @@ def login(
 @router.post("/logout")
 def logout(request: Request, acc: Reader) -> Response:
     token = request.cookies.get(COOKIE, "")
-    with _sessions(request)() as s:
+    with _sessions(request)() as s, unit_of_work(s):
         service.close_session(s, token=token)
-        from central.audit import service as audit
-
         audit.record(
             s, actor=acc.username, action="account.logout", target=f"account:{acc.username}"
         )
-        s.commit()
     resp = RedirectResponse("/console/login", status_code=status.HTTP_303_SEE_OTHER)
     resp.delete_cookie(COOKIE)
     return resp

@@ -13,13 +13,21 @@ from sqlalchemy import select
 
 from central.access.gates import Reader, Worker
 from central.access.scope import SiteScope
+from central.accounts.models import Account
 from central.api.workflow import ConfigDep, matter_view, step_command
+from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 from central.deps import SessionDep
+from central.documents import service as docs
+from central.intake.service import attachments
 from central.legal.search import mark
+from central.workflow import service as wf
+from central.workflow.errors import IllegalTransition, WorkflowError
 from central.workflow.schemas import StepCreate
+from central.workflow.states import ACTION_ZH
 
-from .dossier_pages import back
+from .actions import back
 from .intake_pages import received_label
 from .matter_side import assemble
 from .plan_pages import PLANNERS
@@ -42,9 +50,6 @@ def matter(
     lq: Annotated[str, Query(max_length=200, description="法条查找")] = "",
     reason: Annotated[str, Query(max_length=200, description="跨院查阅的理由")] = "",
 ) -> HTMLResponse:
-    from central.audit import service as audit
-    from central.workflow import service as wf
-
     now = utcnow()
     m = matter_view(session, matter_id, cfg, now)
     scope = SiteScope.of(acc, reason=reason)
@@ -59,18 +64,15 @@ def matter(
         legal_query=lq,
         planner=planner,
     )
-    audit.record(
-        session,
-        actor=acc.username,
-        action="matter.read",
-        target=f"matter:{matter_id}",
-        reason=scope.audit_reason(cross, "控制台查阅"),
-        client=request.client.host if request.client else None,
-    )
-    session.commit()
-    from central.documents import service as docs
-    from central.intake.service import attachments
-
+    with unit_of_work(session):  # the read's audit row
+        audit.record(
+            session,
+            actor=acc.username,
+            action="matter.read",
+            target=f"matter:{matter_id}",
+            reason=scope.audit_reason(cross, "控制台查阅"),
+            client=request.client.host if request.client else None,
+        )
     ctx = {
         "m": m,
         "leader": _leader(session, m.leader_id, m.officer_id),
@@ -96,8 +98,6 @@ def _leader(session: Any, leader_id: str | None, officer_id: str | None) -> str 
     them, ``central.alerts.risk``)."""
     if leader_id or not officer_id:
         return leader_id
-    from central.accounts.models import Account
-
     return session.scalar(select(Account.leader).where(Account.username == officer_id))
 
 
@@ -119,10 +119,6 @@ def _form_step(form: Any) -> dict[str, Any]:
 async def step(
     matter_id: str, request: Request, session: SessionDep, acc: Worker, cfg: ConfigDep
 ) -> Response:
-    from central.workflow import service as wf
-    from central.workflow.errors import IllegalTransition, WorkflowError
-    from central.workflow.states import ACTION_ZH
-
     path = f"/console/matters/{matter_id}"
     wf.guard(session, matter_id, SiteScope.of(acc), write=True)  # before reading the form
     form = await request.form()

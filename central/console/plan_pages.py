@@ -9,25 +9,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
-from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep
 from central.params import RowId
+from central.plans import lookups
 from central.plans import service as plans
-from central.plans.models import PlanRow, PlanTaskRow
+from central.plans.models import PlanRow
 from central.plans.rules import RulesError
 from central.plans.schemas import EditIn, TaskIn
-from central.sharing.models import OrganRow
 
+from .actions import FormAction, back
 from .matter_side import KIND_ZH, PROCURATORATE, due_on
 from .templating import LOCAL, templates
 
@@ -36,18 +34,15 @@ MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
 DUE_TIME = time(23, 59)  # a date typed as the deadline means by the end of that day
 PLANNERS = ("leader", "admin")  # the roles of central.access.gates.Leader
 PROGRESS_ZH = {"open": "未开始", "in_progress": "办理中", "done": "已完成"}
+PLANS = "#plans"  # the part of the matter page the forms go back to
 
 
 class FormError(ValueError):
     """A plan form the leader must correct (said in their words)."""
 
 
-def _back(matter_id: str, msg: str, *, error: bool = False) -> RedirectResponse:
-    key = "error" if error else "msg"
-    return RedirectResponse(
-        f"/console/matters/{matter_id}?{key}={quote(msg)}#plans",
-        status_code=status.HTTP_303_SEE_OTHER,
-    )
+def _matter(matter_id: str) -> str:
+    return f"/console/matters/{matter_id}"
 
 
 def _plan(session: Session, matter_id: str, plan_id: str, *, lock: bool = False) -> PlanRow:
@@ -138,26 +133,23 @@ async def draft(
     matter_id: str, request: Request, session: SessionDep, settings: SettingsDep, acc: Leader
 ) -> Response:
     plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
-    form = await request.form()
-    try:
-        p = plans.draft(
-            session,
-            matter_id=matter_id,
-            actor=acc.username,
-            data_dir=settings.data_dir,
-            force=form.get("force") == "1",
-        )
-    except plans.PlanError as e:
-        if e.status == status.HTTP_404_NOT_FOUND:
-            raise HTTPException(e.status, str(e)) from e
-        return _back(matter_id, str(e), error=True)
-    except RulesError as e:  # the site's rules file is broken: say which and why
-        return _back(matter_id, str(e), error=True)
-    n = session.scalar(select(PlanTaskRow.id).where(PlanTaskRow.plan_id == p.id).limit(1))
-    session.commit()
-    if n is None:
-        return _back(matter_id, "已起草方案，但没有规则适用：请在下面添加任务")
-    return _back(matter_id, "已起草协同接访方案：请核对任务、单位和期限后下发")
+    force = (await request.form()).get("force") == "1"
+    refusals = (plans.PlanError, RulesError)  # a broken rules file: says which and why
+    with FormAction(session, acc, back=_matter(matter_id), refusals=refusals, anchor=PLANS) as act:
+        try:
+            p = plans.draft(
+                session, matter_id=matter_id, actor=acc.username, data_dir=settings.data_dir,
+                force=force,
+            )  # fmt: skip
+        except plans.PlanError as e:
+            if e.status == status.HTTP_404_NOT_FOUND:
+                raise HTTPException(e.status, str(e)) from e
+            raise
+        if lookups.has_tasks(session, p.id):
+            act.done("已起草协同接访方案：请核对任务、单位和期限后下发")
+        else:
+            act.done("已起草方案，但没有规则适用：请在下面添加任务")
+    return act.response
 
 
 @router.post("/matters/{matter_id}/plans/{plan_id}")
@@ -167,14 +159,10 @@ async def edit(
     form = await request.form()
     _plan(session, matter_id, plan_id)
     plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
-    kinds = {i: k for i, k in session.execute(select(OrganRow.id, OrganRow.kind))}
-    old_due = {
-        i: due
-        for i, due in session.execute(
-            select(PlanTaskRow.id, PlanTaskRow.due_at).where(PlanTaskRow.plan_id == plan_id)
-        )
-    }
-    try:
+    kinds = lookups.organ_kinds(session)
+    old_due = lookups.task_due_dates(session, plan_id)
+    refusals = (FormError, plans.PlanError)
+    with FormAction(session, acc, back=_matter(matter_id), refusals=refusals, anchor=PLANS) as act:
         body = parse_edit(form, kinds=kinds, old_due=old_due)
         p = plans.edit(
             session,
@@ -184,32 +172,20 @@ async def edit(
             tasks=[t.model_dump() for t in body.tasks],
             actor=acc.username,
         )
-    except FormError as e:
-        return _back(matter_id, str(e), error=True)
-    except plans.PlanError as e:
-        return _back(matter_id, str(e), error=True)
-    session.commit()
-    return _back(matter_id, f"方案已保存（第 {p.version} 版）")
+        act.done(f"方案已保存（第 {p.version} 版）")
+    return act.response
 
 
 @router.post("/matters/{matter_id}/plans/{plan_id}/send")
 def send(matter_id: str, plan_id: str, session: SessionDep, acc: Leader) -> Response:
     _plan(session, matter_id, plan_id)
     plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
-    try:
+    refusals = (plans.PlanError,)
+    with FormAction(session, acc, back=_matter(matter_id), refusals=refusals, anchor=PLANS) as act:
         plans.send(session, plan_id=plan_id, scope=SiteScope.of(acc))
-    except plans.PlanError as e:
-        return _back(matter_id, str(e), error=True)
-    names = session.scalars(
-        select(OrganRow.name)
-        .join(PlanTaskRow, PlanTaskRow.organ_id == OrganRow.id)
-        .where(PlanTaskRow.plan_id == plan_id)
-        .distinct()
-        .order_by(OrganRow.name)
-    ).all()
-    session.commit()
-    to = "、".join(names) if names else "本院承办人员"
-    return _back(matter_id, f"方案已下发给：{to}（事项已共享给这些单位）")
+        to = "、".join(lookups.organ_names(session, plan_id)) or "本院承办人员"
+        act.done(f"方案已下发给：{to}（事项已共享给这些单位）")
+    return act.response
 
 
 @router.post("/matters/{matter_id}/plans/tasks/{task_id}/progress")
@@ -219,32 +195,26 @@ async def progress(
     """Our own staff's progress on a task of 本院; a leader may also record an organ's
     progress reported by phone or letter."""
     form = await request.form()
-    t = session.get(PlanTaskRow, task_id)
-    p = session.get(PlanRow, t.plan_id) if t else None
-    if t is None or p is None or p.matter_id != matter_id:
+    found = lookups.task_of_matter(session, task_id, matter_id)
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"任务不存在：{task_id}")
+    t, p = found
     plans.guard(session, SiteScope.of(acc), matter_id=matter_id, write=True)
     if t.organ_id is not None and acc.role not in PLANNERS:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "该任务由有关单位报告进度")
     if p.status == "draft":
-        return _back(matter_id, "方案尚未下发，不能报告进度", error=True)
+        return back(_matter(matter_id), "方案尚未下发，不能报告进度", error=True, anchor=PLANS)
     state, note = str(form.get("status", "")), str(form.get("note", ""))[:4000]
-    try:
+    with FormAction(
+        session, acc, back=_matter(matter_id), refusals=(plans.PlanError,), request=request,
+        anchor=PLANS,
+    ) as act:  # fmt: skip
         plans.update_task(
             session, organ_id=None, task_id=task_id, status=state, note=note, actor=acc.username
         )
-    except plans.PlanError as e:
-        return _back(matter_id, str(e), error=True)
-    audit.record(
-        session,
-        actor=acc.username,
-        action="plan.progress",
-        target=f"matter:{matter_id}",
-        reason=f"任务 {task_id}：{PROGRESS_ZH[state]}",
-        client=request.client.host if request.client else None,
-    )
-    session.commit()
-    return _back(matter_id, f"已记录进度：{PROGRESS_ZH[state]}")
+        act.audit("plan.progress", f"matter:{matter_id}", f"任务 {task_id}：{PROGRESS_ZH[state]}")
+        act.done(f"已记录进度：{PROGRESS_ZH[state]}")
+    return act.response
 
 
 @router.get("/plans/panel", response_class=HTMLResponse)

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central import labels
+from central.alerts.service import unread_count
 
 from .names import Names
 
@@ -90,16 +90,7 @@ def render(
     """A page, with the account and its unread alert count for the header."""
     count = 0
     if acc is not None and session is not None:
-        from central.alerts.models import AlertRow
-
-        count = (
-            session.scalar(
-                select(func.count()).where(
-                    AlertRow.recipient == acc.username, AlertRow.read_at.is_(None)
-                )
-            )
-            or 0
-        )
+        count = unread_count(session, username=acc.username)
     ctx = {"acc": acc, "alert_count": count, "calendar_gap": calendar_gap(request), **ctx}
     return templates().TemplateResponse(request, name, ctx, status_code=status_code)
 

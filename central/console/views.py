@@ -21,6 +21,7 @@ from . import (
     awareness_pages,
     document_pages,
     dossier_pages,
+    hearing_actions,
     hearing_notice,
     hearing_pages,
     import_pages,
@@ -68,6 +69,6 @@ def make_router() -> APIRouter:
 def routers() -> tuple[APIRouter, ...]:
     """The console, and the pages anyone may open."""
     return (
-        make_router(), awareness_pages.make_router(), hearing_pages.make_router(),
+        make_router(), awareness_pages.router, hearing_pages.router, hearing_actions.router,
         legal_pages.router, legal_pages.public, progress_pages.router, hearing_notice.router,
     )  # fmt: skip
