@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,23 @@ def engine_for_url(url_text: str | URL, *, write_immediate: bool = False, **kwar
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """One request's change, all or nothing: commit when the block ends, roll back if it
+    raises (and re-raise). The public service function a route calls wraps its body in
+    this; the helpers it composes only flush (see ``docs/architecture.md``).
+
+    On SQLite (``make_engine``'s ``write_immediate``) the transaction began with
+    ``BEGIN IMMEDIATE`` at its first statement, so the write lock is held from the
+    first read of the block to this commit."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def load_models() -> MetaData:
