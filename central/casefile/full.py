@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.dossier.models import Person, PersonMerge, Reception
 from central.dossier.schemas import PersonPublic, ReceptionDetail
 from central.workflow.scope import person_sites
@@ -348,3 +349,22 @@ def full_dossier(
         ],
         entries=entries[:ENTRY_LIMIT],
     )
+
+
+def read_dossier(
+    session: Session,
+    *,
+    person_id: str,
+    scope: SiteScope,
+    client: str | None,
+    enc_key: bytes,
+    evidence: Any = None,
+    default_reason: str = "",
+) -> Dossier:
+    """``full_dossier`` as a request of its own (the API's, a desk's): its audit rows
+    committed. The console's page and the PDF export compose ``full_dossier``."""
+    with unit_of_work(session):
+        return full_dossier(
+            session, person_id=person_id, scope=scope, client=client, enc_key=enc_key,
+            evidence=evidence, default_reason=default_reason,
+        )  # fmt: skip
