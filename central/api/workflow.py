@@ -34,7 +34,6 @@ from central.workflow.schemas import (
     TransitionPublic,
     VisitLink,
 )
-from central.workflow.scope import reception_sites
 from central.workflow.states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
 
 
@@ -172,10 +171,6 @@ def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) 
 def create_matter(
     body: MatterCreate, session: SessionDep, acc: Worker, cfg: ConfigDep, now: NowDep
 ) -> MatterPublic:
-    scope = SiteScope.of(acc)
-    service.guard_officer(session, body.officer_id, scope)
-    if body.reception_id:
-        scope.write(reception_sites(session, body.reception_id), what="该接访记录")
     cmd = Command(
         action=Action.register,
         actor=acc.actor,
@@ -184,8 +179,9 @@ def create_matter(
         documents=tuple(body.documents),
     )
     try:
-        m = service.open_matter(
+        m = service.register_for(
             session,
+            scope=SiteScope.of(acc),
             command=cmd,
             officer_id=body.officer_id,
             summary=body.summary,

@@ -166,6 +166,29 @@ def open_matter(
         ) from e
 
 
+def register_for(
+    session: Session,
+    *,
+    scope: SiteScope,
+    command: Command,
+    officer_id: str,
+    summary: str,
+    person_ids: Iterable[str] = (),
+    reception_id: str | None = None,
+    leader_id: str | None = None,
+    config: WorkflowConfig | None = None,
+) -> Matter:
+    """登记 by a person (the API): the officer and the reception must be of the caller's
+    own site, then ``open_matter`` (one unit of work)."""
+    guard_officer(session, officer_id, scope)
+    if reception_id:
+        scope.write(reception_sites(session, reception_id), what="该接访记录")
+    return open_matter(
+        session, command=command, officer_id=officer_id, summary=summary,
+        person_ids=person_ids, reception_id=reception_id, leader_id=leader_id, config=config,
+    )  # fmt: skip
+
+
 def m_id(matter_id: str | None) -> str:
     return matter_id or "（新事项）"
 
