@@ -23,8 +23,7 @@ from .accounts.authn import StaffAuthenticator
 from .alerts.service import raise_foreign_reception
 from .api.routers import routers as api_routers
 from .console import errors
-from .console.views import STATIC_PATH
-from .console.views import mount_static as mount_console_static
+from .console.views import STATIC_PATH, mount_static
 from .console.views import routers as page_routers
 from .database import make_engine, make_session_factory
 from .devices.authn import BoxAuthenticator, ProvisionerAuthenticator
@@ -33,7 +32,6 @@ from .evidence.service import make_service as evidence_service
 from .openapi import describe_errors
 from .settings import Settings
 from .sharing.authn import OrganAuthenticator
-from .static import mount_static
 from .workflow.config import WorkflowConfig
 
 
@@ -56,7 +54,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     for router in (*api_routers(), *page_routers()):
         app.include_router(router)
     mount_static(app)
-    mount_console_static(app)
 
     @app.get("/healthz", tags=["health"], dependencies=[Depends(PUBLIC)])
     def healthz() -> dict[str, str]:
@@ -80,7 +77,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         Kind.provisioner: ProvisionerAuthenticator(),
         Kind.staff: StaffAuthenticator(),
     }
-    app.state.access_table = declared(app, public_mounts=frozenset({"/static", STATIC_PATH}))
+    app.state.access_table = declared(app, public_mounts=frozenset({STATIC_PATH}))
     app.add_middleware(
         AccessMiddleware,
         table=app.state.access_table,

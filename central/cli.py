@@ -13,7 +13,24 @@ import sys
 import threading
 from typing import Any
 
-from .settings import settings_or_exit
+from .access.matrix import markdown
+from .accounts.cli import register as register_users
+from .alerts.cli import register as register_alerts
+from .alerts.scanner import start_alert_scanner
+from .app import create_app
+from .audit import service as audit
+from .awareness.scheduler import start_awareness_jobs
+from .bm25 import warm_up
+from .broker import BrokerError, PlainMqttRefused, check_transport
+from .database import make_engine, make_session_factory, migrate
+from .devices import service
+from .devices.cli import register as register_provisioning
+from .devices.schemas import DeviceCreate
+from .ingest.command_key import register as register_command_key
+from .ingest.mqtt import MqttIngestClient
+from .ingest.runner import run_ingest
+from .ingest.verify import register as register_events
+from .settings import Settings, settings_or_exit
 
 
 def register(sub: Any) -> None:
@@ -40,16 +57,10 @@ def register(sub: Any) -> None:
 
     csub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=_migrate)
 
-    from .accounts.cli import register as register_users
-    from .alerts.cli import register as register_alerts
-    from .ingest.command_key import register as register_command_key
-    from .ingest.verify import register as register_events
-
     register_users(csub)
     register_alerts(csub)
     register_command_key(csub)
     register_events(csub)
-    from .devices.cli import register as register_provisioning
 
     register_provisioning(csub, _with_session)
     matrix = csub.add_parser("access-matrix", help="print the access matrix (Markdown)")
@@ -81,7 +92,6 @@ def _logging() -> None:
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from .database import make_engine, migrate
 
     settings = _settings()
     engine = make_engine(settings)
@@ -96,17 +106,12 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from .broker import BrokerError
-    from .database import make_engine, migrate
-    from .ingest.runner import run_ingest
 
     _logging()
     settings = _settings()
     if args.client_id:
         settings = settings.model_copy(update={"ingest_client_id": args.client_id})
     if args.retire:
-        from .ingest.mqtt import MqttIngestClient
-
         try:
             MqttIngestClient(settings).retire()
         except BrokerError as e:
@@ -130,15 +135,9 @@ def _ingest(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .database import make_engine, migrate
-    from .ingest.runner import run_ingest
-
     _logging()
     settings = _settings()
     if not args.no_ingest:
-        from .broker import PlainMqttRefused, check_transport
-
         try:  # refuse at once, not from the ingest thread while the API goes on
             check_transport(settings)
         except PlainMqttRefused as e:
@@ -166,12 +165,9 @@ def _serve(args: argparse.Namespace) -> int:
         worker = threading.Thread(target=ingest, name="ingest", daemon=True)
         worker.start()
     app = create_app(settings, engine=engine)
-    from .alerts.scanner import start_alert_scanner
-    from .awareness.scheduler import start_awareness_jobs
 
     start_alert_scanner(app.state, stop)  # due-soon and overdue matters
     start_awareness_jobs(app.state, stop)  # early warning hourly, the monthly report
-    from .bm25 import warm_up
 
     warm_up()  # the segmenter, before the first matter page asks for similar matters
     print(f"智访 central: {settings.public_url}/console/", flush=True)
@@ -191,7 +187,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _with_session(fn: Any) -> Any:
-    from .database import make_engine, make_session_factory
 
     sessions = make_session_factory(make_engine(_settings()))
     with sessions.begin() as s:
@@ -201,9 +196,6 @@ def _with_session(fn: Any) -> Any:
 def _device_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
-    from .devices import service
-    from .devices.schemas import DeviceCreate
-
     try:
         data = DeviceCreate(name=args.name, site=args.site, public_key=args.public_key)
     except ValidationError as e:
@@ -211,7 +203,6 @@ def _device_add(args: argparse.Namespace) -> int:
         return 2
 
     def add(s: Any) -> None:
-        from .audit import service as audit
 
         service.register(s, data=data)
         audit.record(
@@ -229,7 +220,6 @@ def _device_add(args: argparse.Namespace) -> int:
 
 
 def _device_list(args: argparse.Namespace) -> int:
-    from .devices import service
 
     def show(s: Any) -> None:
         for d in service.list_devices(s, site=args.site):
@@ -242,10 +232,8 @@ def _device_list(args: argparse.Namespace) -> int:
 
 
 def _device_revoke(args: argparse.Namespace) -> int:
-    from .devices import service
 
     def revoke(s: Any) -> None:
-        from .audit import service as audit
 
         service.revoke(s, name=args.name)
         audit.record(
@@ -272,12 +260,7 @@ def _access_matrix(_args: argparse.Namespace) -> int:
     """The access matrix from the routes' own declarations (docs/security.md)."""
     import tempfile
 
-    from .access.matrix import markdown
-    from .app import create_app
-
     with tempfile.TemporaryDirectory() as tmp:
-        from .settings import Settings
-
         settings = Settings(environment="development", data_dir=tmp)
         app = create_app(settings)
         print(markdown(app.state.access_table))

@@ -1,6 +1,6 @@
 """What central's OpenAPI description says that FastAPI cannot infer by itself.
 
-The description is for staff and for the schemathesis run (tests/access/
+The description is for staff and for the schemathesis run (tests/central/access/
 test_schemathesis.py), which checks every answer against it; so it must be true:
 
 * ``describe_errors``: a 422 is either FastAPI's list of field errors or one of our

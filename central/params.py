@@ -3,7 +3,7 @@
 An unbounded ``int`` from a path, query or body reached the database as it was: past
 2**63 - 1 SQLite's driver fails, past 2**31 - 1 PostgreSQL's ``integer`` columns (the
 row ids) do, and the caller got a 500 (found by the schemathesis run,
-tests/access/test_schemathesis.py). Counts and byte offsets may go to 2**53, as far
+tests/central/access/test_schemathesis.py). Counts and byte offsets may go to 2**53, as far
 as a JSON number stays exact.
 """
 

@@ -2,11 +2,11 @@
 # Re-fetch the vendored Apache ECharts build served by central (no CDN).
 # Usage: scripts/fetch-echarts.sh [VERSION]   (default: the version pinned below)
 # Takes dist/echarts.common.min.js (line, bar, pie, scatter + common components,
-# ~0.7 MB) from the npm package and writes it with its licence under central/static/vendor/.
+# ~0.7 MB) from the npm package and writes it with its licence under central/console/static/vendor/.
 set -eu
 VERSION="${1:-6.1.0}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-DEST="$ROOT/central/static/vendor"
+DEST="$ROOT/central/console/static/vendor"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"

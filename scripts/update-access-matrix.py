@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Rewrite the access matrix in docs/security.md from the routes' own declarations
-(`zhifang central access-matrix`); tests/access/test_matrix_doc.py checks it is fresh."""
+(`zhifang central access-matrix`); tests/central/access/test_matrix_doc.py checks it is fresh."""
 
 import subprocess
 import sys

@@ -53,9 +53,9 @@ def test_protocol_needs_only_pydantic_and_cryptography():
 
 
 # --- central's layers (docs/architecture.md) ----------------------------------------
-# A module's layer is its package's, except the web edge of each package (its JSON
-# router, pages, forms) and the runners (CLI, background loops), which sit on top, as
-# in Dispatch's feature packages. Imports run downward only; within a layer, central's
+# A module's layer is its package's. The web edge is two packages of its own,
+# central/api (JSON routers) and central/console (pages); the runners (CLI, background
+# loops) sit on top, inside their packages. Imports run downward only, and central's
 # packages import each other without a loop.
 BASE, RECORDS, ACROSS, WEB, RUN = range(5)
 LAYER_NAMES = ("base", "records", "across", "web", "run")
@@ -73,10 +73,9 @@ PACKAGE_LAYER = {
          "imports", "progress", "admin", "documents"),
         ACROSS,
     ),
-    **dict.fromkeys(("api", "console", "static", "openapi"), WEB),
+    **dict.fromkeys(("api", "console", "openapi"), WEB),
     **dict.fromkeys(("app", "cli"), RUN),
 }  # fmt: skip
-WEB_MODULES = {"api", "views", "web", "console", "notice", "forms", "deps"}
 RUN_MODULES = {"cli", "scanner", "scheduler", "runner", "__main__"}
 
 
@@ -93,8 +92,6 @@ def layer_of(module: str) -> int:
     last = parts[-1]
     if package in ("app", "cli") or (len(parts) > 2 and last in RUN_MODULES):
         return RUN
-    if len(parts) > 2 and (last in WEB_MODULES or last.endswith(("_pages", "_api"))):
-        return WEB
     return PACKAGE_LAYER[package]
 
 
@@ -185,17 +182,33 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_centrals_packages_import_each_other_without_a_loop():
-    """Within each layer, package to package: no cycle (the web edge and the runners
-    are their own layers, so a package's router may use its own package and others)."""
+    """Whole packages, every module counted (routers, pages and runners included, imports
+    inside functions too): no cycle, so each package can be read after those it uses."""
     edges: dict[str, set[str]] = {}
     for m, t, _, _ in central_imports():
-        lm, lt = layer_of(m), layer_of(t)
-        if lm >= WEB or lt >= WEB or t.count(".") < 1:
+        if t.count(".") < 1:
             continue
         a, b = m.split(".")[1], t.split(".")[1]
         if a != b:
             edges.setdefault(a, set()).add(b)
     assert _cycles(edges) == []
+
+
+EDGE = {"api", "console", "app"}  # where routers and pages may be made
+
+
+def test_routers_and_pages_live_in_api_and_console():
+    """A package outside the web edge makes no router and renders no page."""
+    bad = []
+    for path in sorted((ROOT / "central").rglob("*.py")):
+        rel = path.relative_to(ROOT / "central")
+        if rel.parts[0].removesuffix(".py") in EDGE or "migrations" in rel.parts:
+            continue
+        text = path.read_text("utf-8")
+        for marker in ("APIRouter(", "Jinja2Templates(", "TemplateResponse("):
+            if marker in text:
+                bad.append(f"central/{rel} uses {marker[:-1]}")
+    assert not bad, "put it in central/api or central/console:\n" + "\n".join(bad)
 
 
 def test_a_new_package_has_a_layer():

@@ -232,8 +232,6 @@ def _export(env: dict[str, str], reception_id: str, out: Path) -> tuple[str, lis
 
 
 def _run(args: argparse.Namespace) -> int:
-    import httpx
-
     if not _port_open(args.mqtt_host, args.mqtt_port):
         raise DemoError(
             f"no MQTT broker answers at {args.mqtt_host}:{args.mqtt_port}; "
@@ -253,33 +251,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"zhifang demo: central on {url} (SQLite under {data / 'central'})")
         central = subprocess.Popen(_zhifang("central", "serve"), env=env)
         procs.append(central)
-        client = httpx.Client(base_url=url, timeout=5)
-        _wait("central to answer /healthz",
-              lambda: client.get("/healthz").status_code == 200, args.timeout, central)  # fmt: skip
-        _console_account(env, demo)
-        console_login(client, LEADER, demo.password)
-        config = _box_config(demo, url, args, command_key)
-        _provision(env, demo, config, client)
-        earlier = {x["id"] for x in _receptions(client)}  # a second run of the same demo
-        quarantined_before = int(client.get("/api/stats").json().get("quarantined", 0))
-        _simulate(env, config, args.timeout)
-
-        def reception_done() -> dict[str, Any] | None:
-            done = [
-                x for x in _receptions(client)
-                if x["id"] not in earlier and x.get("ended_at") and x.get("rating")
-            ]  # fmt: skip
-            return done[0] if done else None
-
-        rec = _wait(
-            "the reception, ended and rated, at central", reception_done, args.timeout, central
-        )
-        summary, problems = _check(client, rec, quarantined_before)
-        if args.evidence_out is not None:
-            more, failed = _export(env, rec["id"], args.evidence_out)
-            summary, problems = summary + more, problems + failed
-        if problems:
-            raise DemoError("; ".join(problems) + f" ({summary})")
+        client = _signed_in_console(env, demo, url, args.timeout, central)
+        summary = _one_reception(env, demo, url, args, command_key, client, central)
         print(summary)
         print(f"zhifang demo: console at {url}/console/ (login {LEADER} / {demo.password})")
         if args.once:
@@ -289,6 +262,58 @@ def _run(args: argparse.Namespace) -> int:
         _stop_all(procs, ctrl_c)
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _signed_in_console(
+    env: dict[str, str],
+    demo: DemoSite,
+    url: str,
+    timeout: float,
+    central: subprocess.Popen[bytes],
+) -> Any:
+    """Once central answers: the demo's leader account, and a client signed in with it."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=5)
+    _wait("central to answer /healthz",
+          lambda: client.get("/healthz").status_code == 200, timeout, central)  # fmt: skip
+    _console_account(env, demo)
+    console_login(client, LEADER, demo.password)
+    return client
+
+
+def _one_reception(
+    env: dict[str, str],
+    demo: DemoSite,
+    url: str,
+    args: argparse.Namespace,
+    command_key: str,
+    client: Any,
+    central: subprocess.Popen[bytes],
+) -> str:
+    """A box provisioned, one simulated reception through it, and what central made of
+    it checked: the summary line (``DemoError`` with what is wrong)."""
+    config = _box_config(demo, url, args, command_key)
+    _provision(env, demo, config, client)
+    earlier = {x["id"] for x in _receptions(client)}  # a second run of the same demo
+    quarantined_before = int(client.get("/api/stats").json().get("quarantined", 0))
+    _simulate(env, config, args.timeout)
+
+    def reception_done() -> dict[str, Any] | None:
+        done = [
+            x for x in _receptions(client)
+            if x["id"] not in earlier and x.get("ended_at") and x.get("rating")
+        ]  # fmt: skip
+        return done[0] if done else None
+
+    rec = _wait("the reception, ended and rated, at central", reception_done, args.timeout, central)
+    summary, problems = _check(client, rec, quarantined_before)
+    if args.evidence_out is not None:
+        more, failed = _export(env, rec["id"], args.evidence_out)
+        summary, problems = summary + more, problems + failed
+    if problems:
+        raise DemoError("; ".join(problems) + f" ({summary})")
+    return summary
 
 
 def _serve_until_stopped(central: subprocess.Popen[bytes], ctrl_c: list[bool]) -> int:

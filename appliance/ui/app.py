@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from .desk import Desk
 from .guard import CsrfRefused, KioskGuard
 from .kiosk import Kiosk
-from .routes import biometrics, officer, petitioner, reception
+from .routes import biometrics, finish, officer, petitioner, procedure, visitor
 
 HERE = Path(__file__).parent
 
@@ -68,6 +68,6 @@ def create_app(desk: Desk, *, watchdog: Any = None, guard: KioskGuard | None = N
 
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     k = Kiosk(desk, Jinja2Templates(directory=HERE / "templates"), guard)
-    for screens in (officer, reception, biometrics, petitioner):
+    for screens in (officer, procedure, visitor, finish, biometrics, petitioner):
         screens.add_routes(app, k)
     return app

@@ -177,25 +177,18 @@ def build_biometrics(
         from ..identity.face import pad_small
     except ImportError as e:  # the identity extra is not installed
         return off(f"identity packages missing ({e}); pip install zhifang[identity]")
-    microphone: Any = None
     try:
-        if fake_hardware:
-            if fake_frames is None:
-                return off("--fake-hardware without --fake-frames: no camera")
-            from firmware_glue.frames import ImageFileFrameSource
-            from firmware_glue.microphone import WavPlaylist
-
-            camera: Any = ImageFileFrameSource(fake_frames, prepare=pad_small)
-            microphone = WavPlaylist(fake_audio) if fake_audio is not None else None
-        else:
-            from firmware_glue.frames import Picamera2FrameSource
-            from firmware_glue.microphone import SoundDeviceMicrophone
-
-            camera = Picamera2FrameSource.open(size=settings.camera_size)
-            if settings.voice:  # opened per clip; ALSA dsnoop shares it with the recorder
-                microphone = functools.partial(SoundDeviceMicrophone, device=settings.microphone)
+        camera, microphone = _camera_and_microphone(
+            settings,
+            fake_hardware=fake_hardware,
+            fake_frames=fake_frames,
+            fake_audio=fake_audio,
+            prepare=pad_small,
+        )
     except (ImportError, FrameSourceError, RuntimeError, OSError) as e:
         return off(f"camera unavailable: {e}")
+    if camera is None:
+        return off("--fake-hardware without --fake-frames: no camera")
     from models.registry import ModelError
 
     try:
@@ -208,6 +201,34 @@ def build_biometrics(
     for note in notes:
         log.warning("biometrics: %s", note)
     return bio, camera
+
+
+def _camera_and_microphone(
+    settings: Any,
+    *,
+    fake_hardware: bool,
+    fake_frames: Path | None,
+    fake_audio: Path | None,
+    prepare: Any,
+) -> tuple[Any, Any]:
+    """The biometrics' camera (None: fake hardware without ``fake_frames``; image files
+    go through ``prepare``) and microphone (None: no voice). Raises what a missing or
+    busy device raises."""
+    if fake_hardware:
+        if fake_frames is None:
+            return None, None
+        from firmware_glue.frames import ImageFileFrameSource
+        from firmware_glue.microphone import WavPlaylist
+
+        camera = ImageFileFrameSource(fake_frames, prepare=prepare)
+        return camera, (WavPlaylist(fake_audio) if fake_audio is not None else None)
+    from firmware_glue.frames import Picamera2FrameSource
+    from firmware_glue.microphone import SoundDeviceMicrophone
+
+    microphone: Any = None
+    if settings.voice:  # opened per clip; ALSA dsnoop shares it with the recorder
+        microphone = functools.partial(SoundDeviceMicrophone, device=settings.microphone)
+    return Picamera2FrameSource.open(size=settings.camera_size), microphone
 
 
 def build_qr(
@@ -242,12 +263,8 @@ def build_qr(
 def cmd_ui(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from firmware_glue.pinmap import load_pinmap
-
     from ..box import Box
-    from ..central_client import FakeCentralClient, HttpCentralClient
     from ..config import ConfigError, load_config
-    from ..http_auth import DeviceAuth
     from ..officers import NoOfficerCredentials
     from .app import create_app
     from .config import UiConfigError, load_ui_config
@@ -269,22 +286,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     except (ConfigError, NoOfficerCredentials) as e:
         print(f"配置错误 / config error: {e}", file=sys.stderr)
         return 2
-    pinmap = load_pinmap(config.pinmap_path)
-    if args.fake_hardware:
-        from firmware_glue.fakes import FakeRatingPanel
-
-        panel: Any = FakeRatingPanel(pinmap)
-    else:
-        from firmware_glue.buttons import GpioRatingPanel
-
-        panel = GpioRatingPanel(pinmap)
+    panel = _rating_panel(config.pinmap_path, fake=args.fake_hardware)
     box.start()
-    if central_url:  # dossier look-ups are signed with the box's device key
-        central: Any = HttpCentralClient.to(
-            central_url, auth=DeviceAuth(config.device, box.key), timeout_s=ui_cfg.central_timeout_s
-        )
-    else:
-        central = FakeCentralClient()
+    central = _central_client(central_url, box, ui_cfg)
     # the badge follows the box's own recorder and spool; feeding it camera frames and
     # microphone blocks is the capture loop's job (firmware_glue.media), not the UI's
     recorder: Any = FakeRecorder() if args.fake_hardware else SpoolRecorder(box.recorder)
@@ -322,6 +326,32 @@ def cmd_ui(args: argparse.Namespace) -> int:
         panel.close()
         box.stop()
     return 0
+
+
+def _rating_panel(pinmap_path: Path | None, *, fake: bool) -> Any:
+    """The petitioner's three buttons: on the GPIO pins, or the fake with no hardware."""
+    from firmware_glue.pinmap import load_pinmap
+
+    pinmap = load_pinmap(pinmap_path)
+    if fake:
+        from firmware_glue.fakes import FakeRatingPanel
+
+        return FakeRatingPanel(pinmap)
+    from firmware_glue.buttons import GpioRatingPanel
+
+    return GpioRatingPanel(pinmap)
+
+
+def _central_client(central_url: str | None, box: Any, ui_cfg: Any) -> Any:
+    """Central for dossier look-ups, signed with the box's device key (no URL: the fake)."""
+    from ..central_client import FakeCentralClient, HttpCentralClient
+    from ..http_auth import DeviceAuth
+
+    if not central_url:
+        return FakeCentralClient()
+    return HttpCentralClient.to(
+        central_url, auth=DeviceAuth(box.config.device, box.key), timeout_s=ui_cfg.central_timeout_s
+    )
 
 
 def _law_library(data_dir: Path, central_url: str | None) -> Any:

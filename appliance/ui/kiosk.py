@@ -38,6 +38,11 @@ STEP_ZH = {k: v.title for k, v in STEPS.items()} | {
 NEVER_KEPT = frozenset({"pin", "csrf_token"})
 
 
+async def form_fields(request: Request) -> dict[str, str]:
+    """A posted form's fields, as text."""
+    return {k: str(v) for k, v in (await request.form()).items()}
+
+
 def fmt_time(value: Any) -> str:
     """Beijing time, whatever the box's own zone (as central shows it)."""
     if isinstance(value, int | float):

@@ -23,7 +23,7 @@ from . import nul
 from .gates import GATE_KEY, PRINCIPAL_KEY, Authenticator, Denied, Kind, admit
 from .routes import Declared, find
 
-# no inline script anywhere (templates load their scripts from /static); styles may be
+# no inline script anywhere (templates load their scripts from /console/static); styles may be
 # inline attributes, which cannot run code
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -4,7 +4,7 @@ PostgreSQL's text cannot hold U+0000 (psycopg refuses to send it), so a NUL in a
 search word, an id in the path, a reason header or a JSON field answered 500 on
 PostgreSQL wherever it reached a query, while SQLite stored it: the two databases
 differed and neither answer was clear. No name, phone, complaint or id needs one.
-Found by the schemathesis run (tests/access/test_schemathesis.py).
+Found by the schemathesis run (tests/central/access/test_schemathesis.py).
 
 Checked after the gate (a stranger still gets 401 first): the path, the query, the
 ``X-`` headers (percent-encoded reasons), and a JSON or URL-encoded form body (at

@@ -14,7 +14,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from central.database import make_engine, make_session_factory, migrate
+from central.settings import settings_or_exit as _settings
+
+from . import service
 from .models import ROLE_ZH, ROLES
+from .passwords import WeakPassword
+from .throttle import LOCAL_TZ
 
 
 def register(sub: Any) -> None:
@@ -57,8 +63,6 @@ def _read_password() -> str:
 
 
 def _sessions() -> Any:
-    from central.database import make_engine, make_session_factory, migrate
-    from central.settings import settings_or_exit as _settings
 
     # writes begin at once: a change read first must not fail when the server writes
     settings = _settings()
@@ -68,8 +72,6 @@ def _sessions() -> Any:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from . import service
-    from .passwords import WeakPassword
 
     try:
         password = _read_password()
@@ -94,13 +96,11 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _when(t: datetime | None) -> str:
-    from .throttle import LOCAL_TZ
 
     return "-" if t is None else f"{t.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
 
 
 def _list(_args: argparse.Namespace) -> int:
-    from . import service
 
     print("用户名\t角色\t单位\t状态\t锁定至（北京时间）\t姓名")
     with _sessions()() as s:
@@ -113,8 +113,6 @@ def _list(_args: argparse.Namespace) -> int:
 
 def _change(what: str, change: Callable[[Any], str], sessions: Any = None) -> int:
     """Run ``change`` in one transaction; unknown accounts exit 2, bad input 1."""
-    from . import service
-    from .passwords import WeakPassword
 
     try:
         with (sessions or _sessions()).begin() as s:
@@ -130,7 +128,6 @@ def _change(what: str, change: Callable[[Any], str], sessions: Any = None) -> in
 
 
 def _disable(args: argparse.Namespace) -> int:
-    from . import service
 
     def change(s: Any) -> str:
         ended = service.set_active(s, username=args.name, active=False, actor="cli")
@@ -140,7 +137,6 @@ def _disable(args: argparse.Namespace) -> int:
 
 
 def _enable(args: argparse.Namespace) -> int:
-    from . import service
 
     def change(s: Any) -> str:
         service.set_active(s, username=args.name, active=True, actor="cli")
@@ -150,7 +146,6 @@ def _enable(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from . import service
 
     sessions = _sessions()
     with sessions() as s:  # known before the password is asked; no lock held meanwhile
@@ -177,7 +172,6 @@ def _was(locked_until: datetime | None) -> str:
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    from . import service
 
     if not args.name and not args.ip:
         print("未能解除锁定：须指定用户名或 --ip 地址", file=sys.stderr)

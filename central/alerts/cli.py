@@ -6,6 +6,13 @@ import argparse
 import sys
 from typing import Any
 
+from central.broker import BrokerError, MqttCommandPublisher
+from central.database import make_engine, make_session_factory
+from central.devices.control import SigningPublisher, load_command_key
+from central.settings import settings_or_exit as _settings
+
+from . import service
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("alerts", help="期限预警：扫描即将到期与超期事项")
@@ -16,12 +23,6 @@ def register(sub: Any) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from central.broker import BrokerError, MqttCommandPublisher
-    from central.database import make_engine, make_session_factory
-    from central.devices.control import SigningPublisher, load_command_key
-    from central.settings import settings_or_exit as _settings
-
-    from . import service
 
     settings = _settings()
     sessions = make_session_factory(make_engine(settings))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.accounts.models import Account
+from central.workflow.models import MatterRow, MatterVisitRow
 
 from .models import AlertRow
 from .rows import LEVEL, leaders_on_duty, new_rows
@@ -25,7 +26,6 @@ from .rows import LEVEL, leaders_on_duty, new_rows
 
 def _matter_people(session: Session, matter_ids: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
     """Each matter's officer and 分管领导, as (username, recipient role)."""
-    from central.workflow.models import MatterRow
 
     ids = sorted(set(matter_ids))
     if not ids:
@@ -71,7 +71,6 @@ def raise_high_risk(
     """A high-risk reception in progress: tell the on-duty leader(s) of ``org`` and the
     officer and 分管领导 of each matter the reception opened or visits; inside the
     caller's transaction (ingest's: no alert without its event)."""
-    from central.workflow.models import MatterRow, MatterVisitRow
 
     mids = session.scalars(
         select(MatterVisitRow.matter_id).where(MatterVisitRow.reception_id == reception_id)
@@ -103,7 +102,6 @@ def raise_matter_risk(
     """Each of ``matter_ids`` whose stored risk is high and which is not archived: tell
     its site's on-duty leader(s), its officer and its 分管领导, once each, unless they
     were already told about one of its receptions. Inside the caller's transaction."""
-    from central.workflow.models import MatterRow, MatterVisitRow
 
     ids = sorted(set(matter_ids))
     rows: list[AlertRow] = []

@@ -8,6 +8,15 @@ import re
 import sys
 from typing import Any
 
+from central.database import make_engine, make_session_factory
+from central.db import utcnow
+from central.settings import Settings
+from central.workflow.config import WorkflowConfig
+
+from . import facts
+from .reports import generate_and_record
+from .warnings import run_all
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("awareness", help="态势感知：月度报告、预警")
@@ -26,9 +35,6 @@ def register(sub: Any) -> None:
 
 
 def _open() -> tuple[Any, Any, Any]:
-    from central.database import make_engine, make_session_factory
-    from central.settings import Settings
-    from central.workflow.config import WorkflowConfig
 
     settings = Settings()
     engine = make_engine(settings)
@@ -37,10 +43,6 @@ def _open() -> tuple[Any, Any, Any]:
 
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
-
-    from central.db import utcnow
-
-    from .reports import generate_and_record
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
         print(f"错误：月份应为 YYYY-MM：{args.month!r}", file=sys.stderr)
@@ -66,9 +68,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _warn(args: argparse.Namespace) -> int:
-    from central.db import utcnow
-
-    from .warnings import run_all
 
     engine, sessions, config = _open()
     try:
@@ -84,7 +83,6 @@ def _warn(args: argparse.Namespace) -> int:
 
 def _facts(args: argparse.Namespace) -> int:
     """Exit 0 when clean (or rebuilt clean), 1 when drift remains."""
-    from . import facts
 
     engine, sessions, _ = _open()
     try:

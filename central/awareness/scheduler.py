@@ -9,6 +9,9 @@ import threading
 from typing import Any
 
 from central.db import utcnow
+from central.workflow.config import WorkflowConfig
+
+from . import reports, warnings
 
 log = logging.getLogger(__name__)
 
@@ -17,9 +20,6 @@ REPORT_EVERY_S = 24 * 3600.0
 
 
 def start_awareness_jobs(app_state: Any, stop_event: threading.Event) -> threading.Thread:
-    from central.workflow.config import WorkflowConfig
-
-    from . import reports, warnings
 
     config: WorkflowConfig = app_state.workflow_config
     out_dir = app_state.settings.data_dir / "reports"

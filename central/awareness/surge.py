@@ -11,7 +11,7 @@ steady Poisson rate the false-alarm probability is at most ``alpha`` per series 
 (lower in practice: the test is discrete and conservative). With ``alpha = 0.001`` and
 30 series (townships + categories) that is at most one false alarm a month in all.
 Counts that vary more than Poisson (weekday effects, campaigns) raise the false-alarm
-rate: the service feeds working days only, and ``tests/awareness`` measures the rate.
+rate: the service feeds working days only, and ``tests/central/awareness`` measures the rate.
 The 1-day window catches a sudden jump; the 7-day window a sustained moderate rise.
 """
 

@@ -35,7 +35,37 @@ def merge_persons(
 ) -> PersonMerge:
     """Move ``merged_id``'s receptions and matters to ``survivor_id``. Caller commits.
     Both dossiers must be the caller's site's (a merge writes to both)."""
-    actor = scope.actor
+    survivor, merged = _mergeable(
+        session, survivor_id=survivor_id, merged_id=merged_id, scope=scope, reason=reason
+    )
+    moved = _what_moves(session, survivor_id=survivor_id, merged_id=merged_id)
+    _move_records(session, moved, survivor_id=survivor_id, merged_id=merged_id)
+    _fill_in_survivor(session, moved, survivor=survivor, merged=merged)
+    merged.merged_into = survivor_id
+    row = PersonMerge(
+        survivor_id=survivor_id,
+        merged_id=merged_id,
+        actor=scope.actor,
+        at=utcnow(),
+        reason=reason.strip(),
+        moved=moved,
+    )
+    session.add(row)
+    audit.record(
+        session,
+        actor=scope.actor,
+        action="person.merge",
+        target=f"person:{merged_id}",
+        reason=f"并入 person:{survivor_id}；{reason.strip()}",
+    )
+    session.flush()
+    return row
+
+
+def _mergeable(
+    session: Session, *, survivor_id: str, merged_id: str, scope: SiteScope, reason: str
+) -> tuple[Person, Person]:
+    """The two persons, once the merge is allowed (else ``MergeRefused`` says why)."""
     if not reason.strip():
         raise MergeRefused("合并须说明理由")
     if survivor_id == merged_id:
@@ -50,6 +80,12 @@ def merge_persons(
     a, b = survivor.id_number_hash, merged.id_number_hash
     if a and b and a != b:
         raise MergeRefused("两份档案的身份证号不同，不是同一人，不能合并")
+    return survivor, merged
+
+
+def _what_moves(session: Session, *, survivor_id: str, merged_id: str) -> dict[str, Any]:
+    """The rows that move (``person_merge.moved``, what ``undo_merge`` puts back); a
+    group's link the survivor already has is dropped, not moved."""
     MatterRow, MatterPersonRow = _tables()
     receptions = list(session.scalars(select(Reception.id).where(Reception.person_id == merged_id)))
     matters = list(session.scalars(select(MatterRow.id).where(MatterRow.person_id == merged_id)))
@@ -63,7 +99,7 @@ def merge_persons(
             MatterPersonRow.person_id == merged_id
         )
     ).all()
-    moved: dict[str, Any] = {
+    return {
         "receptions": receptions,
         "matters": matters,
         "matter_person": [[m, r] for m, r in links if m not in on_survivor],
@@ -72,11 +108,17 @@ def merge_persons(
         "phone": None,
         "township": None,
     }
-    if receptions:
+
+
+def _move_records(
+    session: Session, moved: dict[str, Any], *, survivor_id: str, merged_id: str
+) -> None:
+    MatterRow, MatterPersonRow = _tables()
+    if moved["receptions"]:
         session.execute(
             update(Reception).where(Reception.person_id == merged_id).values(person_id=survivor_id)
         )
-    if matters:
+    if moved["matters"]:
         session.execute(
             update(MatterRow).where(MatterRow.person_id == merged_id).values(person_id=survivor_id)
         )
@@ -92,6 +134,13 @@ def merge_persons(
             .where(MatterPersonRow.person_id == merged_id)
             .values(person_id=survivor_id)
         )
+
+
+def _fill_in_survivor(
+    session: Session, moved: dict[str, Any], *, survivor: Person, merged: Person
+) -> None:
+    """What the survivor lacks and the merged record has: the ID number, phone and
+    township move over (noted in ``moved``)."""
     if merged.id_number_hash and not survivor.id_number_hash:
         h, enc = merged.id_number_hash, merged.id_number_enc
         merged.id_number_hash, merged.id_number_enc = None, None
@@ -102,25 +151,6 @@ def merge_persons(
         survivor.phone = moved["phone"] = merged.phone
     if merged.township and not survivor.township:
         survivor.township = moved["township"] = merged.township
-    merged.merged_into = survivor_id
-    row = PersonMerge(
-        survivor_id=survivor_id,
-        merged_id=merged_id,
-        actor=actor,
-        at=utcnow(),
-        reason=reason.strip(),
-        moved=moved,
-    )
-    session.add(row)
-    audit.record(
-        session,
-        actor=actor,
-        action="person.merge",
-        target=f"person:{merged_id}",
-        reason=f"并入 person:{survivor_id}；{reason.strip()}",
-    )
-    session.flush()
-    return row
 
 
 def undo_merge(session: Session, *, merge_id: int, scope: SiteScope, reason: str) -> PersonMerge:

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.database import unit_of_work
+from central.devices.models import Device
 from central.dossier import matching
+from central.dossier.matching import pinyin_key
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import Candidate, PersonHit
-from central.dossier.search import classify, pinyin_key, search_persons
+from central.dossier.search import classify, search_persons
 from central.workflow.scope import on_site, person_sites
 
 from .service import NotFound
@@ -119,8 +121,6 @@ def leader_receptions(
     if until is not None:
         stmt = stmt.where(Reception.started_at < until)
     if site is not None:
-        from central.devices.models import Device
-
         stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
     batches, persons = session.execute(stmt).one()
     return LeaderReceptions(int(batches), int(persons))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.database import unit_of_work
+from central.devices.models import Device
 from central.dossier import crypto
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import (
@@ -58,8 +59,6 @@ def recent_receptions(
     if end is not None:
         stmt = stmt.where(Reception.started_at < end)
     if site is not None:
-        from central.devices.models import Device
-
         stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
     rows = session.execute(
         stmt.order_by(Reception.started_at.desc().nulls_last(), Reception.id.desc())

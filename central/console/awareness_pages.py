@@ -1,6 +1,6 @@
 """Console pages of situation awareness (``/console/awareness``), zh-CN, server-rendered.
 
-The dashboard's charts are drawn in the browser by ECharts (served from ``/static``)
+The dashboard's charts are drawn in the browser by ECharts (served from ``/console/static``)
 from ``/api/awareness/charts/<name>``; KPIs and lists are rendered here.
 """
 

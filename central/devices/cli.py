@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from . import credentials
+
 
 def register(csub: Any, with_session: Callable[[Callable[[Any], Any]], Any]) -> None:
     p = csub.add_parser("provisioning", help="部署凭据：站点用它登记、吊销本站点的设备")
@@ -33,7 +35,6 @@ def _actor() -> str:
 
 
 def _issue(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
-    from . import credentials
 
     try:
         cid, token = with_session(
@@ -48,7 +49,6 @@ def _issue(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
 
 
 def _list(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
-    from . import credentials
 
     def show(s: Any) -> None:
         for c in credentials.listed(s, site=args.site):
@@ -61,7 +61,6 @@ def _list(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
 
 
 def _revoke(args: argparse.Namespace, with_session: Callable[..., Any]) -> int:
-    from . import credentials
 
     try:
         with_session(

@@ -25,7 +25,9 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.casefile.full import _officer_names, full_dossier
 from central.db import utcnow
+from central.labels import RATING_ZH
 
 from .render import FONT, RenderError, _font, missing_glyphs
 from .service import DocumentError, for_person
@@ -86,7 +88,6 @@ def compose(
         [_at(x.issued_at), x.title, who(x.issued_by), x.sha256[:16] + "…", f"第 {x.leaf_index} 项"]
         for x in papers
     ]
-    from central.labels import RATING_ZH
 
     receptions = [["时间", "接访人员", "评价"]] + [
         [
@@ -148,7 +149,6 @@ def export(
     enc_key: bytes, evidence: Any = None,
 ) -> tuple[str, bytes]:  # fmt: skip
     """(the person's name, the PDF). The caller commits the audit rows."""
-    from central.casefile.full import _officer_names, full_dossier
 
     d = full_dossier(
         session, person_id=person_id, scope=scope, client=client, enc_key=enc_key,

@@ -20,12 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
+from central.accounts.models import Account
 from central.audit import service as audit
 from central.db import utcnow
+from central.dossier.models import Person, Reception
 from central.evidence.log import Entry, EvidenceLog
 from central.workflow import service as wf
+from central.workflow.clocks import clocks
 from central.workflow.config import WorkflowConfig
-from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
 from protocol.petitions import CHANNEL_ZH, query_qr_text
 
 from . import templates
@@ -75,7 +78,6 @@ def offers(session: Session, matter_id: str) -> list[Offer]:
 
 
 def _officer(session: Session, username: str) -> str:
-    from central.accounts.models import Account
 
     name = session.scalar(select(Account.display_name).where(Account.username == username))
     return name or f"工号 {username}"
@@ -94,9 +96,6 @@ def values(
     session: Session, row: MatterRow, kind: DocKind, cfg: WorkflowConfig, now: datetime
 ) -> dict[str, str]:
     """What the placeholders say for this matter, now."""
-    from central.dossier.models import Person
-    from central.workflow import service as wf
-    from central.workflow.clocks import clocks
 
     person = session.get(Person, row.person_id) if row.person_id else None
     _, m = wf.load(session, row.id)
@@ -228,7 +227,6 @@ def for_matter(session: Session, matter_id: str) -> list[IssuedDocumentRow]:
 
 def for_person(session: Session, person_id: str) -> list[IssuedDocumentRow]:
     """Papers addressed to the person, or issued on any of their matters."""
-    from central.workflow.models import MatterPersonRow
 
     mids = select(MatterPersonRow.matter_id).where(MatterPersonRow.person_id == person_id)
     return list(
@@ -287,7 +285,6 @@ def box_receipt(
     same bytes), else issued now in the desk's name. Only the box whose reception
     opened the matter, at its own site; ``PermissionError`` otherwise, ``LookupError``
     when central has not received the matter yet (the box's 登记 is still queued)."""
-    from central.dossier.models import Reception
 
     row = session.get(MatterRow, matter_id)
     if row is None:

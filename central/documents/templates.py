@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.audit import service as audit
+from central.legal.models import ArticleRow, LawRow
 
 from .kinds import HEADER_DEFAULT, KINDS, PLACEHOLDERS, DocKind
 from .models import DocumentTemplateRow
@@ -81,7 +82,6 @@ def citations(text: str) -> list[tuple[str, str]]:
 
 def check_basis(session: Session, text: str) -> None:
     """Every cited article must be in the legal library."""
-    from central.legal.models import ArticleRow, LawRow
 
     for law, label in citations(text):
         found = session.scalar(

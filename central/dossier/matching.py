@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pypinyin import Style, pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from central.dossier.crypto import id_number_hash
 
@@ -136,3 +136,9 @@ def candidates(
     found = [(k, score(new, k)) for k in known if k.id != new.id]
     hits = [(k, m) for k, m in found if m.score >= at_least]
     return sorted(hits, key=lambda km: (-km[1].score, km[0].id))
+
+
+def pinyin_key(name: str) -> str:
+    """Toneless pinyin without spaces (``张伟`` → ``zhangwei``), the first reading."""
+    n = normalise_name(name)
+    return "".join(lazy_pinyin(n, style=Style.NORMAL, errors="default")).lower()[:400]

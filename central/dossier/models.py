@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from central.db import Base, JSONType, UTCDateTime, utcnow
+from central.dossier.matching import pinyin_key
 
 
 def new_id() -> str:
@@ -124,6 +125,4 @@ class PersonMerge(Base):
 @event.listens_for(Person, "before_insert")
 @event.listens_for(Person, "before_update")
 def _fill_pinyin(_mapper: Any, _conn: Any, target: Person) -> None:
-    from central.dossier.search import pinyin_key
-
     target.name_pinyin = pinyin_key(target.name)

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,12 +22,6 @@ from .models import Person
 
 TOP = "\uffff"
 _LATIN = re.compile(r"^[a-zA-Z\s']+$")
-
-
-def pinyin_key(name: str) -> str:
-    """Toneless pinyin without spaces (``张伟`` → ``zhangwei``), the first reading."""
-    n = normalise_name(name)
-    return "".join(lazy_pinyin(n, style=Style.NORMAL, errors="default")).lower()[:400]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from central.database import make_engine, make_session_factory
+from central.settings import Settings
+from protocol import keys
+from protocol.bundle import Trust, verify_bundle
+
+from .bundle import render_report
+from .export import ExportError, export_reception
+from .playback import PlaybackCache
+from .service import make_service
+from .timestamp import TimestampError, Tsa, stamp_checkpoint
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("evidence", help="录像存证: export and verify evidence bundles")
@@ -39,12 +50,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from central.database import make_engine, make_session_factory
-    from central.settings import Settings
-
-    from .bundle import render_report
-    from .export import ExportError, export_reception
-    from .service import make_service
 
     settings = Settings()
     engine = make_engine(settings)
@@ -57,8 +62,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         with make_session_factory(engine)() as session:
             if args.tsa_url:
                 import httpx
-
-                from .timestamp import TimestampError, Tsa, stamp_checkpoint
 
                 try:
                     with httpx.Client(timeout=30) as http:
@@ -82,10 +85,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from protocol import keys
-    from protocol.bundle import Trust, verify_bundle
-
-    from .bundle import render_report
 
     if not args.directory.is_dir():
         print(f"{args.directory} 不是目录")
@@ -111,10 +110,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_prune_playable(args: argparse.Namespace) -> int:
     """The least recently watched copies go first; the segments themselves are never touched."""
     import sys
-
-    from central.settings import Settings
-
-    from .playback import PlaybackCache
 
     if args.max_mb < 0:
         print("错误：--max-mb 不能为负数", file=sys.stderr)

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from central.hearings.draw import check
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("hearings", help="公开听证：随机抽取听证员的核验")
@@ -27,7 +29,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from central.hearings.draw import check
 
     try:
         published = json.loads(args.file.read_text(encoding="utf-8"))

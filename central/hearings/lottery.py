@@ -120,29 +120,64 @@ def leximin(
     """The leximin lottery over panels of ``k`` of ``candidates`` (id → feature → value)
     meeting ``quotas`` (feature → value → [min, max]). ``stages=1`` stops after the
     maximin stage and returns no panels (what a verifier compares with)."""
+    keys, members = _types(candidates)
+    sizes = np.array([len(m) for m in members])
+    pricing = _Pricing([dict(key) for key in keys], sizes, k, quotas)
+    first = pricing.best(np.zeros(len(keys)))
+    if first is None:
+        raise DrawError("名额条件相互冲突：没有任何一组听证员能同时满足全部上下限，请放宽条件")
+    comps: dict[Composition, None] = {first: None}  # an insertion-ordered set
+    reach = _reachable(pricing, comps, len(keys))
+    fixed, minimum = _fix_stages(pricing, comps, sizes, reach, k, stages)
+    unreachable = sorted(i for t in range(len(keys)) if t not in reach for i in members[t])
+    if stages is not None:
+        return Solution([], [], unreachable, minimum, pricing.rounds)
+    panels, probabilities = _panels(list(comps), members, sizes, reach, fixed)
+    return Solution(
+        panels=panels,
+        probabilities=probabilities,
+        unreachable=unreachable,
+        minimum=minimum,
+        pricing_rounds=pricing.rounds,
+    )
+
+
+def _types(
+    candidates: Mapping[str, Mapping[str, str]],
+) -> tuple[list[tuple[tuple[str, str], ...]], list[list[str]]]:
+    """The candidates' types (their sorted feature values) in order, and each type's
+    members, sorted by id."""
     by_type: dict[tuple[tuple[str, str], ...], list[str]] = {}
     for i in sorted(candidates):
         by_type.setdefault(tuple(sorted(candidates[i].items())), []).append(i)
     keys = sorted(by_type)
-    members = [by_type[key] for key in keys]
-    sizes = np.array([len(m) for m in members])
-    nt = len(keys)
-    pricing = _Pricing([dict(key) for key in keys], sizes, k, quotas)
-    first = pricing.best(np.zeros(nt))
-    if first is None:
-        raise DrawError("名额条件相互冲突：没有任何一组听证员能同时满足全部上下限，请放宽条件")
-    comps: dict[Composition, None] = {first: None}  # an insertion-ordered set
+    return keys, [by_type[key] for key in keys]
 
-    # Which types can sit at all: ask for the composition seating the most types not
-    # yet seen; when it seats none, no quota-meeting panel includes the rest.
+
+def _reachable(pricing: _Pricing, comps: dict[Composition, None], nt: int) -> list[int]:
+    """Which types can sit at all: ask for the composition seating the most types not
+    yet seen; when it seats none, no quota-meeting panel includes the rest. The
+    compositions found are added to ``comps``."""
     while True:
         unseen = [t for t in range(nt) if not any(c[t] for c in comps)]
         c = pricing.cover(unseen) if unseen else None
         if c is None or not any(c[t] for t in unseen):
             break
         comps[c] = None
-    reach = [t for t in range(nt) if any(c[t] for c in comps)]
+    return [t for t in range(nt) if any(c[t] for c in comps)]
 
+
+def _fix_stages(
+    pricing: _Pricing,
+    comps: dict[Composition, None],
+    sizes: np.ndarray,
+    reach: list[int],
+    k: int,
+    stages: int | None,
+) -> tuple[dict[int, float], float]:
+    """The leximin stages: each maximises the smallest probability of the types not
+    yet pinned (column generation over ``comps``), then pins the types at it. The
+    probability of each type, and the first stage's value (the maximin)."""
     fixed: dict[int, float] = {}
     minimum = math.nan
     stage = 0
@@ -165,11 +200,18 @@ def leximin(
             pinned = free
         for t in pinned:
             fixed[t] = max(0.0, value)
-    unreachable = sorted(i for t in range(nt) if t not in reach for i in members[t])
-    if stages is not None:
-        return Solution([], [], unreachable, minimum, pricing.rounds)
+    return fixed, minimum
 
-    order = list(comps)
+
+def _panels(
+    order: list[Composition],
+    members: list[list[str]],
+    sizes: np.ndarray,
+    reach: list[int],
+    fixed: dict[int, float],
+) -> tuple[list[tuple[str, ...]], list[float]]:
+    """Named panels and their probabilities giving each candidate its type's
+    probability: the compositions mixed, each realised, and a vertex kept."""
     columns = [[(j, c[t] / sizes[t]) for j, t in enumerate(reach) if c[t]] for c in order]
     q = _cover(columns, [fixed[t] for t in reach])
     weighted: dict[tuple[str, ...], float] = {}
@@ -183,13 +225,7 @@ def leximin(
     target = [fixed[t] for t in reach for _ in members[t]]
     p = _cover([[(pos[i], 1.0) for i in panel] for panel in panels], target)
     keep = [j for j in range(len(panels)) if p[j] > 0]
-    return Solution(
-        panels=[panels[j] for j in keep],
-        probabilities=[p[j] for j in keep],
-        unreachable=unreachable,
-        minimum=minimum,
-        pricing_rounds=pricing.rounds,
-    )
+    return [panels[j] for j in keep], [p[j] for j in keep]
 
 
 def _dual(

@@ -24,10 +24,12 @@ from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.database import unit_of_work
 from central.db import from_ms, utcnow
+from central.devices.control import verify_ack
 from central.devices.models import Device
 from central.publisher import CommandPublisher
 from central.workflow.scope import person_sites
 from protocol import topics
+from protocol.control import ControlError
 from protocol.envelope import Envelope
 from protocol.errors import MalformedMessage
 from protocol.messages import (
@@ -242,8 +244,6 @@ def handle_ack_message(session: Session, topic: str, payload: bytes) -> bool | N
     when the topic is not a ``biometric_delete`` ack (someone else's), else whether it
     closed a command. An ack that the desk did not sign with its registered key is
     ignored (logged): a forged ack must not close a deletion."""
-    from central.devices.control import verify_ack
-    from protocol.control import ControlError
 
     try:
         t = topics.parse_topic(topic)

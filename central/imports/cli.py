@@ -11,6 +11,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from central.accounts.models import Account
+from central.database import make_engine, make_session_factory
+from central.settings import settings_or_exit as _settings
+from central.workflow.config import WorkflowConfig
+
+from . import columns, service
+from .columns import MappingError
+from .reader import FileRefused, read
+from .service import OUTCOME_ZH
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("import", help="历史导入：导入本院以往的信访记录")
@@ -31,15 +41,6 @@ def register(sub: Any) -> None:
 
 def _petitions(args: argparse.Namespace) -> int:
     from sqlalchemy import select
-
-    from central.accounts.models import Account
-    from central.database import make_engine, make_session_factory
-    from central.settings import settings_or_exit as _settings
-    from central.workflow.config import WorkflowConfig
-
-    from . import service
-    from .columns import MappingError
-    from .reader import FileRefused, read
 
     settings = _settings()
     try:
@@ -73,7 +74,6 @@ def _petitions(args: argparse.Namespace) -> int:
 
 
 def line(r: Any) -> str:
-    from .service import OUTCOME_ZH
 
     bits = [f"第 {r.row_no} 行", OUTCOME_ZH[r.outcome], r.what, r.ref_no, r.person]
     text = "  ".join(b for b in bits if b)
@@ -92,10 +92,6 @@ def summary(report: Any) -> str:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from central.database import make_engine, make_session_factory
-    from central.settings import settings_or_exit as _settings
-
-    from . import columns, service
 
     sessions = make_session_factory(make_engine(_settings()))
     with sessions() as s:

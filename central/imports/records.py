@@ -24,6 +24,8 @@ from central.workflow.machine import RECORD_POLICY, apply, register
 from central.workflow.states import Action, Command, Matter
 from protocol.petitions import CATEGORIES, CHANNEL_ZH
 
+from .columns import BY_KEY
+
 LOCAL = ZoneInfo("Asia/Shanghai")
 EARLIEST = date(1990, 1, 1)
 DECISIONS = {"受理": Action.accept, "不予受理": Action.decline, "转办": Action.transfer}
@@ -191,7 +193,6 @@ def _steps_fit(v: dict[str, str], decision: str, d: dict[str, date | None]) -> l
 
 
 def _label(key: str) -> str:
-    from .columns import BY_KEY
 
     return BY_KEY[key].header
 

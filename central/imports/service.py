@@ -37,10 +37,12 @@ from sqlalchemy.orm import Session
 
 from central.audit import service as audit
 from central.audit.models import AuditLog
+from central.awareness.models import MatterTagRow
 from central.db import upsert_insert, utcnow
 from central.dossier import crypto
+from central.dossier.matching import pinyin_key
 from central.dossier.models import Person
-from central.dossier.search import pinyin_key
+from central.intake.service import officers
 from central.workflow import refs
 from central.workflow.clocks import ClockState, clocks
 from central.workflow.config import WorkflowConfig
@@ -237,7 +239,6 @@ def run(
 
 def _officers(session: Session, site: str) -> dict[str, str]:
     """The site's officers and leaders by account and by name → account."""
-    from central.intake.service import officers
 
     out: dict[str, str] = {}
     for username, name in officers(session, site):
@@ -429,7 +430,6 @@ def _write(
                       "reason": f"历史导入 {filename[:80]} 第 {p.result.row_no} 行，"
                                 f"{CHANNEL_ZH[r.channel]}，{p.result.person} "
                                 f"person:{p.person_id}"[:500]})  # fmt: skip
-    from central.awareness.models import MatterTagRow
 
     _insert(session, MatterRow, matters)
     _insert(session, TransitionRow, steps)

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from central.devices.control import command_key_path
+from central.settings import settings_or_exit as _settings
 from protocol import keys
 
 
@@ -40,8 +42,6 @@ def register(sub: Any) -> None:
 
 
 def _paths() -> tuple[Path, Path]:
-    from central.devices.control import command_key_path
-    from central.settings import settings_or_exit as _settings
 
     current = command_key_path(_settings())
     return current, current.with_name(current.stem + ".next" + current.suffix)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from central.db import from_ms
 from central.devices.control import ignored_reason, verify_ack, verify_status
 from central.devices.models import Device
+from central.identity.service import record_ack
 from protocol import control, topics
 from protocol.messages import BiometricDelete
 
@@ -33,7 +34,6 @@ class Handled:
 def handle(session: Session, t: topics.Topic, payload: bytes, device: Device | None) -> Handled:
     """A status or a command ack (inside ingest's transaction): applied only when the
     box signed it with its registered key, for this topic."""
-    from central.identity.service import record_ack
 
     if not payload or device is None:
         # a cleared retained message, or a box not (yet) registered here: nothing to

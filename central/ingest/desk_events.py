@@ -18,8 +18,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from central.audit import service as audit
+from central.audit.models import AuditLog
 from central.db import from_ms
 from central.dossier.models import Person, Reception, ReceptionStep
+from central.workflow.models import MatterPersonRow, MatterRow, MatterVisitRow
 from protocol.envelope import Envelope
 from protocol.messages import (
     OfficerLockedOut,
@@ -66,8 +68,6 @@ def note_cancelled(session: Session, reception_ids: set[str]) -> None:
     """A matter a cancelled reception registered or visited stays (its clocks are the
     statute's), for a person to handle at the console; its audit log says why, once,
     whether the cancellation or the 登记 arrived first."""
-    from central.audit.models import AuditLog
-    from central.workflow.models import MatterVisitRow
 
     rows = session.execute(
         select(
@@ -112,7 +112,6 @@ def _stored(session: Session, type_: str, key: str, values: Iterable[str]) -> li
 def apply_corrections(session: Session, step_event_ids: set[str]) -> None:
     """Each corrected step gets its latest corrected form; a corrected 登记 also
     corrects the matter's summary. Audited once, when the correction is applied."""
-    from central.workflow.models import MatterRow
 
     for raw in _stored(session, StepCorrected.TYPE, "corrects", step_event_ids):
         c = StepCorrected.model_validate(raw)
@@ -164,7 +163,6 @@ def sync_parties(
 ) -> None:
     """A group visit's persons on the matters its reception opened or linked to: the
     first identified as a representative, then each ``reception.visitor`` in order."""
-    from central.workflow.models import MatterPersonRow, MatterVisitRow
 
     links = session.execute(
         select(MatterVisitRow.matter_id, MatterVisitRow.reception_id).where(

@@ -21,12 +21,21 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from central.alerts.risk import raise_high_risk, raise_matter_risk
+from central.alerts.service import raise_foreign_reception
+from central.awareness.service import tags_from_steps
 from central.db import from_ms, utcnow
+from central.devices.models import Device
 from central.dossier import crypto
 from central.dossier.models import Person, Reception, ReceptionStep, new_id
 from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
 from central.publisher import CommandPublisher
+from central.workflow import service as wf
 from central.workflow.config import WorkflowConfig
+from central.workflow.errors import WorkflowError
+from central.workflow.models import MatterVisitRow
+from central.workflow.risk import Level, RiskFacts, assess
+from central.workflow.wire import project_steps
 from protocol.envelope import Envelope
 from protocol.messages import (
     Body,
@@ -41,6 +50,14 @@ from protocol.messages import (
     StepCorrected,
     VisitorAdded,
     WorkflowStepDone,
+)
+
+from .desk_events import (
+    apply_corrections,
+    cancel_reception,
+    note_cancelled,
+    record_lockout,
+    sync_parties,
 )
 
 RISK_ORDER = {"low": 1, "medium": 2, "high": 3}
@@ -113,8 +130,6 @@ class Projector:
         events = [(e, b) for e, b in events if b.TYPE not in IDENTITY_EVENT_TYPES]
         for env, body in events:  # a desk's own event, about no reception
             if isinstance(body, OfficerLockedOut):
-                from .desk_events import record_lockout
-
                 record_lockout(self._s, env, body)
         events = [(e, b) for e, b in events if not isinstance(b, OfficerLockedOut)]
         ids = {_reception_id(body) for _, body in events}
@@ -133,13 +148,9 @@ class Projector:
             # steps are insert-only: one executemany instead of an ORM object each
             self._s.execute(insert(ReceptionStep), self._steps)
         if self._matter_steps:
-            from central.workflow.wire import project_steps
-
             items = [(b, rid, self._receptions[rid].person_id) for b, rid in self._matter_steps]
             project_steps(self._s, items, config=self._config)
         if self._parties or self._corrected or self._cancelled:
-            from .desk_events import apply_corrections, note_cancelled, sync_parties
-
             if self._parties:
                 sync_parties(self._s, self._parties, person_of=self._person)
             if self._corrected:
@@ -155,11 +166,6 @@ class Projector:
         """What the batch tells the matters of its receptions, as it arrives: a rating
         or risk changes the matter's stored risk (one value on every page, and its
         people alerted when high); a 登记's category tags the matter for the dashboard."""
-        from central.alerts.risk import raise_matter_risk
-        from central.awareness.service import tags_from_steps
-        from central.workflow import service as wf
-        from central.workflow.errors import WorkflowError
-        from central.workflow.models import MatterVisitRow
 
         opened = {b.matter_ref for b, _ in self._matter_steps if b.step == "register"}
         if opened:
@@ -186,9 +192,6 @@ class Projector:
     def _assess_risk(self) -> None:
         """Risk rules over what this batch said; a high-risk reception still in progress
         alerts the on-duty leader at once (same transaction: no alert without its event)."""
-        from central.alerts.risk import raise_high_risk
-        from central.devices.models import Device
-        from central.workflow.risk import Level, RiskFacts, assess
 
         sites: dict[str, str] = {}
         for rid, said in self._statements.items():
@@ -220,7 +223,6 @@ class Projector:
                 )
 
     def _site(self, device: str) -> str | None:
-        from central.devices.models import Device
 
         if device not in self._sites:
             self._sites[device] = self._s.scalar(select(Device.site).where(Device.id == device))
@@ -233,7 +235,6 @@ class Projector:
         r = self._receptions.get(rid)
         if r is None or r.device == env.device:
             return True
-        from central.alerts.service import raise_foreign_reception
 
         owner_site, intruder_site = self._site(r.device), self._site(env.device)
         self.refused.append(
@@ -311,8 +312,6 @@ class Projector:
                 self._person(body.person)  # the person's dossier, now
                 self._parties.add(r.id)
             case ReceptionCancelled():
-                from .desk_events import cancel_reception
-
                 cancel_reception(self._s, r, body)
                 self._cancelled.add(r.id)
             case RatingGiven():

@@ -20,6 +20,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Result, delete, func, select
 from sqlalchemy.orm import Session
 
+from central.alerts.service import raise_quarantine_flood
 from central.db import upsert_insert
 from central.settings import Settings
 
@@ -179,7 +180,6 @@ def flood_check(session: Session, *, now: datetime, policy: QuarantinePolicy) ->
     )
     if n <= policy.alert_per_minute:
         return None
-    from central.alerts.service import raise_quarantine_flood
 
     since = now - timedelta(minutes=2)  # what the kept rows say about the flood
     by_reason: dict[str, int] = dict(

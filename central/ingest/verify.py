@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.database import make_engine, make_session_factory
 from central.devices.models import Device
+from central.settings import settings_or_exit as _settings
 from protocol import keys
 from protocol.envelope import decode
 from protocol.errors import ProtocolError
@@ -88,8 +90,6 @@ def register(sub: Any) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from central.database import make_engine, make_session_factory
-    from central.settings import settings_or_exit as _settings
 
     settings = _settings()
     sessions = make_session_factory(make_engine(settings))

@@ -25,15 +25,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
+from central.accounts.models import Account
 from central.audit import service as audit
+from central.awareness.models import MatterTagRow
 from central.db import utcnow
 from central.dossier import crypto, matching
+from central.dossier.matching import pinyin_key
 from central.dossier.models import Person, new_id
-from central.dossier.search import pinyin_key
 from central.evidence.log import Entry, EvidenceLog
 from central.workflow import service as wf
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import OPEN_STATUSES, MatterRow
+from central.workflow.scope import person_sites
 from central.workflow.states import Action, Command
 from protocol.petitions import CATEGORIES, CHANNEL_ZH, RECEIVED_ZH, Channel
 
@@ -244,7 +247,6 @@ def duplicates(
             MatterRow.person_id == person_id, MatterRow.status.in_(OPEN_STATUSES)
         )
     ).all()
-    from central.awareness.models import MatterTagRow
 
     out: list[Duplicate] = []
     for m in rows:
@@ -267,7 +269,6 @@ def duplicates(
 def _scoped(session: Session, k: Known, scope: SiteScope) -> Known:
     """Another site's person: the clerk learns only that a dossier exists (to file
     under it), not its details; reading them is the dossier page's, with a reason."""
-    from central.workflow.scope import person_sites
 
     if scope.owns(person_sites(session, k.id)):
         return k
@@ -435,7 +436,6 @@ def register(
 def officers(session: Session, site: str) -> list[tuple[str, str]]:
     """Who may be a matter's 承办人 at ``site``: (username, name) of its active
     officers and leaders."""
-    from central.accounts.models import Account
 
     rows = session.execute(
         select(Account.username, Account.display_name)
@@ -457,7 +457,6 @@ def _officer(session: Session, username: str, site: str) -> str:
 
 def _tag(session: Session, matter_id: str, category: str, actor: str, now: datetime) -> None:
     """The category is the clerk's, as a desk officer's 登记 tags a desk's matter."""
-    from central.awareness.models import MatterTagRow
 
     session.add(
         MatterTagRow(

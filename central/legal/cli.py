@@ -8,6 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from central.database import make_engine, make_session_factory, migrate
+from central.legal.parse import LegalImportError
+from central.legal.service import export_bundle, import_law
+from central.settings import Settings
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("legal", help="法律条文：导入、导出")
@@ -22,8 +27,6 @@ def register(sub: Any) -> None:
 
 
 def _sessions() -> Any:
-    from central.database import make_engine, make_session_factory, migrate
-    from central.settings import Settings
 
     settings = Settings()
     engine = make_engine(settings)
@@ -32,8 +35,6 @@ def _sessions() -> Any:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from central.legal.parse import LegalImportError
-    from central.legal.service import import_law
 
     try:
         text = args.file.read_text(encoding="utf-8-sig")
@@ -51,7 +52,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from central.legal.service import export_bundle
 
     with _sessions()() as session:
         bundle = export_bundle(session)

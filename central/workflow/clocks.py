@@ -67,6 +67,7 @@ class ClockState(StrEnum):
 
 
 WINDOWS = frozenset({ClockKind.review_request, ClockKind.re_review_request})
+_MATERIALS = frozenset({PauseKind.awaiting_materials})  # what pauses most clocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,24 +95,39 @@ def _reply_from(h: tuple[Transition, ...], status: Status) -> Transition | None:
 
 def clocks(matter: Matter, rules: Rules, cal: HolidayCalendar, now: datetime) -> tuple[Clock, ...]:
     """Every clock the matter has had so far, in procedural order."""
-    h = matter.history
-    local = _LocalDate(rules)
-    today = local(now)
-    materials = frozenset({PauseKind.awaiting_materials})
-    both = frozenset(PauseKind)
-    out: list[Clock] = []
+    c = _Counter(matter, rules, cal, now)
+    decided = _first(matter.history, {Action.accept, Action.decline, Action.transfer})
+    first_reply = _reply_from(matter.history, Status.handling)
+    return (
+        *_decision_clocks(c, decided),
+        _result_clock(c, decided, first_reply),
+        *_handling_clock(c, decided, first_reply),
+        *_review_clocks(c, first_reply),
+    )
 
-    def add(
+
+class _Counter:
+    """Counts one clock of a matter: its due date over the calendar, less the paused
+    days, and its state today."""
+
+    def __init__(self, matter: Matter, rules: Rules, cal: HolidayCalendar, now: datetime):
+        self.matter, self.rules, self.cal, self.now = matter, rules, cal, now
+        self.local = _LocalDate(rules)
+        self.today = self.local(now)
+
+    def clock(
+        self,
         kind: ClockKind,
         rule: ClockRule,
         start: datetime,
         stop: datetime | None,
         *,
-        kinds: frozenset[PauseKind] = materials,
+        kinds: frozenset[PauseKind] = _MATERIALS,
         extra: int = 0,
         floor: date | None = None,
-    ) -> None:
-        end = stop or now
+    ) -> Clock:
+        matter, local, today, cal = self.matter, self.local, self.today, self.cal
+        end = stop or self.now
         pauses = [p for p in matter.pauses if p.started_at >= start and p.started_at <= end]
         skip = paused_dates(pauses, local, end, kinds)
         s = local(start)
@@ -122,51 +138,60 @@ def clocks(matter: Matter, rules: Rules, cal: HolidayCalendar, now: datetime) ->
         state = _state(kind, rule, due, today, stop, local, matter, open_pause)
         covered = all(cal.covers(date(y, 1, 1)) for y in range(s.year, due.year + 1))
         over = (today - due).days
-        out.append(
-            Clock(
-                kind=kind,
-                label=rule.label or CLOCK_NAMES.get(kind.value, kind.value),
-                started_on=s,
-                due_on=due,
-                state=state,
-                days_left=(due - today).days,
-                paused_days=len(skip),
-                extension_days=extra,
-                completed_at=stop,
-                calendar_covered=covered,
-                escalate_to_leader=state is ClockState.overdue
-                and over >= rules.leader_after_overdue_days,
-            )
+        return Clock(
+            kind=kind,
+            label=rule.label or CLOCK_NAMES.get(kind.value, kind.value),
+            started_on=s,
+            due_on=due,
+            state=state,
+            days_left=(due - today).days,
+            paused_days=len(skip),
+            extension_days=extra,
+            completed_at=stop,
+            calendar_covered=covered,
+            escalate_to_leader=state is ClockState.overdue
+            and over >= self.rules.leader_after_overdue_days,
         )
 
-    reg = h[0].at
-    decided = _first(h, {Action.accept, Action.decline, Action.transfer})
-    add(ClockKind.procedural_reply, rules.procedural_reply, reg, decided.at if decided else None)
-    add(
-        ClockKind.acceptance_decision,
-        rules.acceptance_decision,
-        reg,
-        decided.at if decided else None,
+
+def _decision_clocks(c: _Counter, decided: Transition | None) -> tuple[Clock, Clock]:
+    """From 登记 to the decision to accept (or not): the procedural reply and the
+    acceptance decision."""
+    reg, rules = c.matter.history[0].at, c.rules
+    stop = decided.at if decided else None
+    return (
+        c.clock(ClockKind.procedural_reply, rules.procedural_reply, reg, stop),
+        c.clock(ClockKind.acceptance_decision, rules.acceptance_decision, reg, stop),
     )
 
-    first_reply = _reply_from(h, Status.handling)
+
+def _result_clock(c: _Counter, decided: Transition | None, first_reply: Transition | None) -> Clock:
+    """From 登记 to the first reply (or the decision not to accept)."""
     not_accepted = decided if decided and decided.action is not Action.accept else None
     closes_result = first_reply or not_accepted
     stop = closes_result.at if closes_result else None
-    progress = [p for p in matter.progress_replies if stop is None or p <= stop]
+    progress = [p for p in c.matter.progress_replies if stop is None or p <= stop]
     # A progress reply answers for one more period: the next reply is due a period later.
-    nxt = due_date(local(progress[-1]), rules.progress_reply, cal) if progress else None
-    add(ClockKind.result_reply, rules.result_reply, reg, stop, floor=nxt)
+    nxt = due_date(c.local(progress[-1]), c.rules.progress_reply, c.cal) if progress else None
+    reg = c.matter.history[0].at
+    return c.clock(ClockKind.result_reply, c.rules.result_reply, reg, stop, floor=nxt)
 
-    if decided is not None and decided.action is Action.accept:
-        ext = sum(e.days for e in matter.extensions)
-        add(
-            ClockKind.handling,
-            rules.handling,
-            decided.at,
-            first_reply.at if first_reply else None,
-            extra=ext,
-        )
+
+def _handling_clock(
+    c: _Counter, decided: Transition | None, first_reply: Transition | None
+) -> tuple[Clock, ...]:
+    """From acceptance to the first reply, lengthened by the extensions granted."""
+    if decided is None or decided.action is not Action.accept:
+        return ()
+    ext = sum(e.days for e in c.matter.extensions)
+    stop = first_reply.at if first_reply else None
+    return (c.clock(ClockKind.handling, c.rules.handling, decided.at, stop, extra=ext),)
+
+
+def _review_clocks(c: _Counter, first_reply: Transition | None) -> list[Clock]:
+    """After each reply, the petitioner's window to ask for 复查 (then 复核), and once
+    asked, the decision's clock."""
+    h, rules = c.matter.history, c.rules
     stages = (
         (first_reply, Action.review, ClockKind.review_request, rules.review_request),
         (
@@ -176,27 +201,34 @@ def clocks(matter: Matter, rules: Rules, cal: HolidayCalendar, now: datetime) ->
             rules.re_review_request,
         ),
     )
+    out: list[Clock] = []
     for reply, request_action, window_kind, window_rule in stages:
         if reply is None:
             break
         request = _first(h, {request_action}, after=reply.seq)
-        add(window_kind, window_rule, reply.at, request.at if request else None, kinds=frozenset())
+        stop = request.at if request else None
+        out.append(c.clock(window_kind, window_rule, reply.at, stop, kinds=frozenset()))
         if request is None:
             break
         if request_action is Action.review:
             done = _reply_from(h, Status.in_review)
             done_at = done.at if done else None
-            add(ClockKind.review_decision, rules.review_decision, request.at, done_at)
+            out.append(
+                c.clock(ClockKind.review_decision, rules.review_decision, request.at, done_at)
+            )
         else:
             done = _reply_from(h, Status.in_re_review)
-            add(
-                ClockKind.re_review_decision,
-                rules.re_review_decision,
-                request.at,
-                done.at if done else None,
-                kinds=both,
+            done_at = done.at if done else None
+            out.append(
+                c.clock(
+                    ClockKind.re_review_decision,
+                    rules.re_review_decision,
+                    request.at,
+                    done_at,
+                    kinds=frozenset(PauseKind),
+                )
             )
-    return tuple(out)
+    return out
 
 
 def _state(

@@ -13,6 +13,7 @@ from .clocks import RulesPolicy
 from .refs import SiteDirectory
 from .risk import DEFAULT_RISK_RULES, RiskRules, load_risk_rules
 from .rules import DEFAULT_RULES, Rules, load_rules
+from .sites import load_sites
 
 # the calendar must be known this far ahead, or the console and the admins are warned
 CALENDAR_AHEAD_DAYS = 60
@@ -39,7 +40,6 @@ class WorkflowConfig:
         sites: Path | None = None,
     ) -> WorkflowConfig:
         """Each file is optional; a missing one means the shipped default."""
-        from .sites import load_sites
 
         return cls(
             rules=load_rules(rules) if rules else DEFAULT_RULES,

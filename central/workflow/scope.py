@@ -14,14 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Account
+from central.devices.models import Device
+from central.dossier.models import Reception
+
+from .models import MatterPersonRow, MatterRow, MatterVisitRow
+
 
 def on_site(session: Session, person_ids: Iterable[str], site: str) -> set[str]:
     """The ids among ``person_ids`` that are on ``site``."""
-    from central.accounts.models import Account
-    from central.devices.models import Device
-    from central.dossier.models import Reception
-
-    from .models import MatterPersonRow, MatterRow
 
     ids = sorted(set(person_ids))
     found: set[str] = set()
@@ -50,11 +51,6 @@ def on_site(session: Session, person_ids: Iterable[str], site: str) -> set[str]:
 def matter_on_site(session: Session, matter_id: str, site: str) -> bool:
     """A matter is on ``site`` when one of the site's officers handles it, or it was
     registered or visited at one of the site's boxes."""
-    from central.accounts.models import Account
-    from central.devices.models import Device
-    from central.dossier.models import Reception
-
-    from .models import MatterRow, MatterVisitRow
 
     handled = session.scalar(
         select(Account.id)
@@ -81,11 +77,6 @@ def matter_on_site(session: Session, matter_id: str, site: str) -> bool:
 
 def person_sites(session: Session, person_id: str) -> set[str]:
     """Every site that received this person or handles a matter they are party to."""
-    from central.accounts.models import Account
-    from central.devices.models import Device
-    from central.dossier.models import Reception
-
-    from .models import MatterPersonRow, MatterRow
 
     at_desks = (
         select(Device.site)
@@ -103,11 +94,6 @@ def person_sites(session: Session, person_id: str) -> set[str]:
 
 def matter_sites(session: Session, matter_id: str) -> set[str]:
     """The site of the matter's officer, and of the desks it was registered or visited at."""
-    from central.accounts.models import Account
-    from central.devices.models import Device
-    from central.dossier.models import Reception
-
-    from .models import MatterRow, MatterVisitRow
 
     officer = (
         select(Account.org)
@@ -134,8 +120,6 @@ def matter_sites(session: Session, matter_id: str) -> set[str]:
 
 def reception_sites(session: Session, reception_id: str) -> set[str]:
     """The site of the desk that received this visit."""
-    from central.devices.models import Device
-    from central.dossier.models import Reception
 
     site = session.scalar(
         select(Device.site)
@@ -147,8 +131,6 @@ def reception_sites(session: Session, reception_id: str) -> set[str]:
 
 def site_reception_ids(site: str) -> Any:
     """SQL: the ids of the receptions taken at ``site``'s desks (for list filters)."""
-    from central.devices.models import Device
-    from central.dossier.models import Reception
 
     return (
         select(Reception.id).join(Device, Device.id == Reception.device).where(Device.site == site)
@@ -157,9 +139,6 @@ def site_reception_ids(site: str) -> Any:
 
 def site_matter_ids(site: str) -> Any:
     """SQL: the ids of the matters on ``site`` (as ``matter_sites`` decides, in bulk)."""
-    from central.accounts.models import Account
-
-    from .models import MatterRow, MatterVisitRow
 
     at_desk = site_reception_ids(site)
     return (

@@ -11,10 +11,16 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from central.audit import service as audit
+from central.db import utcnow
 from protocol.messages import WorkflowStepDone
 from protocol.petitions import channel_of
 
+from . import service
 from .config import WorkflowConfig
+from .errors import IllegalTransition, WindowClosed, WorkflowError
+from .models import MatterRow, MatterVisitRow, PendingStepRow
+from .service import MatterNotFound
 from .states import Action, Command
 
 
@@ -72,9 +78,6 @@ def _apply_one(
     config: WorkflowConfig,
 ) -> Exception | None:
     """Apply one step in a savepoint; the error that refused it, or None."""
-    from . import service
-    from .errors import WorkflowError
-    from .models import MatterRow, MatterVisitRow
 
     ref = (body.matter_ref or "").strip()
     cmd = command_from_step(body)
@@ -118,8 +121,6 @@ def _apply_one(
 
 def _may_follow_later(e: Exception) -> bool:
     """Refused only because an earlier step has not arrived yet."""
-    from .errors import IllegalTransition, WindowClosed
-    from .service import MatterNotFound
 
     return isinstance(e, MatterNotFound) or (
         isinstance(e, IllegalTransition) and not isinstance(e, WindowClosed)
@@ -133,10 +134,6 @@ def _park_or_refuse(
     person_id: str | None,
     e: Exception,
 ) -> None:
-    from central.audit import service as audit
-    from central.db import utcnow
-
-    from .models import PendingStepRow
 
     ref = (body.matter_ref or "").strip()
     parked = _may_follow_later(e) and len(ref) <= 36
@@ -162,10 +159,6 @@ def _replay_parked(session: Session, ref: str, config: WorkflowConfig) -> None:
     """Apply the matter's parked steps that now fit, in the order they were taken,
     until none does (each success may make room for the next)."""
     from sqlalchemy import select
-
-    from central.audit import service as audit
-
-    from .models import PendingStepRow
 
     while True:
         parked = session.scalars(

@@ -14,6 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Account
+from central.workflow.scope import site_matter_ids
+
 from .clocks import WINDOWS, ClockState, clocks
 from .config import WorkflowConfig
 from .models import MatterRow, TransitionRow
@@ -45,7 +48,6 @@ def _whose(
 ) -> list[MatterRow]:
     """Open matters: of the officer; of the leader (分管, or of the officers they lead);
     or of a whole site (an admin's view)."""
-    from central.accounts.models import Account
 
     q = select(MatterRow).where(MatterRow.status.in_(OPEN_STATUSES))
     if officer is not None:
@@ -54,8 +56,6 @@ def _whose(
         led = select(Account.username).where(Account.leader == leader)
         q = q.where(or_(MatterRow.leader_id == leader, MatterRow.officer_id.in_(led)))
     elif site is not None:
-        from central.workflow.scope import site_matter_ids
-
         q = q.where(MatterRow.id.in_(site_matter_ids(site)))
     return list(session.scalars(q.limit(5000)))
 

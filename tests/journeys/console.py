@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tests.appliance.ui.screens import Screens
 from tests.auth import PASSWORD
 from tests.browser import browser_login
-from tests.ui.screens import Screens
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -21,7 +21,7 @@ from .site import CLERK, NAMES, World
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-    from tests.ui.screens import Screens
+    from tests.appliance.ui.screens import Screens
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LOCAL = ZoneInfo("Asia/Shanghai")

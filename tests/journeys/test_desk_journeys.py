@@ -26,7 +26,7 @@ import pytest
 
 from central.workflow.models import MatterRow
 from protocol.matters import MATTER_STATUS_ZH
-from tests.ui.screens import Screens
+from tests.appliance.ui.screens import Screens
 
 from . import touch
 from .console import console_as, poller, seconds_until

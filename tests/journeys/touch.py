@@ -1,5 +1,5 @@
 """What the officer does on the touchscreen, step by step, with every screen checked
-(nothing required covered, no raw keys) and saved (``tests.ui.screens.Screens``)."""
+(nothing required covered, no raw keys) and saved (``tests.appliance.ui.screens.Screens``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
     from firmware_glue.buttons import Rating
-    from tests.ui.screens import Screens
+    from tests.appliance.ui.screens import Screens
 
 TOLD = ("told_scope", "told_deadline", "told_review")
 RISK_REASON = "当事人情绪激动，称不解决就去省里"

@@ -1,19 +1,20 @@
-"""The consent and face/voice screens: separate consent first (PIPL art. 29), then
-enrolment or a 1:1 check against the claimed person; deletion on request."""
+"""The face/voice screen: after separate consent (``consent.py``), enrolment or a 1:1
+check against the claimed person."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from ...identity.relay import RelayError
 from ..errors import DeskError
 from ..hooks import CapturePrompt, Modality
+from ..visit import BioKind, Identified, PendingCapture
 
 if TYPE_CHECKING:
     from ...session import Reception
-    from ..desk import BioKind, Desk, Identified
+    from ..desk import Desk
 
 log = logging.getLogger(__name__)
 MODALITY_ZH = {"face": "人脸", "voice": "声纹"}
@@ -22,59 +23,6 @@ MODALITY_ZH = {"face": "人脸", "voice": "声纹"}
 class BiometricFlow:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
-
-    def consent(self, *, accept: bool, face: bool, voice: bool) -> str | None:
-        """The petitioner's answer on the consent screen; the record id if they agreed."""
-        from ...identity.consent import DEFAULT_TEXT, record
-
-        d = self.desk
-        if not d.biometrics.available:  # a desk with biometrics off records no consent
-            raise DeskError("本机未启用人脸/声纹，不需要也不记录同意")
-        with d.lock:
-            r = d.open_reception()
-            if not accept:
-                d.consent_id, d.consent_scopes = None, ()
-                return None
-            scopes: list[Any] = [s for s, on in (("face", face), ("voice", voice)) if on]
-            if not scopes:
-                raise DeskError("请至少选择人脸或声纹中的一项，或选择不使用")
-            ident = d.identified
-            person_id = (ident.person_id if ident else None) or f"reception:{r.reception_id}"
-            if d.identity is not None:  # stored, then sent as a consent.recorded event
-                rec = d.identity.give_consent(
-                    person_id=person_id,
-                    scopes=scopes,
-                    officer_id=d.officer_id or "",
-                    reception_id=r.reception_id,
-                    text=DEFAULT_TEXT,
-                )
-            else:
-                rec = record(
-                    person_id=person_id,
-                    text=DEFAULT_TEXT,
-                    scopes=scopes,
-                    officer_id=d.officer_id or "",
-                    now_ms=d.now_ms(),
-                    device_key=d.device_key,
-                )
-            d.cache.put_consent(rec.consent_id, json.dumps(rec.payload() | {"sig": rec.signature}))
-            d.consent_id, d.consent_scopes = rec.consent_id, tuple(scopes)
-            return rec.consent_id
-
-    def delete(self, *, reason: str = "request") -> None:
-        """The petitioner asks for their face/voice data to be deleted (or withdraws
-        consent): deleted here at once, then at central and every desk of the site."""
-        d = self.desk
-        with d.lock:
-            d.open_reception()
-            ident = d.identified
-            if ident is None or ident.person_id is None:
-                raise DeskError("请先用身份证号或手机号找到当事人的档案")
-            if d.identity is None:
-                raise DeskError("本机未启用人脸/声纹，没有可删除的生物特征数据")
-            kind: Any = reason if reason in ("request", "consent_withdrawn") else "request"
-            d.identity.delete_person(ident.person_id, officer_id=d.officer_id or "", reason=kind)
-            d.consent_id, d.consent_scopes, d.bio_pending = None, (), None
 
     def _subject(self) -> tuple[Reception, Identified, str]:
         """The reception, the identified person and their dossier id (lock held)."""
@@ -109,8 +57,6 @@ class BiometricFlow:
 
     def begin(self, kind: BioKind) -> CapturePrompt:
         """Step 1 of a check or an enrolment: draw the challenge, show its prompt."""
-        from ..desk import PendingCapture
-
         d = self.desk
         with d.lock:
             _r, _ident, pid = self._subject()
@@ -171,8 +117,6 @@ class BiometricFlow:
         return f"已登记{MODALITY_ZH[modality]}"
 
     def _share(self, person_id: str) -> None:
-        from ...identity.relay import RelayError
-
         assert self.desk.identity is not None
         try:
             self.desk.identity.share(person_id)

@@ -1,5 +1,5 @@
-"""The procedure screens (全程导航): the matter, its steps, corrections, cancelling,
-then the petitioner's rating.
+"""The procedure screens (全程导航): the matter, its steps (登记, 告知, 受理, 决定 ...)
+and corrections; then ``finish.py`` (cancelling, the petitioner's rating).
 
 登记 opens a new matter (its id, a UUIDv7, is made here so the desk works offline)
 or links the visit to an open matter of the person that the officer picks from the
@@ -12,13 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from firmware_glue.pinmap import Rating
 from protocol.ids import uuid7
 from protocol.matters import AWAITING_DECISION
 from protocol.messages import RiskNote
 
 from ...central_client import DossierMatter
-from ...session import Reception, ReceptionError, StepRecord
+from ...session import ReceptionError, StepRecord
 from ..errors import DeskError
 from ..steps import REGISTER_LINKED, STEPS, StepDef, StepInputError, clean_fields, next_steps
 
@@ -148,45 +147,3 @@ class ProcedureFlow:
                 r.correct(event_id, fields=fields, reason=reason[:200])
             except ReceptionError as e:
                 raise DeskError("本次接待已结束或已评价，不能再更正") from e
-
-    def cancel(self, reason: str) -> None:
-        """Cancel the reception (started by mistake, the petitioner left early)."""
-        d = self.desk
-        with d.lock:
-            r = d.open_reception()
-            reason = reason.strip()
-            if not reason:
-                raise DeskError("请填写撤销原因")
-            if r.rating is not None:
-                raise DeskError("当事人已评价，接待已结束，不能撤销")
-            d.finish(r, cancel_reason=reason[:200])
-
-    # --- the rating -----------------------------------------------------------------
-
-    def arm_rating(self) -> None:
-        """The officer finished: light the petitioner's buttons; a press ends the reception."""
-        d = self.desk
-        with d.lock:
-            d.open_reception()
-            if self.allowed():
-                raise DeskError("还有未完成的步骤，不能进入评价")
-            d.rating_armed = True
-            d.panel.arm(on_rating=self._rated)
-
-    def _rated(self, rating: Rating) -> None:  # on the panel's thread
-        d = self.desk
-        with d.lock:
-            r = d.reception
-            if r is None or not d.rating_armed:
-                return
-            r.rate(rating, source="button")
-            d.finish(r)
-
-    def end_unrated(self) -> None:
-        """The petitioner left without pressing a button."""
-        d = self.desk
-        with d.lock:
-            r: Reception = d.open_reception()
-            if self.allowed():
-                raise DeskError("还有未完成的步骤")
-            d.finish(r, unrated=True)

@@ -8,9 +8,10 @@ from ...officers import SignIn, SignInError
 from ..errors import DeskError
 from ..hooks import CapturePrompt
 from ..throttle import PinLocked
+from ..visit import PendingCapture
 
 if TYPE_CHECKING:
-    from ..desk import Desk, PendingCapture
+    from ..desk import Desk
 
 
 class SignInFlow:
@@ -42,8 +43,6 @@ class SignInFlow:
 
     def begin_face(self, officer_id: str) -> CapturePrompt:
         """Step 1 of face sign-in: the liveness prompt the officer sees before capture."""
-        from ..desk import PendingCapture
-
         officer_id = officer_id.strip()
         d = self.desk
         if not officer_id:

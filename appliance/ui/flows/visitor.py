@@ -16,9 +16,10 @@ from protocol.messages import PersonRef
 from ...central_client import CentralError, CentralUnavailable, PersonNotFound, Timeline
 from ...simulate import id_number_checksum_ok
 from ..errors import DeskError
+from ..visit import Identified
 
 if TYPE_CHECKING:
-    from ..desk import Desk, Identified
+    from ..desk import Desk
 
 _PHONE = re.compile(r"^\+?[0-9]{5,20}$")
 LOOK_UP_REASON = "接待时调取来访人档案"
@@ -74,8 +75,6 @@ class VisitorFlow:
         address: str = "",
     ) -> Identified:
         """The officer typed an ID number or phone: look the person up and record it."""
-        from ..desk import Identified
-
         d = self.desk
         with d.lock:
             r = d.open_reception()

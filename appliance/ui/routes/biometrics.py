@@ -7,9 +7,9 @@ from typing import Annotated, cast
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ..desk import BioKind
 from ..errors import DeskError
 from ..kiosk import Kiosk
+from ..visit import BioKind
 
 
 def add_routes(app: FastAPI, k: Kiosk) -> None:
@@ -35,7 +35,7 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
         accepted: list[bool] = []
 
         def do() -> None:
-            cid = desk.bio.consent(accept=decision == "accept", face=bool(face), voice=bool(voice))
+            cid = desk.consent.give(accept=decision == "accept", face=bool(face), voice=bool(voice))
             if cid is None:
                 desk.flash = "当事人未同意使用人脸/声纹，请用身份证号或手机号核验"
             accepted.append(cid is not None)
@@ -68,7 +68,7 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
     @app.post("/reception/biometrics/delete")
     def biometrics_delete(reason: Annotated[str, Form()] = "request") -> Response:
         def do() -> None:
-            desk.bio.delete(reason=reason)
+            desk.consent.delete(reason=reason)
             desk.flash = "已删除当事人的人脸/声纹数据（本机立即删除，其他窗口随后删除）"
 
         return k.act(do, "/reception", "/reception")

@@ -29,12 +29,12 @@ def add_routes(app: FastAPI, k: Kiosk) -> None:
     @app.get("/show/progress", response_class=HTMLResponse)
     def show_progress(request: Request) -> Response:
         return k.render(
-            request, "show_progress.html", check=desk.take_progress(), camera=desk.qr is not None
+            request, "show_progress.html", check=desk.progress.take(), camera=desk.qr is not None
         )
 
     @app.post("/show/progress")
     def scan_progress() -> Response:
-        return k.act(desk.scan_progress, "/show/progress", "/show/progress")
+        return k.act(desk.progress.scan, "/show/progress", "/show/progress")
 
     @app.get("/show/{slug}", response_class=HTMLResponse)
     def show(request: Request, slug: str, idle: int = 0) -> Response:

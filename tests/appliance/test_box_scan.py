@@ -1,0 +1,92 @@
+"""The petitioner holds the 回执 to the box's camera: the box reads the QR code, asks
+central with its signed request, and says what came of it. The camera is the shipped
+fake (``ArrayFrameSource``) given a QR image; central is real (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from appliance.central_client import FakeCentralClient, HttpCentralClient
+from appliance.http_auth import DeviceAuth
+from appliance.progress import NO_CODE_ZH, NOT_RECEIPT_ZH, CameraQrScanner, check_progress
+from firmware_glue.frames import ArrayFrameSource
+from protocol.progress import NOT_FOUND_ZH, UNAVAILABLE_ZH
+from tests.auth import register_box
+from tests.central.progress.qr import qr_frame, receipt_frame
+from tests.central.progress.test_lookup import _audits, _matter
+
+
+def _scanner(*frames: np.ndarray) -> CameraQrScanner:
+    return CameraQrScanner(ArrayFrameSource(frames), tries=3, interval_s=0)
+
+
+def test_the_box_reads_the_receipt_and_central_answers(
+    app: FastAPI, sessions: sessionmaker[Session]
+) -> None:
+    _, ref, code = _matter(sessions)
+    key = register_box(sessions, "desk-1", site="minhou")
+    with TestClient(app) as http:
+        http.auth = DeviceAuth("desk-1", key)
+        central = HttpCentralClient(http)
+        blank = np.full((480, 640, 3), 255, np.uint8)  # the camera first sees no code
+        found = check_progress(_scanner(blank, receipt_frame(ref, code)), central)
+        assert found.outcome == "found" and found.status is not None
+        assert found.status.ref_no == ref and found.status.decision == "accepted"
+        wrong = check_progress(_scanner(receipt_frame(ref, "WRONGCOD")), central)
+        assert (wrong.outcome, wrong.message) == ("not_found", NOT_FOUND_ZH)
+        other = check_progress(_scanner(qr_frame("https://example.com/")), central)
+        assert (other.outcome, other.message) == ("not_receipt", NOT_RECEIPT_ZH)
+        nothing = check_progress(_scanner(blank), central)
+        assert (nothing.outcome, nothing.message) == ("unreadable", NO_CODE_ZH)
+    assert [a.actor for a in _audits(sessions)] == ["device:desk-1"] * 2  # what reached central
+    # central gone: the box says plainly that it cannot tell now
+    gone = HttpCentralClient.to("http://127.0.0.1:9", auth=DeviceAuth("desk-1", key))
+    off = check_progress(_scanner(receipt_frame(ref, code)), gone)
+    assert (off.outcome, off.message) == ("offline", UNAVAILABLE_ZH)
+
+
+def test_the_box_is_throttled_like_an_address(
+    app: FastAPI, sessions: sessionmaker[Session]
+) -> None:
+    _, _, code = _matter(sessions)
+    key = register_box(sessions, "desk-2", site="minhou")
+    with TestClient(app) as http:
+        http.auth = DeviceAuth("desk-2", key)
+        central = HttpCentralClient(http)
+        outcomes = [
+            check_progress(_scanner(receipt_frame(f"闽侯检信〔2026〕{600 + i}号", code)), central)
+            for i in range(25)
+        ]
+    kinds = [o.outcome for o in outcomes]
+    assert kinds == ["not_found"] * 20 + ["throttled"] * 5
+    assert "查询过于频繁" in outcomes[-1].message  # the window's end: see test_lookup
+
+
+def test_the_fake_central_answers_as_central_does() -> None:
+    fake = FakeCentralClient()
+    fake.online = False
+    off = check_progress(_scanner(receipt_frame("闽侯检信〔2026〕1号", "ABCDEFGH")), fake)
+    assert off.outcome == "offline"
+
+
+def test_the_desk_wires_a_camera_for_the_qr_code(tmp_path: Path) -> None:
+    """``zhifang box ui --fake-hardware --fake-frames DIR``: the fake camera shows the
+    image files in DIR - here a photographed 回执 - and the desk's scanner reads it."""
+    import cv2
+
+    from appliance.ui.cli import build_qr
+
+    shots = tmp_path / "frames"
+    shots.mkdir()
+    cv2.imwrite(str(shots / "receipt.png"), receipt_frame("闽侯检信〔2026〕7号", "ABCDEFGH"))
+    scanner, own = build_qr(None, None, fake_hardware=True, fake_frames=shots)
+    assert own is not None and scanner.scan() == "ZHIFANG-QUERY 闽侯检信〔2026〕7号 ABCDEFGH"
+    shared = ArrayFrameSource([receipt_frame("闽侯检信〔2026〕8号", "ABCDEFGH")])
+    scanner, own = build_qr(None, shared, fake_hardware=True)  # the biometrics' camera
+    assert own is None and scanner.frames is shared
+    assert build_qr(None, None, fake_hardware=True) == (None, None)  # no camera: no scanner
