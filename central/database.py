@@ -79,15 +79,29 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises (a read
-    that writes its audit row keeps the row only if the read succeeded)."""
+def unit_of_work(
+    session: Session, *, keep_on: tuple[type[BaseException], ...] = ()
+) -> Iterator[Session]:
+    """One request's change, all or nothing: commit when the block ends, roll back if it
+    raises (and re-raise). The public service function a route calls wraps its body in
+    this; the helpers it composes only flush (see ``docs/architecture.md``).
+
+    ``keep_on``: refusals that are themselves recorded (an evidence upload refused with
+    its reason): what the block wrote is committed before the refusal goes on up.
+
+    On SQLite (``make_engine``'s ``write_immediate``) the transaction began with
+    ``BEGIN IMMEDIATE`` at its first statement, so the write lock is held from the
+    first read of the block to this commit."""
     try:
-        yield session
+        try:
+            yield session
+        except keep_on:
+            session.commit()
+            raise
+        session.commit()
     except BaseException:
         session.rollback()
         raise
-    session.commit()
 
 
 def load_models() -> MetaData:

@@ -20,7 +20,6 @@ from central.awareness import charts, kpis, lists, service, warnings
 from central.deps import SessionDep, SettingsDep
 from central.openapi import file_answer
 from central.params import Offset, RowId
-from central.workflow.scope import matter_sites
 
 # staff; charts and KPIs are procuratorate-wide counts (no names), lists and profiles
 # are limited to the account's own site (another site's person with a reason)
@@ -102,16 +101,14 @@ class TagIn(BaseModel):
 
 @router.put("/matters/{matter_id}/tag")
 def tag_matter(matter_id: str, body: TagIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
-    SiteScope.of(acc).write(matter_sites(session, matter_id), what="该事项")
     try:
-        row = service.tag_matter(
-            session, matter_id=matter_id, category=body.category, organ=body.organ,
-            actor=acc.actor,
+        row = service.set_tag(
+            session, scope=SiteScope.of(acc), matter_id=matter_id, category=body.category,
+            organ=body.organ,
         )  # fmt: skip
     except LookupError as e:
         session.rollback()
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
-    session.commit()
     return {"matter_id": row.matter_id, "category": row.category, "organ": row.organ}
 
 
@@ -128,8 +125,7 @@ def alerts(
 
 @router.post("/alerts/run", dependencies=[Depends(LEAD)])
 def run_alerts(session: SessionDep, config: ConfigDep, now: NowDep) -> list[dict[str, Any]]:
-    raised = warnings.run_all(session, now=now, config=config)
-    session.commit()
+    raised = warnings.run_by_hand(session, now=now, config=config)
     return [service.alert_public(a) for a in raised]
 
 
@@ -151,18 +147,16 @@ def make_report(
     from central.awareness import reports
 
     try:
-        row = reports.generate_and_record(
+        row = reports.make_report(
             session,
             month=body.month,
             out_dir=settings.data_dir / "reports",
             config=config,
             now=now,
-            trigger="manual",
             actor=acc.actor,
         )
     except ValueError as e:  # the month, as reports.month_filters reads it
         raise _bad(e) from e
-    session.commit()
     return service.report_public(row)
 
 

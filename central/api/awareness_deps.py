@@ -101,8 +101,8 @@ def read_profile(
     acc: Reader,
     reason: Annotated[str, Query(max_length=500)] = "",
 ) -> Profile:
-    """人员画像 of the path's person (the read is audited and committed); 404 if unknown;
-    another site's person only with a stated reason."""
+    """人员画像 of the path's person (the service audits and commits the read); 404 if
+    unknown; another site's person only with a stated reason."""
     try:
         p = person_profile(
             session,
@@ -115,7 +115,6 @@ def read_profile(
         )
     except NotFound as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
-    session.commit()
     return p
 
 

@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from central.access.gates import READ, REGISTRY
 from central.access.principals import Principal, Provisioner, Staff
-from central.audit import service as audit
 from central.deps import SessionDep
 from central.devices import service
 from central.devices.schemas import DeviceCreate, DevicePublic
@@ -39,14 +38,9 @@ def _may_manage(who: Principal, site: str) -> None:
 def register_device(data: DeviceCreate, session: SessionDep, who: Registrar) -> DevicePublic:
     _may_manage(who, data.site)
     try:
-        device = service.register(session, data=data)
+        device = service.register_box(session, data=data, actor=who.actor)
     except service.DeviceExists as e:
         raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
-    audit.record(
-        session, actor=who.actor, action="device.register", target=f"device:{device.id}",
-        reason=f"site={device.site} key={device.public_key[:12]}…",
-    )  # fmt: skip
-    session.commit()
     return DevicePublic.model_validate(device)
 
 
@@ -63,14 +57,11 @@ def list_devices(
 
 @router.post("/{name}/revoke", response_model=DevicePublic)
 def revoke_device(name: str, body: RevokeIn, session: SessionDep, who: Registrar) -> DevicePublic:
-    found = service.get(session, name=name)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"没有名为 {name} 的设备")
-    _may_manage(who, found.site)
-    device = service.revoke(session, name=name)
-    audit.record(
-        session, actor=who.actor, action="device.revoke", target=f"device:{name}",
-        reason=body.reason,
-    )  # fmt: skip
-    session.commit()
+    try:
+        device = service.revoke_box(
+            session, name=name, actor=who.actor, reason=body.reason,
+            may_manage=lambda site: _may_manage(who, site),
+        )  # fmt: skip
+    except service.DeviceNotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
     return DevicePublic.model_validate(device)

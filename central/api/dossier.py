@@ -15,10 +15,9 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from central.access.gates import BoxCaller, Reader, Worker
 from central.access.principals import Box, Staff
 from central.access.scope import SiteScope
-from central.audit import service as audit
 from central.casefile import people, service
-from central.casefile.full import Dossier, full_dossier
-from central.casefile.merge import MergeRefused, merge_persons, undo_merge
+from central.casefile.full import Dossier, read_dossier
+from central.casefile.merge import MergeRefused, merge_duplicate, reverse_merge
 from central.deps import SessionDep, SettingsDep, client_address
 from central.dossier.schemas import (
     Candidate,
@@ -31,7 +30,6 @@ from central.dossier.schemas import (
     Timeline,
 )
 from central.params import RowId
-from central.workflow.scope import on_site
 
 receptions = APIRouter(prefix="/api/receptions", tags=["receptions"])
 persons = APIRouter(prefix="/api/persons", tags=["persons"])
@@ -57,13 +55,10 @@ def list_receptions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[ReceptionSummary]:
     """The newest receptions of the account's own site (names included: audited)."""
-    out = service.recent_receptions(session, limit=limit, site=acc.site)
-    audit.record(
-        session, actor=acc.actor, action="reception.list.read", target=f"site:{acc.org}",
-        reason=f"最近接访 {len(out)} 条", client=client_address(request),
+    return service.read_recent(
+        session, limit=limit, site=acc.site, actor=acc.actor, org=acc.org,
+        client=client_address(request),
     )  # fmt: skip
-    session.commit()
-    return out
 
 
 @receptions.get("/{reception_id}", response_model=ReceptionDetail)
@@ -76,13 +71,12 @@ def get_reception(
     x_reason: ReasonHeader = None,
 ) -> ReceptionDetail:
     try:
-        out = service.get_reception(
+        out = service.read_reception(
             session, reception_id=reception_id, scope=_scope(acc, reason, x_reason),
             client=client_address(request), default_reason="接口查阅",
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
-    session.commit()  # the audit row
     return out
 
 
@@ -97,13 +91,12 @@ def person_timeline(
     x_reason: ReasonHeader = None,
 ) -> Timeline:
     try:
-        timeline = service.person_timeline(
+        timeline = service.read_timeline(
             session, person_id=person_id, scope=_scope(acc, reason, x_reason),
             client=client_address(request), enc_key=settings.id_enc_key_bytes,
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
-    session.commit()  # the audit row
     return timeline
 
 
@@ -116,12 +109,10 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[PersonHit]:
-    hits = people.search(
+    return people.find(
         session, q=q, hash_key=settings.id_hash_key_bytes, limit=limit, actor=acc.actor,
         client=client_address(request),
     )  # fmt: skip
-    session.commit()  # the audit row
-    return hits
 
 
 @persons.get("/{person_id}/dossier", response_model=Dossier)
@@ -135,14 +126,13 @@ def dossier(
     x_reason: ReasonHeader = None,
 ) -> Dossier:
     try:
-        d = full_dossier(
+        d = read_dossier(
             session, person_id=person_id, scope=_scope(acc, reason, x_reason),
             client=client_address(request), enc_key=settings.id_enc_key_bytes,
             evidence=getattr(request.app.state, "evidence", None),
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
-    session.commit()
     return d
 
 
@@ -156,25 +146,23 @@ def duplicates(
     reason: ReasonQuery = "",
 ) -> list[Candidate]:
     try:
-        out = people.duplicates(
+        out = people.read_duplicates(
             session, person_id=person_id, hash_key=settings.id_hash_key_bytes,
             scope=_scope(acc, reason), client=client_address(request),
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
-    session.commit()
     return out
 
 
 @persons.post("/{person_id}/merge", response_model=MergePublic, status_code=201)
 def merge(person_id: str, body: MergeCreate, session: SessionDep, acc: Worker) -> MergePublic:
     try:
-        row = merge_persons(
+        row = merge_duplicate(
             session, survivor_id=person_id, merged_id=body.duplicate_id,
             scope=SiteScope.of(acc), reason=body.reason,
         )  # fmt: skip
         out = MergePublic.model_validate(row)
-        session.commit()
     except MergeRefused as e:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
@@ -184,9 +172,8 @@ def merge(person_id: str, body: MergeCreate, session: SessionDep, acc: Worker) -
 @persons.post("/merges/{merge_id}/undo", response_model=MergePublic)
 def undo(merge_id: RowId, body: MergeUndo, session: SessionDep, acc: Worker) -> MergePublic:
     try:
-        row = undo_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
+        row = reverse_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
         out = MergePublic.model_validate(row)
-        session.commit()
     except MergeRefused as e:
         session.rollback()
         raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
@@ -212,13 +199,10 @@ def box_search(
 ) -> list[PersonHit]:
     """An ID number or phone typed at the desk: the persons of the box's own site that
     match (a person known only at another site is not shown to a box)."""
-    hits = people.search(
+    return people.find_for_box(
         session, q=q, hash_key=settings.id_hash_key_bytes, limit=limit,
-        actor=f"{box.actor}/{officer or '?'}", client=client_address(request),
+        actor=f"{box.actor}/{officer or '?'}", client=client_address(request), site=box.site,
     )  # fmt: skip
-    mine = on_site(session, [h.id for h in hits], box.site)
-    session.commit()  # the audit row
-    return [h for h in hits if h.id in mine]
 
 
 @box_persons.get("/{person_id}/dossier", response_model=Dossier)
@@ -236,11 +220,10 @@ def box_dossier(
     officer at the desk."""
     scope = SiteScope(f"{box.actor}/{officer or '?'}", box.site, reason, may_cross=False)
     try:
-        d = full_dossier(
+        d = read_dossier(
             session, person_id=person_id, scope=scope, client=client_address(request),
             enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
         )  # fmt: skip
     except service.NotFound as e:
         raise _not_found(e) from e
-    session.commit()
     return d

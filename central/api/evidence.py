@@ -18,13 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import PUBLIC, BoxCaller, Reader
 from central.access.principals import Box
 from central.access.scope import SiteScope
-from central.audit import service as audit
 from central.deps import SessionDep, client_address
-from central.evidence.playback import TARGETS
+from central.evidence import recordings
+from central.evidence.playback import TARGETS, PlaybackError
 from central.evidence.service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
 from central.openapi import file_answer
 from central.params import COUNT_MAX
-from central.workflow.scope import reception_sites
 from protocol import keys
 from protocol.evidence import MAX_JSON_BYTES, parse_signed_manifest
 
@@ -88,9 +87,7 @@ async def init_upload(
     try:
         up = svc.init_upload(session, manifest_bytes=body, **caller)
     except UploadRefused as e:
-        session.commit()  # nothing was opened; keep the alert a foreign upload raised
         raise _refused(e) from e
-    session.commit()
     return _status(up)
 
 
@@ -118,9 +115,7 @@ async def put_chunk(
     data = await _body(request, MAX_CHUNK)
     try:
         up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data, **caller)
-        session.commit()
     except UploadRefused as e:
-        session.rollback()
         raise _refused(e) from e
     return _status(up)
 
@@ -133,9 +128,7 @@ def finalize(upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCalle
     try:
         receipt = svc.finalize(session, upload_id=upload_id, **caller)
     except UploadRefused as e:
-        session.commit()  # keep the refusal and its reason
         raise _refused(e) from e
-    session.commit()
     if isinstance(receipt, Parked):
         return JSONResponse(
             {"status": "parked", "upload_id": receipt.upload_id, "reason": receipt.reason},
@@ -149,8 +142,7 @@ def finalize(upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCalle
     responses=file_answer("text/plain", description="the signed checkpoint (a note)"),
 )  # fmt: skip
 def checkpoint(session: SessionDep, svc: ServiceDep) -> Response:
-    raw = svc.log.checkpoint(session)
-    session.commit()
+    raw = svc.checkpoint(session)
     return Response(raw, media_type="text/plain; charset=utf-8")
 
 
@@ -187,30 +179,6 @@ def consistency(
     return {"first": first, "second": second, "hashes": [keys.b64e(h) for h in proof]}
 
 
-def _read_reception(
-    request: Request,
-    session: SessionDep,
-    acc: Reader,
-    reception_id: str,
-    reason: str,
-    what: str,
-    *,
-    segment: str | None = None,
-    note: str = "",
-) -> None:
-    """The site-scope rule and the audit row for reading a reception's recording (a
-    playback names the segment it played)."""
-    scope = SiteScope.of(acc, reason=reason)
-    cross = scope.read(reception_sites(session, reception_id), what="该接访的录音录像")
-    said = f"reception {reception_id}{note}"
-    audit.record(
-        session, actor=acc.actor, action=what,
-        target=f"segment:{segment}" if segment else f"reception:{reception_id}",
-        reason=f"{said}；{cross or scope.reason}" if (cross or scope.reason) else said,
-        client=client_address(request),
-    )  # fmt: skip
-
-
 @router.get("/receptions/{reception_id}")
 def reception(
     reception_id: str,
@@ -221,12 +189,10 @@ def reception(
     reason: str = "",
 ) -> dict[str, Any]:
     """A reception's recording and its verification state (for the console)."""
-    from central.evidence.service import reception_status
-
-    out = reception_status(session, svc, reception_id)
-    _read_reception(request, session, acc, reception_id, reason, "recording.status.read")
-    session.commit()
-    return out
+    return recordings.read_status(
+        session, svc, reception_id=reception_id, scope=SiteScope.of(acc, reason=reason),
+        client=client_address(request),
+    )  # fmt: skip
 
 
 def _check_hash(sha256: str) -> None:
@@ -255,20 +221,16 @@ def blob(
     the console: staff of the reception's site (another site's with a reason), and
     every playback is in the audit log (a recording is part of the person's dossier).
     The container comes from the signed manifest, not from the query."""
-    from central.evidence.service import reception_segment
-
     _check_hash(sha256)
-    SiteScope.of(acc, reason=reason).read(
-        reception_sites(session, reception), what="该接访的录音录像"
-    )  # before saying whether the segment exists
-    m = reception_segment(session, svc, reception, sha256)
-    path = svc.blobs.path(sha256)
-    if m is None or not path.exists():
+    found = recordings.play_segment(
+        session, svc, reception_id=reception, sha256=sha256,
+        scope=SiteScope.of(acc, reason=reason), client=client_address(request),
+    )  # fmt: skip
+    if found is None:
         raise HTTPException(
             404, detail={"reason": "not_found", "message": "该接访记录中没有此录音录像片段"}
         )
-    _read_reception(request, session, acc, reception, reason, "recording.play", segment=sha256)
-    session.commit()
+    path, m = found
     return FileResponse(path, media_type=MEDIA_TYPES.get(m.container, "application/octet-stream"))
 
 
@@ -291,33 +253,18 @@ def playable_blob(
     from ``/blobs/{sha256}``. Staff only; every playback is audited like the original's.
     The segment is looked up in ``reception``'s signed manifests, which say its
     container and duration (nothing is taken from the query but the hash)."""
-    from central.evidence.playback import PlaybackError
-    from central.evidence.service import reception_segment
-
     _check_hash(sha256)
-    sites = reception_sites(session, reception)
-    SiteScope.of(acc, reason=reason).read(sites, what="该接访的录音录像")  # before any work
-    m = reception_segment(session, svc, reception, sha256)
-    # end the read now: no transaction stays open through the conversion, and the audit
-    # write below starts its own (on SQLite a read upgraded to a write while the
-    # browser's parallel range requests do the same fails at once as "locked")
-    session.rollback()
-    path = svc.blobs.path(sha256)
-    if m is None or m.media != "video" or not path.exists():
+    try:
+        copy = recordings.playable_copy(
+            session, svc, reception_id=reception, sha256=sha256,
+            scope=SiteScope.of(acc, reason=reason), client=client_address(request),
+        )  # fmt: skip
+    except PlaybackError as e:
+        raise HTTPException(e.status, detail={"reason": e.reason, "message": str(e)}) from e
+    if copy is None:
         raise HTTPException(
             404, detail={"reason": "not_found", "message": "该接访记录中没有此录像片段"}
         )
-    try:
-        copy = svc.playback.playable(
-            path, sha256=sha256, container=m.container, duration_ms=m.end_ms - m.start_ms
-        )
-    except PlaybackError as e:
-        raise HTTPException(e.status, detail={"reason": e.reason, "message": str(e)}) from e
-    _read_reception(
-        request, session, acc, reception, reason, "recording.play", segment=sha256,
-        note=" (playable copy)",
-    )  # fmt: skip
-    session.commit()
     return FileResponse(
         copy.path,
         media_type=copy.media_type,

@@ -8,16 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from central.access.gates import LEAD, PUBLIC, WORK, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
-from central.hearings import draws, service
+from central.hearings import actions, draws, service
 from central.hearings.clock import now
 from central.hearings.ics import invitation
-from central.hearings.models import ParticipantRow, RegistryPerson
 from central.hearings.schemas import (
     AbandonIn,
     CancelIn,
@@ -49,8 +47,7 @@ public = APIRouter(tags=["hearings"])  # anyone: the published record, the notic
 
 @router.post("/registry", status_code=201, dependencies=[Depends(LEAD)])
 def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
-    p = _run(service.add_person, session, **body.model_dump())
-    session.commit()
+    p = _run(actions.add_to_registry, session, **body.model_dump())
     return {"id": p.id, "name": p.name, "category": p.category}
 
 
@@ -66,29 +63,21 @@ def registry(session: SessionDep) -> list[dict[str, Any]]:
             "region": p.region,
             "active": p.active,
         }
-        for p in session.scalars(
-            select(RegistryPerson).order_by(RegistryPerson.category, RegistryPerson.name)
-        )
+        for p in actions.registry(session)
     ]
 
 
 @router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[Depends(LEAD)])
 def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
     c = _run(
-        service.add_conflict, session, person_id=person_id, subject=body.subject, note=body.note
+        actions.record_conflict, session, person_id=person_id, subject=body.subject, note=body.note
     )
-    session.commit()
     return {"id": c.id, "subject": c.subject}
 
 
 @router.post("", status_code=201)
 def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
-    for t in (body.starts_at, body.ends_at):
-        if t.tzinfo is None:
-            raise HTTPException(422, "时间须带时区，如 2026-12-01T09:00:00+08:00")
-    service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
-    h = _run(service.schedule, session, actor=acc.actor, **body.model_dump())
-    session.commit()
+    h = _run(actions.schedule_hearing, session, scope=SiteScope.of(acc), **body.model_dump())
     return {"id": h.id, "status": h.status}
 
 
@@ -97,15 +86,12 @@ def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any
     responses=file_answer("text/calendar", description="the invitation (iCalendar)"),
 )  # fmt: skip
 def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> Response:
-    scope = SiteScope.of(acc, reason=reason)
-    service.guard(session, scope, hearing_id=hearing_id, write=False)
-    h = _run(service.get_hearing, session, hearing_id)
-    rows = session.execute(
-        select(RegistryPerson.name, RegistryPerson.contact)
-        .join(ParticipantRow, ParticipantRow.registry_id == RegistryPerson.id)
-        .where(ParticipantRow.hearing_id == h.id)
-    ).all()
-    people = [(n, c) for n, c in rows if "@" in c]
+    h, people = _run(
+        actions.invitation_for,
+        session,
+        scope=SiteScope.of(acc, reason=reason),
+        hearing_id=hearing_id,
+    )
     return Response(
         invitation(h, attendees=people),
         media_type="text/calendar; charset=utf-8",
@@ -117,11 +103,11 @@ def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> 
 def commit(
     hearing_id: str, body: DrawIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     row = _run(
-        draws.commit_draw,
+        actions.publish_commitment,
         session,
         _log(request),
+        scope=SiteScope.of(acc),
         hearing_id=hearing_id,
         now=now(request),
         quotas=body.quotas,
@@ -133,7 +119,6 @@ def commit(
         extra_subjects=body.conflict_subjects,
         hold_seed=body.hold_seed,
     )
-    session.commit()
     lottery = row.commit_record["lottery"]
     return {
         "id": row.id,
@@ -148,16 +133,15 @@ def commit(
 def reveal(
     draw_id: str, body: RevealIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
     row = _run(
-        draws.reveal_draw,
+        actions.reveal_seed,
         session,
+        scope=SiteScope.of(acc),
         draw_id=draw_id,
         seed=body.seed,
         beacon_signature=body.beacon_signature,
         now=now(request),
     )
-    session.commit()
     return {"id": row.id, "selected": row.selected, "beacon_value": row.beacon_value}
 
 
@@ -167,26 +151,16 @@ def abandon(
 ) -> dict[str, Any]:
     """Give up an open commitment (audited, with the reason): the published record of
     the hearing's draw lists it; a new draw may then be committed."""
-    from central.audit import service as audit
-
-    service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
     row = _run(
-        draws.abandon_draw,
+        actions.withdraw_commitment,
         session,
+        scope=SiteScope.of(acc),
         draw_id=draw_id,
         reason=body.reason,
-        actor=acc.display_name or acc.username,
+        by=acc.display_name or acc.username,
         now=now(request),
-    )
-    audit.record(
-        session,
-        actor=acc.actor,
-        action="hearing.draw.abandon",
-        target=f"hearing_draw:{row.id}",
-        reason=body.reason,
         client=request.client.host if request.client else None,
     )
-    session.commit()
     return {"id": row.id, "status": row.status, "commitment": row.commitment}
 
 
@@ -201,10 +175,10 @@ def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any
 def outcome(
     hearing_id: str, body: OutcomeIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
     h = _run(
-        service.record_outcome,
+        actions.close_with_outcome,
         session,
+        scope=SiteScope.of(acc),
         hearing_id=hearing_id,
         now=now(request),
         record=body.record,
@@ -213,15 +187,18 @@ def outcome(
         others=body.others,
         attended=body.attended,
     )
-    session.commit()
     return {"id": h.id, "status": h.status}
 
 
 @router.post("/{hearing_id}/cancel")
 def cancel(hearing_id: str, body: CancelIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
-    h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=acc.actor)
-    session.commit()
+    h = _run(
+        actions.cancel_hearing,
+        session,
+        scope=SiteScope.of(acc),
+        hearing_id=hearing_id,
+        reason=body.reason,
+    )
     return {"id": h.id, "status": h.status}
 
 

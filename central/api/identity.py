@@ -14,13 +14,11 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from central.access.gates import Auditor, BoxCaller, Reader
-from central.access.principals import Box, Staff
+from central.access.principals import Box
 from central.access.scope import SiteScope
-from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.identity import relay, service
 from central.params import After
-from central.workflow.scope import person_sites
 
 router = APIRouter(prefix="/api/identity", tags=["identity"])
 
@@ -71,24 +69,6 @@ class TransferList(BaseModel):
     items: list[relay.TransferOut]
 
 
-def _audit_read(
-    session: SessionDep, acc: Staff, request: Request, what: str, person_id: str, reason: str
-) -> None:
-    """The site-scope rule, then the audit row: a person's consents and deletions are
-    personal information."""
-    scope = SiteScope.of(acc, reason=reason)
-    cross = scope.read(person_sites(session, person_id), what="该当事人的生物特征记录")
-    audit.record(
-        session,
-        actor=acc.actor,
-        action=f"identity.{what}.read",
-        target=f"person:{person_id}",
-        reason=scope.audit_reason(cross),
-        client=client_address(request),
-    )
-    session.commit()
-
-
 @router.get("/consents", response_model=list[ConsentOut])
 def list_consents(
     session: SessionDep,
@@ -97,8 +77,10 @@ def list_consents(
     person_id: Annotated[str, Query(min_length=1, max_length=64)],
     reason: str = "",
 ) -> list[ConsentOut]:
-    _audit_read(session, acc, request, "consents", person_id, reason)
-    rows = service.consents_of(session, person_id=person_id)
+    rows = service.read_consents(
+        session, person_id=person_id, scope=SiteScope.of(acc, reason=reason),
+        client=client_address(request),
+    )  # fmt: skip
     return [ConsentOut.model_validate(r) for r in rows]
 
 
@@ -110,8 +92,10 @@ def list_deletions(
     person_id: Annotated[str, Query(min_length=1, max_length=64)],
     reason: str = "",
 ) -> list[DeletionOut]:
-    _audit_read(session, acc, request, "deletions", person_id, reason)
-    found = service.deletions_of(session, person_id=person_id)
+    found = service.read_deletions(
+        session, person_id=person_id, scope=SiteScope.of(acc, reason=reason),
+        client=client_address(request),
+    )  # fmt: skip
     return [
         DeletionOut.model_validate(
             {
@@ -157,7 +141,6 @@ async def upload_transfer(request: Request, session: SessionDep, box: BoxCaller)
         raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
     except ValueError as e:
         raise HTTPException(422, str(e)) from e
-    session.commit()
     return TransferCreated(id=row.id)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from central.access.gates import Auditor, Reader
-from central.audit import service as audit
 from central.deps import SessionDep, client_address
 from central.ingest import service
 from central.ingest.schemas import QuarantinePublic, Stats
@@ -27,14 +26,10 @@ def list_quarantine(
 ) -> list[QuarantinePublic]:
     """Messages refused at ingest, with the reason (admins and auditors; an account of
     one site sees its own site's boxes' and those of no known box)."""
-    rows = service.list_quarantine(
-        session, limit=limit, reason=reason, device=device, site=acc.site
-    )
-    audit.record(
-        session, actor=acc.actor, action="quarantine.read", target="quarantine",
-        reason=f"{len(rows)} 条", client=client_address(request),
+    rows = service.read_quarantine(
+        session, actor=acc.actor, client=client_address(request), limit=limit, reason=reason,
+        device=device, site=acc.site,
     )  # fmt: skip
-    session.commit()
     return [QuarantinePublic.model_validate(r) for r in rows]
 
 

@@ -32,45 +32,34 @@ def _run(fn: Any, *a: Any, **kw: Any) -> Any:
 
 @router.post("/api/plans", status_code=201)
 def draft(body: DraftIn, session: SessionDep, settings: SettingsDep, acc: Leader) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
     p = _run(
-        service.draft,
+        service.draft_plan,
         session,
+        scope=SiteScope.of(acc),
         matter_id=body.matter_id,
-        actor=acc.actor,
         data_dir=settings.data_dir,
         force=body.force,
     )
-    session.commit()
     return {"id": p.id, "status": p.status, "version": p.version}
 
 
 @router.put("/api/plans/{plan_id}")
 def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), plan_id=plan_id, write=True)
-    for t in body.tasks:
-        if t.due_at.tzinfo is None:
-            raise HTTPException(422, "期限须带时区")
-    tasks = [t.model_dump() for t in body.tasks]
     p = _run(
-        service.edit,
+        service.edit_plan,
         session,
+        scope=SiteScope.of(acc),
         plan_id=plan_id,
         version=body.version,
         title=body.title,
-        tasks=tasks,
-        actor=acc.actor,
+        tasks=[t.model_dump() for t in body.tasks],
     )
-    session.commit()
     return {"id": p.id, "version": p.version}
 
 
 @router.post("/api/plans/{plan_id}/send")
 def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
-    scope = SiteScope.of(acc)
-    service.guard(session, scope, plan_id=plan_id, write=True)
-    p = _run(service.send, session, plan_id=plan_id, scope=scope)
-    session.commit()
+    p = _run(service.send_plan, session, scope=SiteScope.of(acc), plan_id=plan_id)
     return {"id": p.id, "status": p.status}
 
 
@@ -78,17 +67,16 @@ def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
 def own_progress(
     task_id: RowId, body: ProgressIn, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    service.guard(session, SiteScope.of(acc), task_id=task_id, write=True)
     t = _run(
-        service.update_task,
+        service.report_progress,
         session,
+        scope=SiteScope.of(acc),
         organ_id=None,
         task_id=task_id,
         status=body.status,
         note=body.note,
         actor=acc.actor,
     )
-    session.commit()
     return {"id": t.id, "status": t.status}
 
 
@@ -111,13 +99,13 @@ def organ_progress(
     task_id: RowId, body: ProgressIn, caller: OrganDep, session: SessionDep
 ) -> dict[str, Any]:
     t = _run(
-        service.update_task,
+        service.report_progress,
         session,
+        scope=None,
         organ_id=caller.organ.id,
         task_id=task_id,
         status=body.status,
         note=body.note,
         actor=f"organ:{caller.organ.id}",
     )
-    session.commit()
     return {"id": t.id, "status": t.status}

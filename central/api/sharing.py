@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from central.access.gates import ADMIN, AUDIT, Leader, Reader
 from central.access.scope import SiteScope
@@ -95,7 +94,6 @@ def contribute(
         level=body.level,
         purpose=caller.purpose,
     )
-    session.commit()
     return {"id": row.id, "organ": row.organ_id, "kind": row.kind}
 
 
@@ -104,82 +102,48 @@ admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
 
 @admin.post("/organs", status_code=201, dependencies=[Depends(ADMIN)])
 def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    o = _run(service.create_organ, session, **body.model_dump())
-    service.audit.record(
-        session,
-        actor=actor,
-        action="sharing.organ.create",
-        target=f"organ:{o.id}",
-        reason=f"{body.name}；可见字段 {', '.join(o.fields)}",
-    )
-    session.commit()
+    o = _run(service.add_organ, session, actor=actor, **body.model_dump())
     return {"id": o.id, "fields": o.fields}
 
 
 @admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[Depends(ADMIN)])
 def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    row, token = _run(service.issue_token, session, organ_id=organ_id, label=body.label)
-    service.audit.record(
-        session,
-        actor=actor,
-        action="sharing.token.issue",
-        target=f"organ:{organ_id}",
-        reason=body.label,
+    row, token = _run(
+        service.grant_token, session, actor=actor, organ_id=organ_id, label=body.label
     )
-    session.commit()
     return {"id": row.id, "token": token, "note": "令牌只显示这一次，请妥善交付"}
 
 
 @admin.post("/tokens/{token_id}/revoke", dependencies=[Depends(ADMIN)])
 def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    _run(service.revoke_token, session, token_id)
-    service.audit.record(
-        session, actor=actor, action="sharing.token.revoke", target=f"token:{token_id}"
-    )
-    session.commit()
+    _run(service.withdraw_token, session, actor=actor, token_id=token_id)
     return {"id": token_id, "status": "revoked"}
 
 
 @admin.put("/organs/{organ_id}/rate", dependencies=[Depends(ADMIN)])
 def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The organ's own limits for all its tokens (else the settings' defaults)."""
-    _run(service.set_rate, session, organ_id=organ_id, **body.model_dump())
-    return _rate_set(session, actor, f"organ:{organ_id}", body)
+    target = _run(service.change_rate, session, actor=actor, organ_id=organ_id, **body.model_dump())
+    return {"target": target, **body.model_dump()}
 
 
 @admin.put("/tokens/{token_id}/rate", dependencies=[Depends(ADMIN)])
 def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """One token's own limits (else its organ's, else the settings' defaults)."""
-    _run(service.set_rate, session, token_id=token_id, **body.model_dump())
-    return _rate_set(session, actor, f"token:{token_id}", body)
-
-
-def _rate_set(session: Session, actor: str, target: str, body: RateIn) -> dict[str, Any]:
-    def said(n: int | None) -> str:
-        return str(n) if n is not None else "沿用上级"
-
-    service.audit.record(
-        session,
-        actor=actor,
-        action="sharing.rate.set",
-        target=target,
-        reason=f"每分钟 {said(body.per_minute)}，每天 {said(body.per_day)}",
-    )
-    session.commit()
+    target = _run(service.change_rate, session, actor=actor, token_id=token_id, **body.model_dump())
     return {"target": target, **body.model_dump()}
 
 
 @admin.post("/matters/{matter_id}/shares", status_code=201)
 def share(matter_id: str, body: ShareIn, session: SessionDep, acc: Leader) -> dict[str, str]:
     _run(
-        service.share,
+        service.share_matter,
         session,
         matter_id=matter_id,
         organ_id=body.organ_id,
         scope=SiteScope.of(acc),
         reason=body.reason,
     )
-    session.commit()
     return {"matter_id": matter_id, "organ_id": body.organ_id}
 
 

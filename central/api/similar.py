@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from central.access.gates import Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep
-from central.similar.service import similar_matters
-from central.workflow.models import MatterRow
-from central.workflow.scope import matter_sites
+from central.similar import service
+from central.workflow.service import MatterNotFound
 
 
 class SimilarQuery(BaseModel):
@@ -29,7 +28,7 @@ router = APIRouter(tags=["similar"])
 def similar(body: SimilarQuery, session: SessionDep, acc: Worker) -> list[dict[str, Any]]:
     """Past matters like a new description (summaries and outcomes of every site, so
     handling is consistent across the procuratorate; no names)."""
-    return similar_matters(session, text=body.text, k=body.k)
+    return service.similar_matters(session, text=body.text, k=body.k)
 
 
 @router.get("/api/matters/{matter_id}/similar")
@@ -40,8 +39,9 @@ def similar_to_matter(
     k: Annotated[int, Query(ge=1, le=20)] = 5,
     reason: str = "",
 ) -> list[dict[str, Any]]:
-    m = session.get(MatterRow, matter_id)
-    if m is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"事项不存在：{matter_id}")
-    SiteScope.of(acc, reason=reason).read(matter_sites(session, matter_id), what="该事项")
-    return similar_matters(session, text=m.summary, k=k, exclude=matter_id)
+    try:
+        return service.similar_to_matter(
+            session, matter_id=matter_id, scope=SiteScope.of(acc, reason=reason), k=k
+        )
+    except MatterNotFound as e:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from central.access.gates import Reader, Worker
 from central.access.scope import SiteScope
-from central.audit import service as audit
 from central.db import utcnow
 from central.deps import SessionDep, client_address
 from central.workflow import service
@@ -35,7 +34,6 @@ from central.workflow.schemas import (
     TransitionPublic,
     VisitLink,
 )
-from central.workflow.scope import reception_sites
 from central.workflow.states import ACTION_ZH, STATUS_ZH, Action, Command, Matter
 
 
@@ -173,10 +171,6 @@ def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) 
 def create_matter(
     body: MatterCreate, session: SessionDep, acc: Worker, cfg: ConfigDep, now: NowDep
 ) -> MatterPublic:
-    scope = SiteScope.of(acc)
-    service.guard_officer(session, body.officer_id, scope)
-    if body.reception_id:
-        scope.write(reception_sites(session, body.reception_id), what="该接访记录")
     cmd = Command(
         action=Action.register,
         actor=acc.actor,
@@ -185,8 +179,9 @@ def create_matter(
         documents=tuple(body.documents),
     )
     try:
-        m = service.open_matter(
+        m = service.register_for(
             session,
+            scope=SiteScope.of(acc),
             command=cmd,
             officer_id=body.officer_id,
             summary=body.summary,
@@ -207,20 +202,7 @@ def pending_steps(
     """Box steps waiting for the steps they follow (see ``wire.project_steps``): oldest
     first; one that stays here long was likely taken in error at the desk. The
     account's own site's desks only."""
-    from sqlalchemy import select
-
-    from central.devices.models import Device
-    from central.dossier.models import Reception
-    from central.workflow.models import PendingStepRow
-
-    q = select(PendingStepRow)
-    if acc.site is not None:
-        q = (
-            q.join(Reception, Reception.id == PendingStepRow.reception_id)
-            .join(Device, Device.id == Reception.device)
-            .where(Device.site == acc.site)
-        )
-    rows = session.scalars(q.order_by(PendingStepRow.parked_at, PendingStepRow.id).limit(limit))
+    rows = service.pending_steps(session, site=acc.site, limit=limit)
     return [
         {
             "matter_ref": r.matter_ref, "reception_id": r.reception_id,
@@ -245,13 +227,10 @@ def read_matter(
     """A matter with its clocks, steps and persons: audited; another site's matter only
     with a stated reason."""
     out = _view(session, matter_id, cfg, now)
-    scope = SiteScope.of(acc, reason=reason)
-    cross = service.guard(session, matter_id, scope, write=False)
-    audit.record(
-        session, actor=acc.actor, action="matter.read", target=f"matter:{matter_id}",
-        reason=scope.audit_reason(cross, "接口查阅"), client=client_address(request),
+    service.record_read(
+        session, matter_id=matter_id, scope=SiteScope.of(acc, reason=reason),
+        client=client_address(request),
     )  # fmt: skip
-    session.commit()
     return out
 
 

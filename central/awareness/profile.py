@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.casefile.service import NotFound, person_public
+from central.database import unit_of_work
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import PersonPublic
 from central.workflow.clocks import ClockState, clocks
@@ -67,7 +68,24 @@ def person_profile(
     config: WorkflowConfig,
     now: datetime,
 ) -> Profile:
-    """人员画像: audited; another site's person only with a stated reason."""
+    """人员画像: audited, committed; another site's person only with a stated reason."""
+    with unit_of_work(session):
+        return _profile(
+            session, person_id=person_id, scope=scope, client=client, enc_key=enc_key,
+            config=config, now=now,
+        )  # fmt: skip
+
+
+def _profile(
+    session: Session,
+    *,
+    person_id: str,
+    scope: SiteScope,
+    client: str | None,
+    enc_key: bytes,
+    config: WorkflowConfig,
+    now: datetime,
+) -> Profile:
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"没有编号为 {person_id} 的当事人")

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.database import unit_of_work
 from central.workflow.config import WorkflowConfig
 
 from . import charts, kpis
@@ -119,6 +120,19 @@ def generate_and_record(
     session.add(row)
     session.flush()
     return row
+
+
+def make_report(
+    session: Session, *, month: str, out_dir: Path, config: WorkflowConfig, now: datetime,
+    actor: str,
+) -> ReportRow:  # fmt: skip
+    """A report asked for by hand (``generate_and_record``, trigger ``manual``),
+    committed; ``ValueError`` for a month it cannot read."""
+    with unit_of_work(session):
+        return generate_and_record(
+            session, month=month, out_dir=out_dir, config=config, now=now, trigger="manual",
+            actor=actor,
+        )  # fmt: skip
 
 
 def scheduled_report(

@@ -10,10 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 from central.dossier.models import Person, ReceptionStep
 from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.scope import matter_sites
 
 from . import kpis, lists
 from .charts import Ctx
@@ -42,6 +45,17 @@ def tag_matter(
         reason=f"类别={row.category} 机关={row.organ or '—'}",
     )
     return row
+
+
+def set_tag(
+    session: Session, *, scope: SiteScope, matter_id: str, category: str, organ: str | None
+) -> MatterTagRow:
+    """A person tags a matter (``tag_matter``): their own site's only; committed."""
+    with unit_of_work(session):
+        scope.write(matter_sites(session, matter_id), what="该事项")
+        return tag_matter(
+            session, matter_id=matter_id, category=category, organ=organ, actor=scope.actor
+        )
 
 
 def tags_from_steps(

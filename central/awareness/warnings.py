@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from central.accounts.models import Account
 from central.alerts.models import AlertRow as Alert
 from central.alerts.rows import leaders_on_duty, new_rows
+from central.database import unit_of_work
 from central.dossier.models import Reception
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
@@ -240,6 +241,13 @@ def run_all(
 
     raise_early_warnings(session, out, now=now)  # tell the on-duty leaders, new ones only
     return out
+
+
+def run_by_hand(session: Session, *, now: datetime, config: WorkflowConfig) -> list[AlertRow]:
+    """``run_all`` when a leader asks for it (the scheduler runs it in its own
+    transaction): the alerts it raised, committed."""
+    with unit_of_work(session):
+        return run_all(session, now=now, config=config)
 
 
 def recent_alerts(session: Session, *, limit: int = 100, kind: str | None = None) -> list[AlertRow]:

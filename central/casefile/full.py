@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from central.access.scope import SiteScope
 from central.accounts.models import Account
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.dossier.models import Person, PersonMerge, Reception
 from central.dossier.schemas import PersonPublic, ReceptionDetail
 from central.evidence.models import Leaf
@@ -415,3 +416,22 @@ def _merged_from(mg: PersonMerge) -> dict[str, Any]:
         "reason": mg.reason,
         "undone_at": mg.undone_at,
     }
+
+
+def read_dossier(
+    session: Session,
+    *,
+    person_id: str,
+    scope: SiteScope,
+    client: str | None,
+    enc_key: bytes,
+    evidence: Any = None,
+    default_reason: str = "",
+) -> Dossier:
+    """``full_dossier`` as a request of its own (the API's, a desk's): its audit rows
+    committed. The console's page and the PDF export compose ``full_dossier``."""
+    with unit_of_work(session):
+        return full_dossier(
+            session, person_id=person_id, scope=scope, client=client, enc_key=enc_key,
+            evidence=evidence, default_reason=default_reason,
+        )  # fmt: skip

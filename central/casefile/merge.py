@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 from central.dossier.models import Person, PersonMerge, Reception
 from central.workflow.scope import person_sites
@@ -215,3 +216,22 @@ def undo_merge(session: Session, *, merge_id: int, scope: SiteScope, reason: str
     )
     session.flush()
     return row
+
+
+# ---- requests of their own, each one unit of work ---------------------------------------
+
+
+def merge_duplicate(
+    session: Session, *, survivor_id: str, merged_id: str, scope: SiteScope, reason: str
+) -> PersonMerge:
+    """``merge_persons``, committed; ``MergeRefused`` writes nothing."""
+    with unit_of_work(session):
+        return merge_persons(
+            session, survivor_id=survivor_id, merged_id=merged_id, scope=scope, reason=reason
+        )
+
+
+def reverse_merge(session: Session, *, merge_id: int, scope: SiteScope, reason: str) -> PersonMerge:
+    """``undo_merge``, committed; ``MergeRefused`` writes nothing."""
+    with unit_of_work(session):
+        return undo_merge(session, merge_id=merge_id, scope=scope, reason=reason)

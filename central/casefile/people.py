@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.devices.models import Device
 from central.dossier import matching
 from central.dossier.matching import pinyin_key
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import Candidate, PersonHit
 from central.dossier.search import classify, search_persons
-from central.workflow.scope import person_sites
+from central.workflow.scope import on_site, person_sites
 
 from .service import NotFound
 
@@ -123,3 +124,43 @@ def leader_receptions(
         stmt = stmt.join(Device, Device.id == Reception.device).where(Device.site == site)
     batches, persons = session.execute(stmt).one()
     return LeaderReceptions(int(batches), int(persons))
+
+
+# ---- the API's reads, each one unit of work (the audit row committed) -----------------
+
+
+def find(
+    session: Session, *, q: str, hash_key: bytes, limit: int, actor: str, client: str | None
+) -> list[PersonHit]:
+    """``search``, its audit row committed."""
+    with unit_of_work(session):
+        return search(session, q=q, hash_key=hash_key, limit=limit, actor=actor, client=client)
+
+
+def find_for_box(
+    session: Session,
+    *,
+    q: str,
+    hash_key: bytes,
+    limit: int,
+    actor: str,
+    client: str | None,
+    site: str,
+) -> list[PersonHit]:
+    """``search`` from a desk: only the persons on the desk's ``site`` are returned (one
+    known only at another site is not shown to a box); the search is audited all the
+    same, committed."""
+    with unit_of_work(session):
+        hits = search(session, q=q, hash_key=hash_key, limit=limit, actor=actor, client=client)
+        mine = on_site(session, [h.id for h in hits], site)
+    return [h for h in hits if h.id in mine]
+
+
+def read_duplicates(
+    session: Session, *, person_id: str, hash_key: bytes, scope: SiteScope, client: str | None
+) -> list[Candidate]:
+    """``duplicates``, its audit row committed."""
+    with unit_of_work(session):
+        return duplicates(
+            session, person_id=person_id, hash_key=hash_key, scope=scope, client=client
+        )

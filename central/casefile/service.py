@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.devices.models import Device
 from central.dossier import crypto
 from central.dossier.models import Person, Reception
@@ -146,3 +147,46 @@ def person_timeline(
         person=person_public(person, enc_key=enc_key),
         receptions=[_detail(r, person) for r in receptions],
     )
+
+
+# ---- the API's reads, each one unit of work (the site rule, the audit row, committed) --
+
+
+def read_recent(
+    session: Session, *, limit: int, site: str | None, actor: str, org: str, client: str | None
+) -> list[ReceptionSummary]:
+    """The newest receptions of ``site`` (``recent_receptions``; names included, so the
+    list is audited against the caller's ``org``), committed."""
+    with unit_of_work(session):
+        out = recent_receptions(session, limit=limit, site=site)
+        audit.record(
+            session, actor=actor, action="reception.list.read", target=f"site:{org}",
+            reason=f"最近接访 {len(out)} 条", client=client,
+        )  # fmt: skip
+    return out
+
+
+def read_reception(
+    session: Session,
+    *,
+    reception_id: str,
+    scope: SiteScope,
+    client: str | None,
+    default_reason: str = "",
+) -> ReceptionDetail:
+    """``get_reception``, its audit row committed."""
+    with unit_of_work(session):
+        return get_reception(
+            session, reception_id=reception_id, scope=scope, client=client,
+            default_reason=default_reason,
+        )  # fmt: skip
+
+
+def read_timeline(
+    session: Session, *, person_id: str, scope: SiteScope, client: str | None, enc_key: bytes
+) -> Timeline:
+    """``person_timeline``, its audit row committed."""
+    with unit_of_work(session):
+        return person_timeline(
+            session, person_id=person_id, scope=scope, client=client, enc_key=enc_key
+        )

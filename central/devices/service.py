@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 
 from .models import Device
@@ -64,4 +66,35 @@ def revoke(session: Session, *, name: str) -> Device:
         raise DeviceNotFound(f"没有名为 {name} 的设备")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+    return device
+
+
+# ---- the API's requests, each one unit of work (the change and its audit row) --------
+
+
+def register_box(session: Session, *, data: DeviceCreate, actor: str) -> Device:
+    """``register``, audited (who, the site, the key's start), committed."""
+    with unit_of_work(session):
+        device = register(session, data=data)
+        audit.record(
+            session, actor=actor, action="device.register", target=f"device:{device.id}",
+            reason=f"site={device.site} key={device.public_key[:12]}…",
+        )  # fmt: skip
+    return device
+
+
+def revoke_box(
+    session: Session, *, name: str, actor: str, reason: str, may_manage: Callable[[str], None]
+) -> Device:
+    """``revoke`` with the reason, audited, committed. ``may_manage(site)`` raises if the
+    caller may not manage the box's site (the web edge's rule, passed in)."""
+    with unit_of_work(session):
+        found = get(session, name=name)
+        if found is None:
+            raise DeviceNotFound(f"没有名为 {name} 的设备")
+        may_manage(found.site)
+        device = revoke(session, name=name)
+        audit.record(
+            session, actor=actor, action="device.revoke", target=f"device:{name}", reason=reason
+        )
     return device

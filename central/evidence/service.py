@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from central.database import unit_of_work
 from central.db import utcnow
 from protocol import keys
 from protocol.bundle import InclusionProof
@@ -178,7 +179,17 @@ class EvidenceService:
     def init_upload(
         self, session: Session, *, manifest_bytes: bytes, caller_device: str, caller_site: str
     ) -> Upload:
-        """Open (or resume) the upload of a segment described by a signed manifest."""
+        """Open (or resume) the upload of a segment described by a signed manifest;
+        committed. A refusal opens nothing but is committed too: it keeps the alert a
+        foreign upload raised."""
+        with unit_of_work(session, keep_on=(UploadRefused,)):
+            return self._open_upload(
+                session, manifest_bytes, caller_device=caller_device, caller_site=caller_site
+            )
+
+    def _open_upload(
+        self, session: Session, manifest_bytes: bytes, *, caller_device: str, caller_site: str
+    ) -> Upload:
         try:
             sm = parse_signed_manifest(manifest_bytes)
         except EvidenceError as e:
@@ -285,6 +296,23 @@ class EvidenceService:
         caller_device: str,
         caller_site: str,
     ) -> Upload:
+        """The chunk at ``offset`` (fsynced), committed; a refusal writes nothing."""
+        with unit_of_work(session):
+            return self._put_chunk(
+                session, upload_id=upload_id, offset=offset, data=data,
+                caller_device=caller_device, caller_site=caller_site,
+            )  # fmt: skip
+
+    def _put_chunk(
+        self,
+        session: Session,
+        *,
+        upload_id: str,
+        offset: int,
+        data: bytes,
+        caller_device: str,
+        caller_site: str,
+    ) -> Upload:
         up = self.get_upload(
             session, upload_id, caller_device=caller_device, caller_site=caller_site
         )
@@ -319,7 +347,16 @@ class EvidenceService:
         self, session: Session, *, upload_id: str, caller_device: str, caller_site: str
     ) -> Receipt | Parked:
         """Check the bytes, store the blob, and log the manifest if the reception is the
-        box's; ``Parked`` while central does not know the reception yet."""
+        box's; ``Parked`` while central does not know the reception yet. Committed, a
+        refusal too (the upload keeps its reason)."""
+        with unit_of_work(session, keep_on=(UploadRefused,)):
+            return self._finalize(
+                session, upload_id=upload_id, caller_device=caller_device, caller_site=caller_site
+            )
+
+    def _finalize(
+        self, session: Session, *, upload_id: str, caller_device: str, caller_site: str
+    ) -> Receipt | Parked:
         up = self.get_upload(
             session, upload_id, caller_device=caller_device, caller_site=caller_site
         )
@@ -393,6 +430,12 @@ class EvidenceService:
         up.status, up.leaf_index, up.reason = "done", index, None
         session.flush()
         return self.receipt(session, sm)
+
+    def checkpoint(self, session: Session) -> bytes:
+        """The log's signed checkpoint of its current size (``EvidenceLog.checkpoint``:
+        made and stored once per size), committed."""
+        with unit_of_work(session):
+            return self.log.checkpoint(session)
 
     def receipt(self, session: Session, sm: SignedManifest) -> Receipt:
         leaf = self.log.leaf(session, sm.manifest_hash())

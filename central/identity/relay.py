@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.database import unit_of_work
 from central.db import from_ms, utcnow
 
 from .models import DeletionRow, TransferRow
@@ -61,33 +62,35 @@ class Caller:
 
 
 def store_transfer(session: Session, caller: Caller, up: TransferUpload) -> TransferRow:
-    try:
-        ct = base64.b64decode(up.ciphertext, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("ciphertext is not base64") from None
-    if not ct or len(ct) > MAX_CIPHERTEXT:
-        raise ValueError(f"ciphertext must be 1..{MAX_CIPHERTEXT} bytes")
-    given = from_ms(up.consents_given_at)
-    last_deleted = session.scalar(
-        select(func.max(DeletionRow.deleted_at)).where(
-            DeletionRow.person_id == up.person_id, DeletionRow.site == caller.site
+    """A box's encrypted template for its site's other desks, stored and committed;
+    refused (``ValueError``, ``PersonDeleted``) if the person's data was deleted since."""
+    with unit_of_work(session):
+        try:
+            ct = base64.b64decode(up.ciphertext, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("ciphertext is not base64") from None
+        if not ct or len(ct) > MAX_CIPHERTEXT:
+            raise ValueError(f"ciphertext must be 1..{MAX_CIPHERTEXT} bytes")
+        given = from_ms(up.consents_given_at)
+        last_deleted = session.scalar(
+            select(func.max(DeletionRow.deleted_at)).where(
+                DeletionRow.person_id == up.person_id, DeletionRow.site == caller.site
+            )
         )
-    )
-    if last_deleted is not None and last_deleted >= given:
-        raise PersonDeleted(f"{up.person_id} 的生物特征已于 {last_deleted.isoformat()} 删除")
-    row = TransferRow(
-        site=caller.site,
-        person_id=up.person_id,
-        origin_device=caller.device,
-        made_at=from_ms(up.made_at),
-        consents_given_at=given,
-        nonce=up.nonce,
-        ciphertext=ct,
-        sha256=hashlib.sha256(ct).hexdigest(),
-        uploaded_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
+        if last_deleted is not None and last_deleted >= given:
+            raise PersonDeleted(f"{up.person_id} 的生物特征已于 {last_deleted.isoformat()} 删除")
+        row = TransferRow(
+            site=caller.site,
+            person_id=up.person_id,
+            origin_device=caller.device,
+            made_at=from_ms(up.made_at),
+            consents_given_at=given,
+            nonce=up.nonce,
+            ciphertext=ct,
+            sha256=hashlib.sha256(ct).hexdigest(),
+            uploaded_at=utcnow(),
+        )
+        session.add(row)
     return row
 
 

@@ -20,11 +20,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import from_ms, utcnow
 from central.devices.control import verify_ack
 from central.devices.models import Device
 from central.publisher import CommandPublisher
+from central.workflow.scope import person_sites
 from protocol import topics
 from protocol.control import ControlError
 from protocol.envelope import Envelope
@@ -376,3 +379,36 @@ def deletions_of(
         ).all()
         out.append((d, list(cmds)))
     return out
+
+
+# ---- reads for a person, each one unit of work (the site rule, the audit row, the rows) --
+
+
+def _audited_read(
+    session: Session, *, what: str, person_id: str, scope: SiteScope, client: str | None
+) -> None:
+    """The site-scope rule, then the audit row: a person's consents and deletions are
+    personal information."""
+    cross = scope.read(person_sites(session, person_id), what="该当事人的生物特征记录")
+    audit.record(
+        session, actor=scope.actor, action=f"identity.{what}.read", target=f"person:{person_id}",
+        reason=scope.audit_reason(cross), client=client,
+    )  # fmt: skip
+
+
+def read_consents(
+    session: Session, *, person_id: str, scope: SiteScope, client: str | None
+) -> list[ConsentRow]:
+    """The person's consent records, audited, committed."""
+    with unit_of_work(session):
+        _audited_read(session, what="consents", person_id=person_id, scope=scope, client=client)
+        return consents_of(session, person_id=person_id)
+
+
+def read_deletions(
+    session: Session, *, person_id: str, scope: SiteScope, client: str | None
+) -> list[tuple[DeletionRow, list[DeletionCommandRow]]]:
+    """The person's deletions with each desk's ack, audited, committed."""
+    with unit_of_work(session):
+        _audited_read(session, what="deletions", person_id=person_id, scope=scope, client=client)
+        return deletions_of(session, person_id=person_id)

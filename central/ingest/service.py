@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.audit import service as audit
+from central.database import unit_of_work
 from central.devices.models import Device
 from central.dossier.models import Person, Reception
 
@@ -34,6 +36,26 @@ def list_quarantine(
     if device is not None:
         q = q.where(Quarantine.device == device)
     return session.scalars(q).all()
+
+
+def read_quarantine(
+    session: Session,
+    *,
+    actor: str,
+    client: str | None,
+    limit: int = 100,
+    reason: str | None = None,
+    device: str | None = None,
+    site: str | None = None,
+) -> Sequence[Quarantine]:
+    """``list_quarantine`` for a person: the read is audited (how many rows), committed."""
+    with unit_of_work(session):
+        rows = list_quarantine(session, limit=limit, reason=reason, device=device, site=site)
+        audit.record(
+            session, actor=actor, action="quarantine.read", target="quarantine",
+            reason=f"{len(rows)} 条", client=client,
+        )  # fmt: skip
+    return rows
 
 
 def stats(session: Session) -> Stats:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
 from central.sharing import service as sharing
 from central.sharing.models import MatterShare, OrganRow
@@ -279,6 +280,68 @@ def update_task(
     plan.updated_at = utcnow()
     session.flush()
     return t
+
+
+# ---- the API's requests, each one unit of work (the site rule, the change, its audit) --
+
+
+def draft_plan(
+    session: Session, *, scope: SiteScope, matter_id: str, data_dir: Path, force: bool = False
+) -> PlanRow:
+    """A leader drafts the matter's plan from the site's rules (committed)."""
+    with unit_of_work(session):
+        guard(session, scope, matter_id=matter_id, write=True)
+        return draft(
+            session, matter_id=matter_id, actor=scope.actor, data_dir=data_dir, force=force
+        )
+
+
+def edit_plan(
+    session: Session,
+    *,
+    scope: SiteScope,
+    plan_id: str,
+    version: int,
+    title: str,
+    tasks: list[dict[str, Any]],
+) -> PlanRow:
+    """A leader's edit of a plan (``edit``), committed; every due time must carry its
+    time zone (422)."""
+    with unit_of_work(session):
+        guard(session, scope, plan_id=plan_id, write=True)
+        if any(t["due_at"].tzinfo is None for t in tasks):
+            raise PlanError("期限须带时区", status=422)
+        return edit(
+            session, plan_id=plan_id, version=version, title=title, tasks=tasks,
+            actor=scope.actor,
+        )  # fmt: skip
+
+
+def send_plan(session: Session, *, scope: SiteScope, plan_id: str) -> PlanRow:
+    """``send``, committed: the shares with the organs and the plan's status together."""
+    with unit_of_work(session):
+        guard(session, scope, plan_id=plan_id, write=True)
+        return send(session, plan_id=plan_id, scope=scope)
+
+
+def report_progress(
+    session: Session,
+    *,
+    scope: SiteScope | None,
+    organ_id: str | None,
+    task_id: int,
+    status: str,
+    note: str,
+    actor: str,
+) -> PlanTaskRow:
+    """``update_task``, committed: by our staff (``scope``, their own site's tasks) or by
+    an organ (``organ_id``, its own tasks; ``scope`` None)."""
+    with unit_of_work(session):
+        if scope is not None:
+            guard(session, scope, task_id=task_id, write=True)
+        return update_task(
+            session, organ_id=organ_id, task_id=task_id, status=status, note=note, actor=actor
+        )
 
 
 def _task(t: PlanTaskRow) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.audit.models import AuditLog
+from central.database import unit_of_work
 from central.db import utcnow
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
@@ -178,6 +179,79 @@ def share(
     return row
 
 
+# ---- the admins' requests, each one unit of work (the change and its audit row) ----
+
+
+def add_organ(
+    session: Session, *, actor: str, id: str, name: str, kind: str, fields: list[str]
+) -> OrganRow:
+    """A new organ that may be given tokens and shared matters (audited, committed)."""
+    with unit_of_work(session):
+        o = create_organ(session, id=id, name=name, kind=kind, fields=fields)
+        audit.record(
+            session, actor=actor, action="sharing.organ.create", target=f"organ:{o.id}",
+            reason=f"{name}；可见字段 {', '.join(o.fields)}",
+        )  # fmt: skip
+    return o
+
+
+def grant_token(
+    session: Session, *, actor: str, organ_id: str, label: str
+) -> tuple[OrganToken, str]:
+    """``issue_token``, audited and committed: the secret is returned this once."""
+    with unit_of_work(session):
+        row, token = issue_token(session, organ_id=organ_id, label=label)
+        audit.record(
+            session, actor=actor, action="sharing.token.issue", target=f"organ:{organ_id}",
+            reason=label,
+        )  # fmt: skip
+    return row, token
+
+
+def withdraw_token(session: Session, *, actor: str, token_id: str) -> None:
+    """``revoke_token``, audited and committed."""
+    with unit_of_work(session):
+        revoke_token(session, token_id)
+        audit.record(
+            session, actor=actor, action="sharing.token.revoke", target=f"token:{token_id}"
+        )
+
+
+def change_rate(
+    session: Session,
+    *,
+    actor: str,
+    organ_id: str | None = None,
+    token_id: str | None = None,
+    per_minute: int | None,
+    per_day: int | None,
+) -> str:
+    """``set_rate``, audited and committed; the audit target (``organ:…`` / ``token:…``)."""
+
+    def said(n: int | None) -> str:
+        return str(n) if n is not None else "沿用上级"
+
+    target = f"token:{token_id}" if token_id is not None else f"organ:{organ_id}"
+    with unit_of_work(session):
+        set_rate(
+            session, organ_id=organ_id, token_id=token_id, per_minute=per_minute,
+            per_day=per_day,
+        )  # fmt: skip
+        audit.record(
+            session, actor=actor, action="sharing.rate.set", target=target,
+            reason=f"每分钟 {said(per_minute)}，每天 {said(per_day)}",
+        )  # fmt: skip
+    return target
+
+
+def share_matter(
+    session: Session, *, matter_id: str, organ_id: str, scope: SiteScope, reason: str
+) -> MatterShare:
+    """``share`` as a request of its own (committed); plans compose ``share``."""
+    with unit_of_work(session):
+        return share(session, matter_id=matter_id, organ_id=organ_id, scope=scope, reason=reason)
+
+
 def _shared(session: Session, organ: OrganRow, matter_id: str) -> MatterRow:
     if session.get(MatterShare, (matter_id, organ.id)) is None:
         # the same answer whether or not the matter exists: nothing leaks
@@ -212,22 +286,24 @@ def contribute(
     level: str | None,
     purpose: str,
 ) -> Contribution:
-    _shared(session, organ, matter_id)
-    if kind == "warning" and level not in ("low", "medium", "high"):
-        raise SharingError("预警须给出等级 low / medium / high")
-    row = Contribution(
-        matter_id=matter_id,
-        organ_id=organ.id,
-        token_id=token.id,
-        kind=kind,
-        level=level if kind == "warning" else None,
-        body=body,
-        purpose=purpose,
-        details={},
-        created_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
+    """An organ adds information or a warning to a matter shared with it (committed;
+    the organ's request itself is audited by the API's ``organ_deps``)."""
+    with unit_of_work(session):
+        _shared(session, organ, matter_id)
+        if kind == "warning" and level not in ("low", "medium", "high"):
+            raise SharingError("预警须给出等级 low / medium / high")
+        row = Contribution(
+            matter_id=matter_id,
+            organ_id=organ.id,
+            token_id=token.id,
+            kind=kind,
+            level=level if kind == "warning" else None,
+            body=body,
+            purpose=purpose,
+            details={},
+            created_at=utcnow(),
+        )
+        session.add(row)
     return row
 
 

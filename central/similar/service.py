@@ -15,8 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.bm25 import BM25, tokens
 from central.workflow.models import MatterRow, TransitionRow
+from central.workflow.scope import matter_sites
+from central.workflow.service import MatterNotFound
 
 DONE = {"replied", "review_replied", "re_review_replied", "archived", "declined"}
 
@@ -96,3 +99,15 @@ def similar_matters(
             }
         )
     return out
+
+
+def similar_to_matter(
+    session: Session, *, matter_id: str, scope: SiteScope, k: int = 5
+) -> list[dict[str, Any]]:
+    """The matters most like a stored one (its summary), itself left out: a matter of
+    another site only with a stated reason (``scope``); ``MatterNotFound`` if unknown."""
+    m = session.get(MatterRow, matter_id)
+    if m is None:
+        raise MatterNotFound(f"事项不存在：{matter_id}")
+    scope.read(matter_sites(session, matter_id), what="该事项")
+    return similar_matters(session, text=m.summary, k=k, exclude=matter_id)

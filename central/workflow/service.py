@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.audit import service as audit
+from central.database import unit_of_work
 from central.db import utcnow
+from central.devices.models import Device
 from central.dossier.models import Person, Reception
 from central.workflow.scope import matter_sites, reception_sites
 
@@ -38,6 +40,7 @@ from .models import (
     MatterRow,
     MatterVisitRow,
     PauseRow,
+    PendingStepRow,
     TransitionRow,
 )
 from .refs import SiteDirectory
@@ -140,31 +143,50 @@ def open_matter(
     directory: SiteDirectory | None = None,
     config: WorkflowConfig | None = None,
 ) -> Matter:
-    """登记: create the matter with its first transition and its persons."""
+    """登记: create the matter with its first transition and its persons (one unit of
+    work: ``open_matter_uncommitted`` committed)."""
     try:
-        m = open_matter_uncommitted(
-            session,
-            command=command,
-            officer_id=officer_id,
-            summary=summary,
-            person_ids=person_ids,
-            reception_id=reception_id,
-            leader_id=leader_id,
-            matter_id=matter_id,
-            site=site,
-            directory=directory,
-            config=config,
-        )
-        session.commit()
+        with unit_of_work(session):
+            return open_matter_uncommitted(
+                session,
+                command=command,
+                officer_id=officer_id,
+                summary=summary,
+                person_ids=person_ids,
+                reception_id=reception_id,
+                leader_id=leader_id,
+                matter_id=matter_id,
+                site=site,
+                directory=directory,
+                config=config,
+            )
     except IntegrityError as e:
-        session.rollback()
         raise ConcurrentUpdate(
             f"无法登记事项（编号重复或关联记录刚被改动）：{m_id(matter_id)}"
         ) from e
-    except BaseException:
-        session.rollback()
-        raise
-    return m
+
+
+def register_for(
+    session: Session,
+    *,
+    scope: SiteScope,
+    command: Command,
+    officer_id: str,
+    summary: str,
+    person_ids: Iterable[str] = (),
+    reception_id: str | None = None,
+    leader_id: str | None = None,
+    config: WorkflowConfig | None = None,
+) -> Matter:
+    """登记 by a person (the API): the officer and the reception must be of the caller's
+    own site, then ``open_matter`` (one unit of work)."""
+    guard_officer(session, officer_id, scope)
+    if reception_id:
+        scope.write(reception_sites(session, reception_id), what="该接访记录")
+    return open_matter(
+        session, command=command, officer_id=officer_id, summary=summary,
+        person_ids=person_ids, reception_id=reception_id, leader_id=leader_id, config=config,
+    )  # fmt: skip
 
 
 def m_id(matter_id: str | None) -> str:
@@ -282,6 +304,32 @@ def guard(session: Session, matter_id: str, scope: SiteScope, *, write: bool) ->
     return scope.read(sites, what="该事项")
 
 
+def record_read(session: Session, *, matter_id: str, scope: SiteScope, client: str | None) -> None:
+    """A matter read through the API: the site-scope rule (another site's only with a
+    stated reason), then its audit row, committed."""
+    with unit_of_work(session):
+        cross = guard(session, matter_id, scope, write=False)
+        audit.record(
+            session, actor=scope.actor, action="matter.read", target=f"matter:{matter_id}",
+            reason=scope.audit_reason(cross, "接口查阅"), client=client,
+        )  # fmt: skip
+
+
+def pending_steps(session: Session, *, site: str | None, limit: int) -> list[PendingStepRow]:
+    """Box steps waiting for the steps they follow (``wire.project_steps``), oldest
+    first; ``site``: only that site's desks' (None: every site's)."""
+    q = select(PendingStepRow)
+    if site is not None:
+        q = (
+            q.join(Reception, Reception.id == PendingStepRow.reception_id)
+            .join(Device, Device.id == Reception.device)
+            .where(Device.site == site)
+        )
+    return list(
+        session.scalars(q.order_by(PendingStepRow.parked_at, PendingStepRow.id).limit(limit))
+    )
+
+
 def guard_officer(session: Session, officer_id: str, scope: SiteScope) -> None:
     """A matter opened from the console is handled on the caller's own site."""
     from central.accounts.models import Account
@@ -302,15 +350,13 @@ def apply_step(
     """Apply one step (the caller's own site's matter only); on any refusal or failure
     nothing is written."""
     try:
-        guard(session, matter_id, scope, write=True)
-        new = apply_step_uncommitted(session, matter_id=matter_id, command=command, config=config)
-        session.commit()
+        with unit_of_work(session):
+            guard(session, matter_id, scope, write=True)
+            new = apply_step_uncommitted(
+                session, matter_id=matter_id, command=command, config=config
+            )
     except IntegrityError as e:
-        session.rollback()
         raise ConcurrentUpdate(f"事项 {matter_id} 已被他人更新，请刷新后重试") from e
-    except BaseException:
-        session.rollback()
-        raise
     session.expire_all()
     return new
 
@@ -412,37 +458,37 @@ def link_visit(
     Both must be the caller's own site's."""
     actor = scope.actor
     try:
-        row = session.get(MatterRow, matter_id)
-        if row is None:
-            raise MatterNotFound(f"事项不存在：{matter_id}")
-        guard(session, matter_id, scope, write=True)
-        scope.write(reception_sites(session, reception_id), what="该接访记录")
-        if row.status == Status.archived.value:
-            raise WorkflowError(f"事项 {matter_id} 已归档，不能再关联来访")
-        _check_refs(session, [], reception_id)
-        if session.get(MatterVisitRow, (matter_id, reception_id)) is None:
-            session.add(
-                MatterVisitRow(
-                    matter_id=matter_id, reception_id=reception_id, linked_at=at, linked_by=actor
+        with unit_of_work(session):
+            row = session.get(MatterRow, matter_id)
+            if row is None:
+                raise MatterNotFound(f"事项不存在：{matter_id}")
+            guard(session, matter_id, scope, write=True)
+            scope.write(reception_sites(session, reception_id), what="该接访记录")
+            if row.status == Status.archived.value:
+                raise WorkflowError(f"事项 {matter_id} 已归档，不能再关联来访")
+            _check_refs(session, [], reception_id)
+            if session.get(MatterVisitRow, (matter_id, reception_id)) is None:
+                session.add(
+                    MatterVisitRow(
+                        matter_id=matter_id,
+                        reception_id=reception_id,
+                        linked_at=at,
+                        linked_by=actor,
+                    )
                 )
-            )
-            audit.record(
-                session,
-                actor=actor,
-                action="matter.visit.link",
-                target=f"matter:{matter_id}",
-                reason=f"关联来访 reception:{reception_id}",
-            )
-            session.flush()
-            _, m = load(session, matter_id)
-            store_risk(session, m, config or WorkflowConfig(), at)  # a repeat visit may raise it
-        session.commit()
+                audit.record(
+                    session,
+                    actor=actor,
+                    action="matter.visit.link",
+                    target=f"matter:{matter_id}",
+                    reason=f"关联来访 reception:{reception_id}",
+                )
+                session.flush()
+                _, m = load(session, matter_id)
+                # a repeat visit may raise it
+                store_risk(session, m, config or WorkflowConfig(), at)
     except IntegrityError as e:
-        session.rollback()
         raise ConcurrentUpdate(f"关联来访未能保存，请重试：{reception_id}") from e
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def visits(session: Session, matter_id: str) -> list[str]:
