@@ -13,14 +13,11 @@ from fastapi.templating import Jinja2Templates
 from central.access.gates import PUBLIC, READ, Reader
 from central.access.scope import SiteScope
 from central.api.legal import article, hits
-from central.bm25 import tokens
 from central.deps import SessionDep
 from central.legal import service
 from central.legal.search import mark, terms_of
-from central.legal.suggest import suggest
+from central.legal.suggest import for_matter
 from central.params import RowId
-from central.workflow.models import MatterRow
-from central.workflow.scope import matter_sites
 
 from .templating import TEMPLATES, header_context
 
@@ -69,12 +66,11 @@ def console_panel(
     """Beside a matter: with ``matter_id`` and no query, the articles related to the
     matter's summary (the account's own site's matter; else a plain search); with ``q``,
     a search."""
-    matter = session.get(MatterRow, matter_id) if matter_id and not q.strip() else None
-    if matter is not None and not SiteScope.of(acc).owns(matter_sites(session, matter.id)):
-        matter = None
-    if matter is None:
+    related = (
+        for_matter(session, SiteScope.of(acc), matter_id) if matter_id and not q.strip() else None
+    )
+    if related is None:
         return _page(request, session, "legal/_panel.html", q[:200], 8)
-    found = [h.__dict__ for h in suggest(session, matter.summary, limit=8)]
-    shown = [w for w in dict.fromkeys(tokens(matter.summary)) if len(w) > 1]
+    found, shown = [h.__dict__ for h in related[0]], related[1]
     ctx = {"q": "", "hits": found, "terms": shown, "truncated": False, "related": True}
     return templates().TemplateResponse(request, "legal/_panel.html", ctx)

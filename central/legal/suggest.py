@@ -14,7 +14,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from central.access.scope import SiteScope
 from central.bm25 import BM25, tokens
+from central.workflow.models import MatterRow
+from central.workflow.scope import matter_sites
 
 from .models import ArticleRow, LawRow
 from .search import Hit, snippet
@@ -66,3 +69,15 @@ def suggest(session: Session, text: str, *, limit: int = 8) -> list[Hit]:
         for (i, s) in top
         if (r := rows.get(ids[i])) is not None
     ]
+
+
+def for_matter(
+    session: Session, scope: SiteScope, matter_id: str, *, limit: int = 8
+) -> tuple[list[Hit], list[str]] | None:
+    """Articles related to a matter's summary, and the words of the summary they were
+    found by; ``None`` when there is no such matter in the scope's sites."""
+    matter = session.get(MatterRow, matter_id)
+    if matter is None or not scope.owns(matter_sites(session, matter.id)):
+        return None
+    words = [w for w in dict.fromkeys(tokens(matter.summary)) if len(w) > 1]
+    return suggest(session, matter.summary, limit=limit), words
