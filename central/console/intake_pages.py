@@ -132,9 +132,9 @@ async def intake_post(
     try:
         f = intake.parse(data)
         if not f.confirm_new:
-            p = intake.preview(session, f, hash_key=settings.id_hash_key_bytes, scope=scope)
-            if p.duplicates or (p.person is None and p.maybe):
-                session.commit()  # the look-up's audit row
+            key = settings.id_hash_key_bytes
+            p = intake.preview_to_confirm(session, f, hash_key=key, scope=scope)
+            if p is not None:
                 return _page(request, session, acc, values, preview=p, scan=upload)
         done = intake.register(
             session, f, keys=(settings.id_hash_key_bytes, settings.id_enc_key_bytes),

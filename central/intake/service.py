@@ -300,6 +300,19 @@ def preview(
     return found
 
 
+def preview_to_confirm(
+    session: Session, form: IntakeForm, *, hash_key: bytes, scope: SiteScope
+) -> Preview | None:
+    """The preview the clerk must confirm first (possible duplicates, or people who may
+    be the petitioner), its look-up's audit row committed; ``None`` when there is
+    nothing to confirm, the look-up left in the transaction that registers."""
+    p = preview(session, form, hash_key=hash_key, scope=scope)
+    if not (p.duplicates or (p.person is None and p.maybe)):
+        return None
+    session.commit()
+    return p
+
+
 @dataclass(frozen=True)
 class Registered:
     matter_id: str
