@@ -20,8 +20,13 @@ from sqlalchemy.orm import Session
 
 from central.accounts.models import Account
 from central.db import utcnow
+from central.devices.models import Device
 from central.publisher import CommandPublisher
+from central.workflow import service as wf
+from central.workflow.alerts import Recipient
 from central.workflow.config import WorkflowConfig
+from central.workflow.errors import WorkflowError
+from central.workflow.models import MatterRow
 from protocol import topics
 from protocol.ids import uuid7
 from protocol.messages import Command
@@ -42,13 +47,9 @@ def scan(
     publisher: CommandPublisher | None = None,
 ) -> list[AlertRow]:
     """One pass: store new clock alerts, send what is unsent. Commits. Returns new rows."""
-    from central.workflow import service as wf
-    from central.workflow.alerts import Recipient
-    from central.workflow.errors import WorkflowError
 
     cfg = config or WorkflowConfig()
     now = now or utcnow()
-    from central.workflow.models import MatterRow
 
     accounts = {a.username: a for a in session.scalars(select(Account))}
     found = wf.open_alerts(session, config=cfg, now=now)
@@ -227,7 +228,6 @@ def send_pending(
     session: Session, *, publisher: CommandPublisher, now: datetime | None = None
 ) -> int:
     """Send unsent officer alerts to their desk boxes. Commits. Returns how many were sent."""
-    from central.devices.models import Device
 
     now = now or utcnow()
     pending = session.execute(

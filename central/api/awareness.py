@@ -16,7 +16,7 @@ from central.access.gates import LEAD, READ, Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.api.awareness_deps import CtxDep, DimsDep, ProfileDep
 from central.api.workflow import ConfigDep, NowDep
-from central.awareness import charts, kpis, lists, service, warnings
+from central.awareness import charts, kpis, lists, reports, service, warnings
 from central.deps import SessionDep, SettingsDep
 from central.openapi import file_answer
 from central.params import Offset, RowId
@@ -144,7 +144,6 @@ def make_report(
     now: NowDep,
     acc: Leader,
 ) -> dict[str, Any]:
-    from central.awareness import reports
 
     try:
         row = reports.make_report(

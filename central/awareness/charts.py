@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from central import labels
+from central.accounts.models import Account
 from central.workflow.config import WorkflowConfig
 from central.workflow.states import STATUS_ZH, Status
 
@@ -152,8 +153,6 @@ def _by(c: Ctx, of: str, dim: str, title: str) -> ChartPublic:
 
 def _officer_names(c: Ctx) -> dict[str, str]:
     from sqlalchemy import select
-
-    from central.accounts.models import Account
 
     rows = c.session.execute(select(Account.username, Account.display_name)).all()
     return {u: n for u, n in rows}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -25,7 +26,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from .charts import ChartPublic
 from .kpis import KPI_ZH
-from .reports import ReportData
+
+if TYPE_CHECKING:  # an annotation only: reports.py calls this writer
+    from .reports import ReportData
 
 FONT_FILES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),

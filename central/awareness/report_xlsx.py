@@ -4,6 +4,7 @@ a KPI sheet, then one sheet per chart holding its data table and the chart drawn
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -12,7 +13,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from .charts import ChartPublic
 from .kpis import KPI_ZH
-from .reports import ReportData
+
+if TYPE_CHECKING:  # an annotation only: reports.py calls this writer
+    from .reports import ReportData
 
 HEAD = PatternFill("solid", fgColor="DDE7F3")
 

@@ -22,6 +22,9 @@ from central.workflow.config import WorkflowConfig
 from . import charts, kpis
 from .filters import Filters
 from .models import ReportRow
+from .report_pdf import write_pdf
+from .report_xlsx import write_xlsx
+from .service import tags_from_steps
 
 REPORT_CHARTS = (
     "receptions_time",
@@ -79,8 +82,6 @@ def _sha256(path: Path) -> str:
 
 
 def write_files(data: ReportData, out_dir: Path, *, tz_name: str) -> tuple[Path, Path]:
-    from .report_pdf import write_pdf
-    from .report_xlsx import write_xlsx
 
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = data.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -102,7 +103,6 @@ def generate_and_record(
     actor: str,
 ) -> ReportRow:
     """Build both files under ``out_dir/<month>/`` and record them; the caller commits."""
-    from .service import tags_from_steps
 
     tags_from_steps(session, now=now)
     data = collect(session, month=month, config=config, now=now)

@@ -8,6 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from central.accounts.models import Account
+from central.dossier.models import Person
+from central.workflow.models import MatterRow
+
 
 class Names:
     """Look-ups for one page (each kind loaded once, on first use)."""
@@ -32,8 +36,6 @@ class Names:
         if not username:
             return "—"
         if self._officers is None:
-            from central.accounts.models import Account
-
             with self._open() as s:
                 rows = s.execute(select(Account.username, Account.display_name)).all()
                 self._officers = {u: n for u, n in rows}
@@ -45,8 +47,6 @@ class Names:
         if not matter_id:
             return "—"
         if matter_id not in self._matters:
-            from central.workflow.models import MatterRow
-
             with self._open() as s:
                 ref = s.scalar(select(MatterRow.ref_no).where(MatterRow.id == matter_id))
             self._matters[matter_id] = ref or "未编号事项"
@@ -56,8 +56,6 @@ class Names:
         if not person_id:
             return "—"
         if person_id not in self._persons:
-            from central.dossier.models import Person
-
             with self._open() as s:
                 name = s.scalar(select(Person.name).where(Person.id == person_id))
             self._persons[person_id] = name or "（档案已删除）"

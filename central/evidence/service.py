@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from central.database import unit_of_work
 from central.db import utcnow
+from central.devices.models import Device
 from protocol import keys
 from protocol.bundle import InclusionProof
 from protocol.evidence import (
@@ -37,7 +38,7 @@ from protocol.evidence import (
 
 from . import binding
 from .binding import DeviceSite, ReceptionOwner, UploadLimits, UploadRefused
-from .log import Entry, EvidenceLog
+from .log import Entry, EvidenceLog, load_log_key
 from .models import Blob, Upload
 from .playback import PlaybackCache
 from .status import reception_segment, reception_status  # read side; imported from here too
@@ -63,7 +64,6 @@ __all__ = [
 
 def registered_device_key(session: Session, device: str) -> Ed25519PublicKey | None:
     """The key central.devices registered for ``device`` (None if unknown/revoked)."""
-    from central.devices.models import Device
 
     row = session.get(Device, device)
     if row is None or row.revoked_at is not None:
@@ -461,7 +461,6 @@ def open_log(data_dir: Path, *, origin: str | None = None) -> EvidenceLog:
 
     The origin is fixed when the key is made: every checkpoint ever signed names it.
     """
-    from .log import load_log_key
 
     key_path = data_dir / "keys" / "evidence-log.key"
     origin_path = data_dir / "keys" / "evidence-log.origin"

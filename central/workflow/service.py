@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
+from central.accounts.models import Account
 from central.audit import service as audit
 from central.database import unit_of_work
 from central.db import utcnow
@@ -270,8 +271,6 @@ def open_matter_uncommitted(
 def _home_site(session: Session, reception_id: str | None, officer_id: str) -> str | None:
     """Where a matter is registered: its desk's site, else its officer's (None: an
     officer not known to this central, or of every site)."""
-    from central.accounts.models import Account
-    from central.devices.models import Device
 
     if reception_id:
         site = session.scalar(
@@ -332,7 +331,6 @@ def pending_steps(session: Session, *, site: str | None, limit: int) -> list[Pen
 
 def guard_officer(session: Session, officer_id: str, scope: SiteScope) -> None:
     """A matter opened from the console is handled on the caller's own site."""
-    from central.accounts.models import Account
 
     org = session.scalar(select(Account.org).where(Account.username == officer_id))
     if org is not None and org != "*":
