@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from central.access.principals import ALL_SITES, Staff
 from central.access.scope import OtherSite
+from central.database import unit_of_work
 from protocol import topics
 
 T = TypeVar("T")
@@ -49,12 +50,7 @@ def reason(text: str, *, field: str = "reason") -> str:
 
 
 def committed(session: Session, change: Callable[[], T]) -> T:
-    """Run ``change`` and commit it; on any error roll back, so nothing half-made
-    stays and the form can be shown again as typed."""
-    try:
-        done = change()
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return done
+    """Run ``change`` as one unit of work (``central.database.unit_of_work``): on any
+    error nothing half-made stays, and the form can be shown again as typed."""
+    with unit_of_work(session):
+        return change()
