@@ -35,8 +35,11 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -88,16 +91,55 @@ def schema_of(url: str) -> str:
 
 
 def pg_schema_url(prefix: str = "zf") -> Iterator[str]:
-    """Yield a SQLAlchemy URL whose search_path is a new, empty schema; drop it afterwards."""
+    """Yield a SQLAlchemy URL whose search_path is a new, empty schema; drop it afterwards
+    (in the background: the next test need not wait for it)."""
     base = pg_url()
-    conn = _connect_pg(base)
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    conn.execute(f'CREATE SCHEMA "{schema}"')
+    _here().execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield schema_url(base, schema)
     finally:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        conn.close()
+        drop_later(schema)
+
+
+# --- housekeeping: PostgreSQL work a test need not wait for ----------------------------
+# One thread drops the schemas of finished tests and migrates the next test's schema
+# ahead (``Migrated``) while the test runs: PostgreSQL does it on the other core. Its
+# commits need not reach the disk (synchronous_commit=off): a test schema is not data
+# to keep, and what a commit makes is visible at once all the same. The thread is
+# joined, with what it has left to do, before the process exits.
+
+_HOUSEKEEPING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zf-pg-housekeeping")
+_PENDING: deque[Future[None]] = deque()
+_MAX_PENDING = 8  # drops queued before a test waits for the oldest
+_CONNS = threading.local()
+
+
+def _here() -> Any:
+    """This thread's own autocommit connection to the test database (skips the test
+    when PostgreSQL is absent)."""
+    conn = getattr(_CONNS, "conn", None)
+    if conn is None or conn.closed or conn.broken:
+        conn = _connect_pg(pg_url())
+        conn.execute("SET synchronous_commit = off")
+        _CONNS.conn = conn
+    return conn
+
+
+def _drop(schema: str) -> None:
+    _here().execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def drop_later(schema: str) -> None:
+    """Drop ``schema`` (and all in it) on the housekeeping thread."""
+    _PENDING.append(_HOUSEKEEPING.submit(_drop, schema))
+    while _PENDING and (_PENDING[0].done() or len(_PENDING) > _MAX_PENDING):
+        _PENDING.popleft().result()  # a failed drop fails the test that queued it later
+
+
+def wait_for_housekeeping() -> None:
+    while _PENDING:
+        _PENDING.popleft().result()
 
 
 class Migrated:
@@ -109,6 +151,8 @@ class Migrated:
         self._dir: Path | None = None
         self._sqlite: Path | None = None
         self._pg_script: str | None = None
+        self._ahead: Future[str] | None = None
+        self._lock = threading.Lock()
 
     def fill(self, url: str) -> None:
         """Make the empty database at ``url`` (a SQLite file that does not exist yet, or
@@ -121,6 +165,7 @@ class Migrated:
             self._fill_postgres(url)
 
     def close(self) -> None:
+        self._close_postgres()
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
@@ -152,46 +197,69 @@ class Migrated:
     # --- PostgreSQL: the statements the migrations ran on the template schema ---------
 
     def _fill_postgres(self, url: str) -> None:
-        conn = _connect_pg(url)  # search_path: the test's schema, as for the migrations
-        try:
-            with conn.transaction():
-                conn.execute(self._postgres_script())
-        finally:
-            conn.close()
+        """Swap the test's empty schema for one migrated ahead (or now, the first time):
+        a renamed schema holds the same objects, its sequences and triggers' functions
+        bound to them, not to its name."""
+        target = schema_of(url)
+        ready = self._ahead.result() if self._ahead else self._make_migrated()
+        self._ahead = _HOUSEKEEPING.submit(self._make_migrated)
+        with _here().transaction():
+            _here().execute(f'DROP SCHEMA "{target}"; ALTER SCHEMA "{ready}" RENAME TO "{target}"')
+
+    def _make_migrated(self) -> str:
+        """A new schema the migrations' statements made, on this thread's connection."""
+        script = self._postgres_script()
+        name = f"zf_migrated_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+        conn = _here()
+        with conn.transaction():
+            conn.execute(f'CREATE SCHEMA "{name}"; SET LOCAL search_path = "{name}"')
+            conn.execute(script)
+        return name
+
+    def _close_postgres(self) -> None:
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            drop_later(ahead.result())
+        wait_for_housekeeping()
 
     def _postgres_script(self) -> str:
         """Every statement ``migrate`` sent while it migrated an empty schema of this
         process's own, its parameters inlined (as psycopg inlines them), in one script.
         Names in them are unqualified (the search_path's schema), so the script makes
         the same objects in any schema; only the migration lock is left out."""
-        if self._pg_script is None:
-            import psycopg
-            from sqlalchemy import event
+        with self._lock:
+            if self._pg_script is None:
+                self._pg_script = _captured_migration()
+            return self._pg_script
 
-            gen = pg_schema_url(f"zf_migrated_{os.getpid()}")
-            url = next(gen)
-            sent: list[str] = []
-            engine = engine_for_url(url, write_immediate=True)
-            conn = _connect_pg(url)
-            try:
-                mogrify = psycopg.ClientCursor(conn).mogrify
 
-                @event.listens_for(engine, "before_cursor_execute")
-                def _sent(_c: Any, _cur: Any, stmt: str, params: Any, _x: Any, many: bool) -> None:
-                    for one in params if many else [params]:
-                        sent.append(stmt if one is None else mogrify(stmt, one))
+def _captured_migration() -> str:
+    import psycopg
+    from sqlalchemy import event
 
-                migrate(engine)
-            finally:
-                conn.close()
-                engine.dispose()
-                gen.close()
-            lock = "SELECT pg_advisory_xact_lock"
-            script = ";\n".join(s for s in sent if not s.lstrip().startswith(lock))
-            if schema_of(url) in script or "alembic_version" not in script:
-                raise RuntimeError(f"the migrations of {url} cannot be replayed elsewhere")
-            self._pg_script = script
-        return self._pg_script
+    gen = pg_schema_url(f"zf_migrated_{os.getpid()}")
+    url = next(gen)
+    sent: list[str] = []
+    engine = engine_for_url(url, write_immediate=True)
+    conn = _connect_pg(url)
+    try:
+        mogrify = psycopg.ClientCursor(conn).mogrify
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sent(_c: Any, _cur: Any, stmt: str, params: Any, _x: Any, many: bool) -> None:
+            for one in params if many else [params]:
+                sent.append(stmt if one is None else mogrify(stmt, one))
+
+        migrate(engine)
+    finally:
+        conn.close()
+        engine.dispose()
+        gen.close()
+    lock = "SELECT pg_advisory_xact_lock"
+    script = ";\n".join(s for s in sent if not s.lstrip().startswith(lock))
+    if schema_of(url) in script or "alembic_version" not in script:
+        raise RuntimeError(f"the migrations of {url} cannot be replayed elsewhere")
+    return script
 
 
 def _migrate_url(url: str) -> None:
