@@ -13,8 +13,9 @@ copies the template into each test's empty database:
 * SQLite: the migrated file, checkpointed and closed (nothing left in a ``-wal``
   file), copied to the test's path: byte for byte what ``migrate`` wrote.
 * PostgreSQL: the statements the migrations sent while they migrated the template
-  schema (their names are unqualified: the search_path's schema), replayed in the
-  test's schema in one round trip. Not ``pg_dump``'s script of the template: it
+  schema (their names are unqualified: the search_path's schema), replayed in one
+  round trip into a new schema, ahead of the test on a background thread, and
+  renamed to the test's schema when it asks. Not ``pg_dump``'s script of the template: it
   makes the same tables, but PostgreSQL does not store some of what it prints (a
   trigger's ``WHEN x IN (...)``) as it stores the migration's own statement.
 
