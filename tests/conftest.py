@@ -5,6 +5,12 @@ logged in through the login form as an admin of every site.
 A package's own conftest.py may override any of them (e.g. ``settings`` with an
 ingest group of its own). PostgreSQL runs get a fresh schema per test, named after
 the package (see ``tests/databases.py``).
+
+``engine`` is a migrated database: not by running the migrations for every test
+(that was most of the suite's time) but by copying what they made once in this
+process (``migrated``, see ``tests/databases.py``): the same schema, the same
+``alembic_version``. ``db_url`` alone is an empty database, for tests that migrate
+it themselves.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from central.app import create_app
-from central.database import make_engine, make_session_factory, migrate
+from central.database import make_engine, make_session_factory
 from central.settings import Settings
 from tests.auth import add_user, login, production_settings
 from tests.browser import ARGS, CHROMIUM, need_chromium
-from tests.databases import pg_schema_url
+from tests.databases import Migrated, pg_schema_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -40,10 +46,18 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
     return production_settings(database_url=db_url, data_dir=tmp_path)
 
 
+@pytest.fixture(scope="session")
+def migrated() -> Iterator[Migrated]:
+    """The migrated schema, made once per test process; ``migrated.fill(url)`` copies it."""
+    m = Migrated()
+    yield m
+    m.close()
+
+
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
+def engine(settings: Settings, migrated: Migrated) -> Iterator[Engine]:
+    migrated.fill(settings.db_url)  # what ``migrate`` makes of it, copied
     eng = make_engine(settings, write_immediate=True)
-    migrate(eng)
     yield eng
     eng.dispose()
 

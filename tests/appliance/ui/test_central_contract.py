@@ -69,8 +69,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def central(rig: Rig, tmp_path: Path, database_url: str) -> Iterator[Central]:
-    from central.database import make_engine, make_session_factory, migrate
+def central(rig: Rig, tmp_path: Path, database_url: str, migrated: Any) -> Iterator[Central]:
+    from central.database import make_engine, make_session_factory
     from central.devices import service as devices
     from central.devices.schemas import DeviceCreate
     from central.ingest.ingestor import Ingestor
@@ -82,8 +82,8 @@ def central(rig: Rig, tmp_path: Path, database_url: str) -> Iterator[Central]:
         data_dir=tmp_path / "central",
         ingest_group=f"t{uuid.uuid4().hex[:8]}",
     )
+    migrated.fill(settings.db_url)  # what migrate makes, copied (tests/databases.py)
     engine = make_engine(settings, write_immediate=True)
-    migrate(engine)
     sessions = make_session_factory(engine)
     cfg = rig.box.config
     with sessions.begin() as s:

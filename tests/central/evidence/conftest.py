@@ -9,34 +9,28 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import create_engine
 
-from central.database import load_models, make_engine, make_session_factory
-from central.db import Base
+from central.database import make_engine, make_session_factory
 from tests.auth import production_settings
-from tests.databases import pg_schema_url
+from tests.databases import Migrated, pg_schema_url
 
 from .helpers import make_tsa
 
 
-def _tables():
-    """Every table (central as a whole answers the box's and the console's requests;
-    no migration's triggers are needed here)."""
-    load_models()
-    return list(Base.metadata.tables.values())
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def sessions(request, tmp_path):
+def sessions(request, tmp_path, migrated: Migrated):
+    """Central's migrated database (a copy, see ``tests/databases.py``), on its own."""
     if request.param == "sqlite":
-        engine = make_engine(production_settings(data_dir=tmp_path / "db"))
-        Base.metadata.create_all(engine, tables=_tables())
+        settings = production_settings(data_dir=tmp_path / "db")
+        migrated.fill(settings.db_url)
+        engine = make_engine(settings)
         yield make_session_factory(engine)
         engine.dispose()
         return
     gen = pg_schema_url("zf_evidence")
     url = next(gen)
+    migrated.fill(url)
     engine = create_engine(url)
     try:
-        Base.metadata.create_all(engine, tables=_tables())
         yield make_session_factory(engine)
     finally:
         engine.dispose()

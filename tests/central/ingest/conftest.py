@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from central.database import make_engine, make_session_factory, migrate
+from central.database import make_engine, make_session_factory
 from central.devices import service as devices
 from central.devices.schemas import DeviceCreate
 from central.ingest.ingestor import Ingestor
@@ -22,7 +22,7 @@ from central.ingest.projection import IdKeys
 from central.settings import Settings
 from tests.auth import production_settings
 from tests.central.helpers import Box
-from tests.databases import pg_schema_url
+from tests.databases import Migrated, pg_schema_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -47,9 +47,9 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
+def engine(settings: Settings, migrated: Migrated) -> Iterator[Engine]:
+    migrated.fill(settings.db_url)  # all heads, copied (see tests/databases.py)
     eng = make_engine(settings, write_immediate=True)
-    migrate(eng)
     yield eng
     eng.dispose()
 
