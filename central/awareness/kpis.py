@@ -88,22 +88,6 @@ class Kpis:
         return d
 
 
-KPI_ZH: dict[str, str] = {
-    "receptions": "接访人次",
-    "persons": "来访人数",
-    "leader_batches": "领导接访批次",
-    "leader_persons": "领导接访人数",
-    "matters_registered": "登记事项",
-    "matters_closed": "办结（已书面答复）",
-    "matters_archived": "立卷归档",
-    "reply_1d_rate": "当日/次日程序性回复率",
-    "on_time_rate": "按期程序性回复率",
-    "avg_days_to_completion": "平均办结天数",
-    "satisfaction_rate": "满意率",
-    "dissatisfied": "不满意",
-}
-
-
 def _days_between(session: Session, later: Any, earlier: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", later - earlier) / 86400.0

@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from central.labels import KPI_ZH
+
 from .charts import ChartPublic
-from .kpis import KPI_ZH
 from .reports import ReportData
 
 HEAD = PatternFill("solid", fgColor="DDE7F3")

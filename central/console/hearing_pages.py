@@ -36,7 +36,7 @@ from central.accounts.service import Current
 from central.console import hearing_forms as forms
 from central.console.hearing_forms import FormError
 from central.console.templating import TEMPLATES as CONSOLE_TEMPLATES
-from central.console.templating import templates as console_templates
+from central.console.templating import install
 from central.deps import SessionDep
 from central.evidence.log import EvidenceLog
 from central.hearings import draws, overview, service
@@ -54,9 +54,7 @@ BACK = re.compile(r"/console/(matters|hearings)(/[A-Za-z0-9_.\-]+)+")
 def templates() -> Jinja2Templates:
     """The console's templates and globals, and the hearing forms' choices."""
     t = Jinja2Templates(directory=str(CONSOLE_TEMPLATES))
-    console = console_templates().env
-    t.env.globals.update(console.globals)
-    t.env.filters.update(console.filters)
+    install(t.env)
     t.env.globals.update(
         categories=service.CATEGORIES,
         subject_kinds=forms.SUBJECT_KINDS,

@@ -22,7 +22,7 @@ from central.params import RowId
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
 
-from .templating import TEMPLATES, header_context
+from .templating import TEMPLATES, header_context, install
 
 public = APIRouter(dependencies=[Depends(PUBLIC)], include_in_schema=False)
 router = APIRouter(dependencies=[Depends(READ)], include_in_schema=False)
@@ -31,6 +31,7 @@ router = APIRouter(dependencies=[Depends(READ)], include_in_schema=False)
 @cache
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=TEMPLATES, context_processors=[header_context])
+    install(t.env)
     t.env.globals["mark"] = mark
     return t
 

@@ -21,6 +21,7 @@ from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.audit import service as audit
 from central.deps import SessionDep, SettingsDep
+from central.labels import TASK_STATUS_ZH
 from central.params import RowId
 from central.plans import service as plans
 from central.plans.models import PlanRow, PlanTaskRow
@@ -35,7 +36,6 @@ router = APIRouter()
 MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
 DUE_TIME = time(23, 59)  # a date typed as the deadline means by the end of that day
 PLANNERS = ("leader", "admin")  # the roles of central.access.gates.Leader
-PROGRESS_ZH = {"open": "未开始", "in_progress": "办理中", "done": "已完成"}
 
 
 class FormError(ValueError):
@@ -240,11 +240,11 @@ async def progress(
         actor=acc.username,
         action="plan.progress",
         target=f"matter:{matter_id}",
-        reason=f"任务 {task_id}：{PROGRESS_ZH[state]}",
+        reason=f"任务 {task_id}：{TASK_STATUS_ZH[state]}",
         client=request.client.host if request.client else None,
     )
     session.commit()
-    return _back(matter_id, f"已记录进度：{PROGRESS_ZH[state]}")
+    return _back(matter_id, f"已记录进度：{TASK_STATUS_ZH[state]}")
 
 
 @router.get("/plans/panel", response_class=HTMLResponse)
