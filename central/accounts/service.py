@@ -16,13 +16,14 @@ from central.db import utcnow
 from central.labels import ROLE_ZH
 
 from . import passwords, throttle
+from .errors import AccountsError
 from .models import ROLES, Account, WebSession
 
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
 BAD_CREDENTIALS = "用户名或密码错误"
 
 
-class AccountError(ValueError):
+class AccountError(AccountsError, ValueError):
     """Root of account errors; the message is shown to the person."""
 
 

@@ -1,8 +1,16 @@
 """Error pages in the console's own style: a refused, missing or failed page reads as
-a sentence in Chinese with a way back, never as raw JSON."""
+a sentence in Chinese with a way back, never as raw JSON; and the one place where the
+packages' errors become HTTP answers (``DOMAIN_STATUS``).
+
+Each package has one root error (``central/<package>/errors.py``, in the way of
+gpiozero's ``exc.py``); a route lets a domain error listed here rise, and
+``install`` answers it with its status and its message (``{"detail": message}`` on
+the JSON API, an error page on a console path), as ``HTTPException(status, message)``
+would."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -14,8 +22,20 @@ from central.access.gates import PRINCIPAL_KEY, Denied
 from central.access.middleware import is_page
 from central.access.principals import Staff
 from central.access.scope import OtherSite, ReasonRequired
+from central.hearings.service import HearingError
+from central.legal.search import BadQuery
+from central.legal.service import NotFound as LegalNotFound
+from central.plans.rules import RulesError as PlanRulesError
+from central.plans.service import PlanError
+from central.sharing.service import SharingError
 
 from .templating import templates
+
+
+class FormError(ValueError):
+    """A form that cannot be used as submitted (a hearing's, a plan's): the message says,
+    in the person's words, which field and why. The console's one root error."""
+
 
 TITLES = {
     400: "请求有误",
@@ -71,6 +91,36 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+def _carried(exc: Exception) -> int:
+    return int(getattr(exc, "status", 422))
+
+
+# a domain error → its HTTP status: a fixed one, or the one it carries (``status``)
+DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
+    HearingError: _carried,
+    PlanError: _carried,
+    PlanRulesError: 500,  # the site's plan rules file is broken: say which and why
+    SharingError: _carried,
+    LegalNotFound: 404,
+    BadQuery: 422,
+}
+
+DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)
+
+
+def refusal(exc: Exception) -> str:
+    """What a refused request was told: an ``HTTPException``'s detail, a domain error's
+    message."""
+    return str(exc.detail) if isinstance(exc, StarletteHTTPException) else str(exc)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A domain error of ``DOMAIN_STATUS``, answered as its ``HTTPException`` would be."""
+    rule = next(v for k, v in DOMAIN_STATUS.items() if isinstance(exc, k))
+    status = rule(exc) if callable(rule) else rule
+    return await http_error(request, StarletteHTTPException(status, str(exc)))
+
+
 async def scope_error(request: Request, exc: Exception) -> Response:
     """The site-scope rule refused (``central.access.scope``): 403. A console page asks
     for the reason of a cross-site read and comes back with it."""
@@ -97,3 +147,5 @@ def install(app: Any) -> None:
     app.add_exception_handler(RequestValidationError, http_error)
     app.add_exception_handler(ReasonRequired, scope_error)
     app.add_exception_handler(OtherSite, scope_error)
+    for error in DOMAIN_STATUS:
+        app.add_exception_handler(error, domain_error)

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from central.db import utcnow
 
+from .errors import DevicesError
 from .models import Device
 from .schemas import DeviceCreate
 
 
-class DeviceError(Exception):
+class DeviceError(DevicesError):
     """Root of device registration errors."""
 
 

@@ -19,6 +19,7 @@ from central.workflow.models import MatterPersonRow, MatterRow
 from central.workflow.scope import matter_sites
 
 from . import panels
+from .errors import HearingsError
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 CATEGORIES = panels.CATEGORY_LABELS
@@ -28,7 +29,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 FEATURES = panels.FEATURE_LABELS  # what a draw's quotas may be set on (registry columns)
 
 
-class HearingError(ValueError):
+class HearingError(HearingsError, ValueError):
     def __init__(self, message: str, *, status: int = 422) -> None:
         super().__init__(message)
         self.status = status

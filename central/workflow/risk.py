@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from central.labels import RISK_ZH
 
 from . import sitefile
+from .errors import WorkflowError
 
 
-class RiskRulesError(ValueError):
+class RiskRulesError(WorkflowError, ValueError):
     """The risk rules file cannot be used."""
 
 
