@@ -36,20 +36,13 @@ def _log(request: Request) -> EvidenceLog:
     return log
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.HearingError as e:
-        raise HTTPException(e.status, str(e)) from e
-
-
 router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
 public = APIRouter(tags=["hearings"])  # anyone: the published record, the notice page
 
 
 @router.post("/registry", status_code=201, dependencies=[Depends(LEAD)])
 def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
-    p = _run(service.add_person, session, **body.model_dump())
+    p = service.add_person(session, **body.model_dump())
     session.commit()
     return {"id": p.id, "name": p.name, "category": p.category}
 
@@ -74,9 +67,7 @@ def registry(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[Depends(LEAD)])
 def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
-    c = _run(
-        service.add_conflict, session, person_id=person_id, subject=body.subject, note=body.note
-    )
+    c = service.add_conflict(session, person_id=person_id, subject=body.subject, note=body.note)
     session.commit()
     return {"id": c.id, "subject": c.subject}
 
@@ -87,7 +78,7 @@ def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any
         if t.tzinfo is None:
             raise HTTPException(422, "时间须带时区，如 2026-12-01T09:00:00+08:00")
     service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
-    h = _run(service.schedule, session, actor=acc.actor, **body.model_dump())
+    h = service.schedule(session, actor=acc.actor, **body.model_dump())
     session.commit()
     return {"id": h.id, "status": h.status}
 
@@ -99,7 +90,7 @@ def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any
 def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> Response:
     scope = SiteScope.of(acc, reason=reason)
     service.guard(session, scope, hearing_id=hearing_id, write=False)
-    h = _run(service.get_hearing, session, hearing_id)
+    h = service.get_hearing(session, hearing_id)
     rows = session.execute(
         select(RegistryPerson.name, RegistryPerson.contact)
         .join(ParticipantRow, ParticipantRow.registry_id == RegistryPerson.id)
@@ -118,8 +109,7 @@ def commit(
     hearing_id: str, body: DrawIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
-    row = _run(
-        draws.commit_draw,
+    row = draws.commit_draw(
         session,
         _log(request),
         hearing_id=hearing_id,
@@ -149,8 +139,7 @@ def reveal(
     draw_id: str, body: RevealIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
-    row = _run(
-        draws.reveal_draw,
+    row = draws.reveal_draw(
         session,
         draw_id=draw_id,
         seed=body.seed,
@@ -170,8 +159,7 @@ def abandon(
     from central.audit import service as audit
 
     service.guard(session, SiteScope.of(acc), draw_id=draw_id, write=True)
-    row = _run(
-        draws.abandon_draw,
+    row = draws.abandon_draw(
         session,
         draw_id=draw_id,
         reason=body.reason,
@@ -193,7 +181,7 @@ def abandon(
 @public.get("/api/hearings/draws/{draw_id}/record", dependencies=[Depends(PUBLIC)])
 def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """The published record for ``zhifang hearings verify-draw``."""
-    out: dict[str, Any] = _run(draws.published, session, _log(request), draw_id)
+    out: dict[str, Any] = draws.published(session, _log(request), draw_id)
     return out
 
 
@@ -202,8 +190,7 @@ def outcome(
     hearing_id: str, body: OutcomeIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
-    h = _run(
-        service.record_outcome,
+    h = service.record_outcome(
         session,
         hearing_id=hearing_id,
         now=now(request),
@@ -220,7 +207,7 @@ def outcome(
 @router.post("/{hearing_id}/cancel")
 def cancel(hearing_id: str, body: CancelIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), hearing_id=hearing_id, write=True)
-    h = _run(service.cancel, session, hearing_id=hearing_id, reason=body.reason, actor=acc.actor)
+    h = service.cancel(session, hearing_id=hearing_id, reason=body.reason, actor=acc.actor)
     session.commit()
     return {"id": h.id, "status": h.status}
 

@@ -14,27 +14,16 @@ from central.api.organ_deps import OrganDep
 from central.deps import SessionDep, SettingsDep
 from central.params import RowId
 from central.plans import service
-from central.plans.rules import RulesError
 from central.plans.schemas import DraftIn, EditIn, ProgressIn
 
 router = APIRouter(tags=["plans"])  # staff
 organs = APIRouter(tags=["organ"])  # organs, by token
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.PlanError as e:
-        raise HTTPException(e.status, str(e)) from e
-    except RulesError as e:
-        raise HTTPException(500, str(e)) from e
-
-
 @router.post("/api/plans", status_code=201)
 def draft(body: DraftIn, session: SessionDep, settings: SettingsDep, acc: Leader) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), matter_id=body.matter_id, write=True)
-    p = _run(
-        service.draft,
+    p = service.draft(
         session,
         matter_id=body.matter_id,
         actor=acc.actor,
@@ -52,8 +41,7 @@ def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[s
         if t.due_at.tzinfo is None:
             raise HTTPException(422, "期限须带时区")
     tasks = [t.model_dump() for t in body.tasks]
-    p = _run(
-        service.edit,
+    p = service.edit(
         session,
         plan_id=plan_id,
         version=body.version,
@@ -69,7 +57,7 @@ def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[s
 def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
     scope = SiteScope.of(acc)
     service.guard(session, scope, plan_id=plan_id, write=True)
-    p = _run(service.send, session, plan_id=plan_id, scope=scope)
+    p = service.send(session, plan_id=plan_id, scope=scope)
     session.commit()
     return {"id": p.id, "status": p.status}
 
@@ -79,8 +67,7 @@ def own_progress(
     task_id: RowId, body: ProgressIn, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
     service.guard(session, SiteScope.of(acc), task_id=task_id, write=True)
-    t = _run(
-        service.update_task,
+    t = service.update_task(
         session,
         organ_id=None,
         task_id=task_id,
@@ -110,8 +97,7 @@ def my_tasks(caller: OrganDep, session: SessionDep) -> list[dict[str, Any]]:
 def organ_progress(
     task_id: RowId, body: ProgressIn, caller: OrganDep, session: SessionDep
 ) -> dict[str, Any]:
-    t = _run(
-        service.update_task,
+    t = service.update_task(
         session,
         organ_id=caller.organ.id,
         task_id=task_id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -59,13 +59,6 @@ class ContributionIn(BaseModel):
     level: Literal["low", "medium", "high"] | None = Field(default=None, description="预警等级")
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.SharingError as e:
-        raise HTTPException(e.status, str(e)) from e
-
-
 organ = APIRouter(prefix="/api/organ", tags=["organ"])
 
 
@@ -76,7 +69,7 @@ def my_matters(caller: OrganDep, session: SessionDep) -> list[dict[str, Any]]:
 
 @organ.get("/matters/{matter_id}")
 def my_matter(matter_id: str, caller: OrganDep, session: SessionDep) -> dict[str, Any]:
-    out: dict[str, Any] = _run(service.view, session, caller.organ, matter_id)
+    out: dict[str, Any] = service.view(session, caller.organ, matter_id)
     return out
 
 
@@ -84,8 +77,7 @@ def my_matter(matter_id: str, caller: OrganDep, session: SessionDep) -> dict[str
 def contribute(
     matter_id: str, body: ContributionIn, caller: OrganDep, session: SessionDep
 ) -> dict[str, Any]:
-    row = _run(
-        service.contribute,
+    row = service.contribute(
         session,
         caller.organ,
         caller.token,
@@ -104,7 +96,7 @@ admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
 
 @admin.post("/organs", status_code=201, dependencies=[Depends(ADMIN)])
 def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    o = _run(service.create_organ, session, **body.model_dump())
+    o = service.create_organ(session, **body.model_dump())
     service.audit.record(
         session,
         actor=actor,
@@ -118,7 +110,7 @@ def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[st
 
 @admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[Depends(ADMIN)])
 def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    row, token = _run(service.issue_token, session, organ_id=organ_id, label=body.label)
+    row, token = service.issue_token(session, organ_id=organ_id, label=body.label)
     service.audit.record(
         session,
         actor=actor,
@@ -132,7 +124,7 @@ def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) ->
 
 @admin.post("/tokens/{token_id}/revoke", dependencies=[Depends(ADMIN)])
 def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    _run(service.revoke_token, session, token_id)
+    service.revoke_token(session, token_id)
     service.audit.record(
         session, actor=actor, action="sharing.token.revoke", target=f"token:{token_id}"
     )
@@ -143,14 +135,14 @@ def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str
 @admin.put("/organs/{organ_id}/rate", dependencies=[Depends(ADMIN)])
 def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The organ's own limits for all its tokens (else the settings' defaults)."""
-    _run(service.set_rate, session, organ_id=organ_id, **body.model_dump())
+    service.set_rate(session, organ_id=organ_id, **body.model_dump())
     return _rate_set(session, actor, f"organ:{organ_id}", body)
 
 
 @admin.put("/tokens/{token_id}/rate", dependencies=[Depends(ADMIN)])
 def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """One token's own limits (else its organ's, else the settings' defaults)."""
-    _run(service.set_rate, session, token_id=token_id, **body.model_dump())
+    service.set_rate(session, token_id=token_id, **body.model_dump())
     return _rate_set(session, actor, f"token:{token_id}", body)
 
 
@@ -171,8 +163,7 @@ def _rate_set(session: Session, actor: str, target: str, body: RateIn) -> dict[s
 
 @admin.post("/matters/{matter_id}/shares", status_code=201)
 def share(matter_id: str, body: ShareIn, session: SessionDep, acc: Leader) -> dict[str, str]:
-    _run(
-        service.share,
+    service.share(
         session,
         matter_id=matter_id,
         organ_id=body.organ_id,

@@ -27,6 +27,8 @@ from central.hearings.schemas import (
 )
 from central.labels import CONFLICT_SUBJECT_ZH, HEARING_ROLE_ZH
 
+from .errors import FormError
+
 LOCAL = ZoneInfo("Asia/Shanghai")  # a datetime-local field means Beijing time
 SUBJECT_KINDS = CONFLICT_SUBJECT_ZH
 OTHER_ROLES = {k: v for k, v in HEARING_ROLE_ZH.items() if k != "officer"}  # 听证员 are drawn
@@ -64,10 +66,6 @@ LABELS = {
 
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class FormError(ValueError):
-    """A form that cannot be used as submitted; the message says which field and why."""
 
 
 class Form(Protocol):

@@ -29,6 +29,7 @@ from central.plans.rules import RulesError
 from central.plans.schemas import EditIn, TaskIn
 from central.sharing.models import OrganRow
 
+from .errors import FormError
 from .matter_side import KIND_ZH, PROCURATORATE, due_on
 from .templating import LOCAL, templates
 
@@ -36,10 +37,6 @@ router = APIRouter()
 MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
 DUE_TIME = time(23, 59)  # a date typed as the deadline means by the end of that day
 PLANNERS = ("leader", "admin")  # the roles of central.access.gates.Leader
-
-
-class FormError(ValueError):
-    """A plan form the leader must correct (said in their words)."""
 
 
 def _back(matter_id: str, msg: str, *, error: bool = False) -> RedirectResponse:
