@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from central.access.gates import ORGAN
 from central.access.principals import Organ
-from central.console.errors import DOMAIN_ERRORS, refusal
 from central.db import utcnow
 from central.deps import SessionDep, SettingsDep
 from central.sharing import rate, service
 from central.sharing.models import OrganRow, OrganToken
+
+from .errors import DOMAIN_ERRORS, refusal
 
 
 @dataclass

@@ -1,16 +1,14 @@
 """Error pages in the console's own style: a refused, missing or failed page reads as
 a sentence in Chinese with a way back, never as raw JSON; and the one place where the
-packages' errors become HTTP answers (``DOMAIN_STATUS``).
+packages' errors become HTTP answers (``domain_error``, by ``central.api.errors``).
 
-Each package has one root error (``central/<package>/errors.py``, in the way of
-gpiozero's ``exc.py``); a route lets a domain error listed here rise, and
-``install`` answers it with its status and its message (``{"detail": message}`` on
-the JSON API, an error page on a console path), as ``HTTPException(status, message)``
-would."""
+``install`` registers ``domain_error`` for every domain error of
+``central.api.errors.DOMAIN_STATUS``: a route lets it rise, and it is answered with its
+status and message (``{"detail": message}`` on the JSON API, an error page on a console
+path), as ``HTTPException(status, message)`` would be."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -22,12 +20,7 @@ from central.access.gates import PRINCIPAL_KEY, Denied
 from central.access.middleware import is_page
 from central.access.principals import Staff
 from central.access.scope import OtherSite, ReasonRequired
-from central.hearings.service import HearingError
-from central.legal.search import BadQuery
-from central.legal.service import NotFound as LegalNotFound
-from central.plans.rules import RulesError as PlanRulesError
-from central.plans.service import PlanError
-from central.sharing.service import SharingError
+from central.api.errors import DOMAIN_STATUS
 
 from .templating import templates
 
@@ -89,29 +82,6 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
         return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
-
-
-def _carried(exc: Exception) -> int:
-    return int(getattr(exc, "status", 422))
-
-
-# a domain error → its HTTP status: a fixed one, or the one it carries (``status``)
-DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
-    HearingError: _carried,
-    PlanError: _carried,
-    PlanRulesError: 500,  # the site's plan rules file is broken: say which and why
-    SharingError: _carried,
-    LegalNotFound: 404,
-    BadQuery: 422,
-}
-
-DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)
-
-
-def refusal(exc: Exception) -> str:
-    """What a refused request was told: an ``HTTPException``'s detail, a domain error's
-    message."""
-    return str(exc.detail) if isinstance(exc, StarletteHTTPException) else str(exc)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
