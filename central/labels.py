@@ -12,13 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from protocol.matters import MATTER_STATUS_ZH
+from protocol.messages import (
+    IdentityChecked,
+    RatingGiven,
+    ReceptionEnded,
+    ReceptionStarted,
+    WorkflowStepDone,
+)
 from protocol.petitions import CHANNEL_ZH
 from protocol.step_fields import FIELD_ZH, FLAG_ZH
 
 __all__ = [
-    "ACTION_ZH", "ALERT_KIND_ZH", "AUDIT_ZH", "CHANNEL_ZH", "CLOCK_STATE_ZH", "DEVICE_STATUS_ZH",
-    "FIELD_ZH", "FLAG_ZH", "KIND_ZH", "MATTER_STATUS_ZH", "PARTY_ROLE_ZH", "RATING_ZH",
-    "RISK_ZH", "ROLE_ZH", "SEGMENT_ZH", "SHARE_FIELD_ZH", "audit_action", "say",
+    "ACTION_ZH", "ALERT_KIND_ZH", "ALERT_RECIPIENT_ZH", "AUDIT_ZH", "AWARENESS_DIM_ZH",
+    "CHANNEL_ZH", "CLOCK_STATE_ZH", "CONFLICT_SUBJECT_ZH", "DEVICE_STATUS_ZH", "DRAW_STATUS_ZH",
+    "FIELD_ZH", "FLAG_ZH", "HEARING_CATEGORY_ZH", "HEARING_MODE_ZH", "HEARING_ROLE_ZH",
+    "HEARING_STATUS_ZH", "IMPORT_OUTCOME_ZH", "INGEST_EVENT_ZH", "KIND_ZH", "KPI_ZH",
+    "MATTER_STATUS_ZH", "ORGAN_KIND_ZH", "PARTY_ROLE_ZH", "PLAN_STATUS_ZH", "RATING_ZH",
+    "REPORT_TRIGGER_ZH", "RISK_ZH", "ROLE_ZH", "SEARCH_KIND_ZH", "SEGMENT_ZH", "SHARE_FIELD_ZH",
+    "TASK_ORGAN_ZH", "TASK_STATUS_ZH", "TIMELINE_KIND_ZH", "WARNING_KIND_ZH", "WORK_BUCKET_ZH",
+    "audit_action", "say",
 ]  # fmt: skip
 
 RATING_ZH: Mapping[str, str] = {
@@ -35,6 +47,12 @@ KIND_ZH: Mapping[str, str] = {
     "call": "电话",
     "transferred_in": "转来",
 }
+# a reception's kind as the full dossier's timeline titles it (every other kind: 来访)
+TIMELINE_KIND_ZH: Mapping[str, str] = {
+    "leader": "领导接访",
+    "group": "集体访",
+    "online": "网上信访",
+}
 RISK_ZH: Mapping[str, str] = {"low": "低", "medium": "中", "high": "高"}
 ALERT_KIND_ZH: Mapping[str, str] = {
     "due_soon": "即将到期",
@@ -46,11 +64,115 @@ ALERT_KIND_ZH: Mapping[str, str] = {
     "quarantine_flood": "隔离激增",
     "calendar_gap": "节假日未载入",
 }
+# whom an alert went to
+ALERT_RECIPIENT_ZH: Mapping[str, str] = {"officer": "承办人", "leader": "领导"}
+# the dashboard's early warnings (``central.awareness.warnings``)
+WARNING_KIND_ZH: Mapping[str, str] = {
+    "surge_township": "乡镇来访激增",
+    "surge_category": "类别来访激增",
+    "group_matter": "群体性事项",
+    "returned_after_archive": "归档后再访",
+}
+# the figures of ``central.awareness.kpis.Kpis.as_dict`` a report lists
+KPI_ZH: Mapping[str, str] = {
+    "receptions": "接访人次",
+    "persons": "来访人数",
+    "leader_batches": "领导接访批次",
+    "leader_persons": "领导接访人数",
+    "matters_registered": "登记事项",
+    "matters_closed": "办结（已书面答复）",
+    "matters_archived": "立卷归档",
+    "reply_1d_rate": "当日/次日程序性回复率",
+    "on_time_rate": "按期程序性回复率",
+    "avg_days_to_completion": "平均办结天数",
+    "satisfaction_rate": "满意率",
+    "dissatisfied": "不满意",
+}
+# the dashboard's drill-down keys, as its lists name them
+AWARENESS_DIM_ZH: Mapping[str, str] = {
+    "officer": "人员",
+    "kind": "方式",
+    "rating": "评价",
+    "organ": "承办机关",
+    "status": "状态",
+    "id": "事项",
+    "visits": "来访次数",
+}
+# what started a monthly report
+REPORT_TRIGGER_ZH: Mapping[str, str] = {"manual": "手动", "schedule": "定时", "cli": "命令行"}
 ROLE_ZH: Mapping[str, str] = {
     "officer": "接访人员",
     "leader": "领导",
     "admin": "管理员",
     "auditor": "审计员",
+}
+# what a person search matched on (``central.dossier.search.classify``)
+SEARCH_KIND_ZH: Mapping[str, str] = {
+    "id_number": "身份证号",
+    "phone": "电话",
+    "pinyin": "拼音",
+    "name": "姓名",
+}
+# the desk events a quarantined (refused) event may be
+INGEST_EVENT_ZH: Mapping[str, str] = {
+    ReceptionStarted.TYPE: "开始记录",
+    IdentityChecked.TYPE: "身份核验（当事人）",
+    WorkflowStepDone.TYPE: "办理步骤",
+    RatingGiven.TYPE: "满意度评价",
+    ReceptionEnded.TYPE: "结束记录",
+}
+# what importing a row of old records did
+IMPORT_OUTCOME_ZH: Mapping[str, str] = {
+    "create": "新建",
+    "unchanged": "已导入，未更改",
+    "reject": "拒绝",
+}
+# an officer's work list
+WORK_BUCKET_ZH: Mapping[str, str] = {"overdue": "超期", "due_soon": "临期", "todo": "待办"}
+# organs matters are shared with and plans' tasks go to (``procuratorate``: our own staff)
+ORGAN_KIND_ZH: Mapping[str, str] = {
+    "police": "公安机关",
+    "xfj": "信访局",
+    "township": "乡镇（街道）",
+    "other": "其他单位",
+}
+# a plan's task goes to an organ of one of these kinds, or to our own staff (本院)
+TASK_ORGAN_ZH: Mapping[str, str] = {**ORGAN_KIND_ZH, "procuratorate": "本院"}
+PLAN_STATUS_ZH: Mapping[str, str] = {"draft": "草稿", "sent": "已下发", "done": "已完成"}
+TASK_STATUS_ZH: Mapping[str, str] = {"open": "未开始", "in_progress": "办理中", "done": "已完成"}
+# public hearings (听证)
+HEARING_STATUS_ZH: Mapping[str, str] = {
+    "scheduled": "已安排",
+    "held": "已举行",
+    "cancelled": "已取消",
+}
+HEARING_MODE_ZH: Mapping[str, str] = {"in_person": "现场", "online": "网上"}  # + 听证 on a notice
+HEARING_ROLE_ZH: Mapping[str, str] = {
+    "officer": "听证员",
+    "petitioner": "信访人",
+    "organ": "有关单位",
+    "witness": "见证人",
+    "other": "其他",
+}
+HEARING_CATEGORY_ZH: Mapping[str, str] = {  # the registry's categories of hearing officers
+    "npc_deputy": "人大代表",
+    "cppcc_member": "政协委员",
+    "lawyer": "律师",
+    "legal_aid": "法律援助工作者",
+    "community_rep": "社区代表",
+    "other": "其他听证员",
+}
+DRAW_STATUS_ZH: Mapping[str, str] = {
+    "committed": "已承诺，待公布",
+    "revealed": "已公布结果",
+    "abandoned": "已放弃",
+}
+# what a hearing officer may have an interest in (a conflict's subject)
+CONFLICT_SUBJECT_ZH: Mapping[str, str] = {
+    "person": "当事人（档案编号）",
+    "matter": "事项（编号）",
+    "org": "单位",
+    "region": "地区",
 }
 # a desk box's retained MQTT status
 DEVICE_STATUS_ZH: Mapping[str, str] = {"online": "在线", "offline": "离线"}

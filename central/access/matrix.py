@@ -10,7 +10,6 @@ from .gates import ROLES, Gate, Kind
 from .routes import Declared
 
 COLUMNS = ("anonymous", *ROLES, "box", "organ", "provisioner")
-ROLE_ZH = {"officer": "接访人员", "leader": "领导", "admin": "管理员", "auditor": "审计员"}
 
 
 def admits(gate: Gate, column: str) -> bool:

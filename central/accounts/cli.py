@@ -15,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from central.database import make_engine, make_session_factory, migrate
+from central.labels import ROLE_ZH
 from central.settings import settings_or_exit as _settings
 
 from . import service
-from .models import ROLE_ZH, ROLES
+from .models import ROLES
 from .passwords import WeakPassword
 from .throttle import LOCAL_TZ
 

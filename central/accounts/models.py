@@ -10,9 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from central.access.gates import ROLES
 from central.db import Base, UTCDateTime, utcnow
 
-__all__ = ["ROLES", "ROLE_ZH", "Account", "LoginThrottle", "WebSession"]
-
-ROLE_ZH = {"officer": "接访人员", "leader": "领导", "admin": "管理员", "auditor": "审计员"}
+__all__ = ["ROLES", "Account", "LoginThrottle", "WebSession"]
 
 
 class Account(Base):

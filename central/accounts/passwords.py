@@ -5,11 +5,13 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from .errors import AccountsError
+
 _HASHER = PasswordHasher()
 MIN_LENGTH = 8
 
 
-class WeakPassword(ValueError):
+class WeakPassword(AccountsError, ValueError):
     """The password is too short to be accepted."""
 
 

@@ -13,15 +13,17 @@ from sqlalchemy.orm import Session
 from central.access.principals import Staff
 from central.audit import service as audit
 from central.db import utcnow
+from central.labels import ROLE_ZH
 
 from . import passwords, throttle
-from .models import ROLE_ZH, ROLES, Account, WebSession
+from .errors import AccountsError
+from .models import ROLES, Account, WebSession
 
 SESSION_LIFETIME = timedelta(hours=10)  # one working day
 BAD_CREDENTIALS = "用户名或密码错误"
 
 
-class AccountError(ValueError):
+class AccountError(AccountsError, ValueError):
     """Root of account errors; the message is shown to the person."""
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from central.access.gates import LEAD, PUBLIC, WORK, Reader, Worker
@@ -34,20 +34,13 @@ def _log(request: Request) -> EvidenceLog:
     return log
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.HearingError as e:
-        raise HTTPException(e.status, str(e)) from e
-
-
 router = APIRouter(prefix="/api/hearings", tags=["hearings"])  # staff
 public = APIRouter(tags=["hearings"])  # anyone: the published record, the notice page
 
 
 @router.post("/registry", status_code=201, dependencies=[Depends(LEAD)])
 def add_person(body: PersonIn, session: SessionDep) -> dict[str, Any]:
-    p = _run(actions.add_to_registry, session, **body.model_dump())
+    p = actions.add_to_registry(session, **body.model_dump())
     return {"id": p.id, "name": p.name, "category": p.category}
 
 
@@ -69,15 +62,13 @@ def registry(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.post("/registry/{person_id}/conflicts", status_code=201, dependencies=[Depends(LEAD)])
 def add_conflict(person_id: str, body: ConflictIn, session: SessionDep) -> dict[str, Any]:
-    c = _run(
-        actions.record_conflict, session, person_id=person_id, subject=body.subject, note=body.note
-    )
+    c = actions.record_conflict(session, person_id=person_id, subject=body.subject, note=body.note)
     return {"id": c.id, "subject": c.subject}
 
 
 @router.post("", status_code=201)
 def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
-    h = _run(actions.schedule_hearing, session, scope=SiteScope.of(acc), **body.model_dump())
+    h = actions.schedule_hearing(session, scope=SiteScope.of(acc), **body.model_dump())
     return {"id": h.id, "status": h.status}
 
 
@@ -86,8 +77,7 @@ def schedule(body: HearingIn, session: SessionDep, acc: Worker) -> dict[str, Any
     responses=file_answer("text/calendar", description="the invitation (iCalendar)"),
 )  # fmt: skip
 def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> Response:
-    h, people = _run(
-        actions.invitation_for,
+    h, people = actions.invitation_for(
         session,
         scope=SiteScope.of(acc, reason=reason),
         hearing_id=hearing_id,
@@ -103,8 +93,7 @@ def ics(hearing_id: str, session: SessionDep, acc: Worker, reason: str = "") -> 
 def commit(
     hearing_id: str, body: DrawIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    row = _run(
-        actions.publish_commitment,
+    row = actions.publish_commitment(
         session,
         _log(request),
         scope=SiteScope.of(acc),
@@ -133,8 +122,7 @@ def commit(
 def reveal(
     draw_id: str, body: RevealIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    row = _run(
-        actions.reveal_seed,
+    row = actions.reveal_seed(
         session,
         scope=SiteScope.of(acc),
         draw_id=draw_id,
@@ -151,8 +139,7 @@ def abandon(
 ) -> dict[str, Any]:
     """Give up an open commitment (audited, with the reason): the published record of
     the hearing's draw lists it; a new draw may then be committed."""
-    row = _run(
-        actions.withdraw_commitment,
+    row = actions.withdraw_commitment(
         session,
         scope=SiteScope.of(acc),
         draw_id=draw_id,
@@ -167,7 +154,7 @@ def abandon(
 @public.get("/api/hearings/draws/{draw_id}/record", dependencies=[Depends(PUBLIC)])
 def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """The published record for ``zhifang hearings verify-draw``."""
-    out: dict[str, Any] = _run(draws.published, session, _log(request), draw_id)
+    out: dict[str, Any] = draws.published(session, _log(request), draw_id)
     return out
 
 
@@ -175,8 +162,7 @@ def record(draw_id: str, request: Request, session: SessionDep) -> dict[str, Any
 def outcome(
     hearing_id: str, body: OutcomeIn, request: Request, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    h = _run(
-        actions.close_with_outcome,
+    h = actions.close_with_outcome(
         session,
         scope=SiteScope.of(acc),
         hearing_id=hearing_id,
@@ -192,8 +178,7 @@ def outcome(
 
 @router.post("/{hearing_id}/cancel")
 def cancel(hearing_id: str, body: CancelIn, session: SessionDep, acc: Worker) -> dict[str, Any]:
-    h = _run(
-        actions.cancel_hearing,
+    h = actions.cancel_hearing(
         session,
         scope=SiteScope.of(acc),
         hearing_id=hearing_id,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, Query
 
 from central.access.gates import PUBLIC
 from central.deps import SessionDep
 from central.legal import service
-from central.legal.search import BadQuery, search
+from central.legal.search import search
 from central.legal.suggest import suggest
 from central.params import ID_MAX, RowId
 
@@ -21,18 +21,12 @@ router = APIRouter(dependencies=[Depends(PUBLIC)], tags=["legal"])
 
 
 def hits(session: SessionDep, q: str, limit: int, law: int | None) -> dict[str, Any]:
-    try:
-        found = search(session, q, limit=limit, law_id=law)
-        return {"hits": [h.__dict__ for h in found], "truncated": found.truncated}
-    except BadQuery as e:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from e
+    found = search(session, q, limit=limit, law_id=law)  # BadQuery: 422 (console.errors)
+    return {"hits": [h.__dict__ for h in found], "truncated": found.truncated}
 
 
 def article(session: SessionDep, article_id: int) -> dict[str, Any]:
-    try:
-        return service.article(session, article_id)
-    except service.NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    return service.article(session, article_id)  # NotFound: 404 (console.errors)
 
 
 @router.get("/api/legal/search")

@@ -26,6 +26,8 @@ from central.deps import SessionDep, SettingsDep
 from central.sharing import rate, service
 from central.sharing.models import OrganRow, OrganToken
 
+from .errors import DOMAIN_ERRORS, refusal
+
 
 @dataclass
 class OrganCaller:
@@ -36,6 +38,10 @@ class OrganCaller:
 
 def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
+
+
+# what a route may refuse an organ with (each is audited as a refusal)
+REFUSALS: tuple[type[Exception], ...] = (HTTPException, *DOMAIN_ERRORS)
 
 
 def clock() -> datetime:
@@ -73,8 +79,8 @@ def organ_caller(
     organ_id = organ.id  # read now: after a rollback it would be reloaded (read, then write)
     try:
         yield OrganCaller(organ, tok, purpose[:500])
-    except HTTPException as e:
-        _refused(session, request, organ_id, target, f"{purpose[:300]}（被拒绝：{e.detail}）")
+    except REFUSALS as e:  # refused by the route or by the service
+        _refused(session, request, organ_id, target, f"{purpose[:300]}（被拒绝：{refusal(e)}）")
         raise
     session.rollback()  # the handler committed what it meant to keep
     service.log_access(session, organ_id, "access", target, purpose[:500], _client(request))

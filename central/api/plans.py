@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
@@ -14,26 +14,15 @@ from central.api.organ_deps import OrganDep
 from central.deps import SessionDep, SettingsDep
 from central.params import RowId
 from central.plans import service
-from central.plans.rules import RulesError
 from central.plans.schemas import DraftIn, EditIn, ProgressIn
 
 router = APIRouter(tags=["plans"])  # staff
 organs = APIRouter(tags=["organ"])  # organs, by token
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.PlanError as e:
-        raise HTTPException(e.status, str(e)) from e
-    except RulesError as e:
-        raise HTTPException(500, str(e)) from e
-
-
 @router.post("/api/plans", status_code=201)
 def draft(body: DraftIn, session: SessionDep, settings: SettingsDep, acc: Leader) -> dict[str, Any]:
-    p = _run(
-        service.draft_plan,
+    p = service.draft_plan(
         session,
         scope=SiteScope.of(acc),
         matter_id=body.matter_id,
@@ -45,8 +34,7 @@ def draft(body: DraftIn, session: SessionDep, settings: SettingsDep, acc: Leader
 
 @router.put("/api/plans/{plan_id}")
 def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[str, Any]:
-    p = _run(
-        service.edit_plan,
+    p = service.edit_plan(
         session,
         scope=SiteScope.of(acc),
         plan_id=plan_id,
@@ -59,7 +47,7 @@ def edit(plan_id: str, body: EditIn, session: SessionDep, acc: Leader) -> dict[s
 
 @router.post("/api/plans/{plan_id}/send")
 def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
-    p = _run(service.send_plan, session, scope=SiteScope.of(acc), plan_id=plan_id)
+    p = service.send_plan(session, scope=SiteScope.of(acc), plan_id=plan_id)
     return {"id": p.id, "status": p.status}
 
 
@@ -67,8 +55,7 @@ def send(plan_id: str, session: SessionDep, acc: Leader) -> dict[str, Any]:
 def own_progress(
     task_id: RowId, body: ProgressIn, session: SessionDep, acc: Worker
 ) -> dict[str, Any]:
-    t = _run(
-        service.report_progress,
+    t = service.report_progress(
         session,
         scope=SiteScope.of(acc),
         organ_id=None,
@@ -98,8 +85,7 @@ def my_tasks(caller: OrganDep, session: SessionDep) -> list[dict[str, Any]]:
 def organ_progress(
     task_id: RowId, body: ProgressIn, caller: OrganDep, session: SessionDep
 ) -> dict[str, Any]:
-    t = _run(
-        service.report_progress,
+    t = service.report_progress(
         session,
         scope=None,
         organ_id=caller.organ.id,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.access.gates import ADMIN, AUDIT, Leader, Reader
@@ -58,13 +58,6 @@ class ContributionIn(BaseModel):
     level: Literal["low", "medium", "high"] | None = Field(default=None, description="预警等级")
 
 
-def _run(fn: Any, *a: Any, **kw: Any) -> Any:
-    try:
-        return fn(*a, **kw)
-    except service.SharingError as e:
-        raise HTTPException(e.status, str(e)) from e
-
-
 organ = APIRouter(prefix="/api/organ", tags=["organ"])
 
 
@@ -75,7 +68,7 @@ def my_matters(caller: OrganDep, session: SessionDep) -> list[dict[str, Any]]:
 
 @organ.get("/matters/{matter_id}")
 def my_matter(matter_id: str, caller: OrganDep, session: SessionDep) -> dict[str, Any]:
-    out: dict[str, Any] = _run(service.view, session, caller.organ, matter_id)
+    out: dict[str, Any] = service.view(session, caller.organ, matter_id)
     return out
 
 
@@ -83,8 +76,7 @@ def my_matter(matter_id: str, caller: OrganDep, session: SessionDep) -> dict[str
 def contribute(
     matter_id: str, body: ContributionIn, caller: OrganDep, session: SessionDep
 ) -> dict[str, Any]:
-    row = _run(
-        service.contribute,
+    row = service.contribute(
         session,
         caller.organ,
         caller.token,
@@ -102,42 +94,39 @@ admin = APIRouter(prefix="/api/sharing", tags=["sharing"])
 
 @admin.post("/organs", status_code=201, dependencies=[Depends(ADMIN)])
 def create_organ(body: OrganIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    o = _run(service.add_organ, session, actor=actor, **body.model_dump())
+    o = service.add_organ(session, actor=actor, **body.model_dump())
     return {"id": o.id, "fields": o.fields}
 
 
 @admin.post("/organs/{organ_id}/tokens", status_code=201, dependencies=[Depends(ADMIN)])
 def issue(organ_id: str, body: TokenIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
-    row, token = _run(
-        service.grant_token, session, actor=actor, organ_id=organ_id, label=body.label
-    )
+    row, token = service.grant_token(session, actor=actor, organ_id=organ_id, label=body.label)
     return {"id": row.id, "token": token, "note": "令牌只显示这一次，请妥善交付"}
 
 
 @admin.post("/tokens/{token_id}/revoke", dependencies=[Depends(ADMIN)])
 def revoke(token_id: str, session: SessionDep, actor: ActorDep) -> dict[str, str]:
-    _run(service.withdraw_token, session, actor=actor, token_id=token_id)
+    service.withdraw_token(session, actor=actor, token_id=token_id)
     return {"id": token_id, "status": "revoked"}
 
 
 @admin.put("/organs/{organ_id}/rate", dependencies=[Depends(ADMIN)])
 def organ_rate(organ_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """The organ's own limits for all its tokens (else the settings' defaults)."""
-    target = _run(service.change_rate, session, actor=actor, organ_id=organ_id, **body.model_dump())
+    target = service.change_rate(session, actor=actor, organ_id=organ_id, **body.model_dump())
     return {"target": target, **body.model_dump()}
 
 
 @admin.put("/tokens/{token_id}/rate", dependencies=[Depends(ADMIN)])
 def token_rate(token_id: str, body: RateIn, session: SessionDep, actor: ActorDep) -> dict[str, Any]:
     """One token's own limits (else its organ's, else the settings' defaults)."""
-    target = _run(service.change_rate, session, actor=actor, token_id=token_id, **body.model_dump())
+    target = service.change_rate(session, actor=actor, token_id=token_id, **body.model_dump())
     return {"target": target, **body.model_dump()}
 
 
 @admin.post("/matters/{matter_id}/shares", status_code=201)
 def share(matter_id: str, body: ShareIn, session: SessionDep, acc: Leader) -> dict[str, str]:
-    _run(
-        service.share_matter,
+    service.share_matter(
         session,
         matter_id=matter_id,
         organ_id=body.organ_id,

@@ -43,6 +43,12 @@ class Filters(BaseModel):
             raise ValueError(f"统计区间最长 {MAX_SPAN_DAYS} 天")
         return self
 
+    @classmethod
+    def period(cls, start: date, end: date) -> Filters:
+        """Any period, unchecked (no region, no category): the console's KPI page counts
+        whatever span it is asked, and nothing when the end comes before the start."""
+        return cls.model_construct(start=start, end=end, township=None, category=None)
+
     @property
     def bucket(self) -> Bucket:
         return "day" if (self.end - self.start).days <= 92 else "month"

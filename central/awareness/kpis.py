@@ -1,12 +1,18 @@
 """The KPIs the seed reports, and the overdue / due-soon picture, from data.
 
-KPIs (over the filtered period), with the definitions of the workflow's KPI page
-(``central/console/kpi.py``) so both show the same numbers, plus region/category
-filters: receptions and persons; leader receptions (batches and persons); matters
-registered, closed (办结 = written reply) and archived; same-day-or-next-day and
-on-time procedural reply rates (受理/不予受理/转办; denominator: matters registered);
-average days from registration to the first written reply; satisfaction rate
-((满意 + 基本满意) / rated).
+The one implementation of the KPIs (never typed in): the console's KPI page, the
+dashboard, its API and the monthly reports all read ``kpis``. Over the filtered period
+(local dates; region/category; and, for an account limited to one, a site):
+
+* 接访量: receptions started in the period, and the persons received;
+* 领导接访: batches and persons (a batch of n visitors counts n persons);
+* 事项: matters registered, closed (办结 = written reply, 答复) and archived, and per
+  channel (来访 at a desk or the console, 来信, 电话, 网上, 转来, imported records);
+* 当日/次日 and 按期 procedural reply (受理/不予受理/转办) rates: by the next local day,
+  and by the site's rule's due date (pauses not counted); denominator: matters registered;
+* 平均办结天数: registration → first written reply, in days;
+* 满意率: (满意 + 基本满意) / rated receptions.
+
 Clocks come from the workflow's own clock rules (``workflow.service.open_alerts``).
 """
 
@@ -23,6 +29,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from central.accounts.models import Account
+from central.devices.models import Device
+from central.dossier.models import Reception
 from central.workflow.clocks import ClockState, due_date
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import OPEN_STATUSES, MatterRow
@@ -31,7 +40,7 @@ from central.workflow.service import Addressed, open_alerts
 from .filters import Filters, bucket_key
 from .models import MatterTime
 from .models import ReceptionFact as F
-from .queries import Series, in_scope_matter_ids, matter_scope, reception_scope
+from .queries import S, Series, in_scope_matter_ids, matter_scope, reception_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,7 @@ class Kpis:
     decided_within_1_day: int
     decided_on_time: int
     avg_days_to_completion: float | None  # registration → first written reply
+    by_channel: tuple[tuple[str, int], ...] = ()  # matters registered per channel, most first
 
     @property
     def satisfaction_rate(self) -> float | None:
@@ -68,29 +78,14 @@ class Kpis:
         return self.decided_on_time / n if n else None
 
     def as_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        """The figures the API and the reports give (the channels are the console's)."""
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "by_channel"}
         d |= {
             "satisfaction_rate": self.satisfaction_rate,
             "reply_1d_rate": self.reply_1d_rate,
             "on_time_rate": self.on_time_rate,
         }
         return d
-
-
-KPI_ZH: dict[str, str] = {
-    "receptions": "接访人次",
-    "persons": "来访人数",
-    "leader_batches": "领导接访批次",
-    "leader_persons": "领导接访人数",
-    "matters_registered": "登记事项",
-    "matters_closed": "办结（已书面答复）",
-    "matters_archived": "立卷归档",
-    "reply_1d_rate": "当日/次日程序性回复率",
-    "on_time_rate": "按期程序性回复率",
-    "avg_days_to_completion": "平均办结天数",
-    "satisfaction_rate": "满意率",
-    "dissatisfied": "不满意",
-}
 
 
 def _days_between(session: Session, later: Any, earlier: Any) -> Any:
@@ -100,31 +95,43 @@ def _days_between(session: Session, later: Any, earlier: Any) -> Any:
 
 
 def kpis(
-    session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig | None = None
+    session: Session,
+    *,
+    f: Filters,
+    tz: ZoneInfo,
+    config: WorkflowConfig | None = None,
+    site: str | None = None,
 ) -> Kpis:
+    """The KPIs of the period, region and category; of one site's receptions (its boxes)
+    and matters (see ``_on_site``) when ``site`` is given."""
     leader = F.kind == "leader"
     r: Any = session.execute(
-        reception_scope(
-            select(
-                func.count(),  # one row per reception in scope (see reception_scope)
-                func.sum(case((leader, 1), else_=0)),
-                func.sum(case((leader, func.coalesce(F.visitors, 1)), else_=0)),
-                func.count(F.rating),
-                func.sum(case((F.rating == "satisfied", 1), else_=0)),
-                func.sum(case((F.rating == "basically_satisfied", 1), else_=0)),
-                func.sum(case((F.rating == "dissatisfied", 1), else_=0)),
+        _receptions_on_site(
+            reception_scope(
+                select(
+                    func.count(),  # one row per reception in scope (see reception_scope)
+                    func.sum(case((leader, 1), else_=0)),
+                    func.sum(case((leader, func.coalesce(F.visitors, 1)), else_=0)),
+                    func.count(F.rating),
+                    func.sum(case((F.rating == "satisfied", 1), else_=0)),
+                    func.sum(case((F.rating == "basically_satisfied", 1), else_=0)),
+                    func.sum(case((F.rating == "dissatisfied", 1), else_=0)),
+                ),
+                f=f,
+                tz=tz,
             ),
-            f=f,
-            tz=tz,
+            site,
         )
     ).one()
     # distinct persons as a GROUP BY: sorted once, 2× faster than COUNT(DISTINCT) on
     # SQLite (which inserts every row into a b-tree) and no slower on PostgreSQL
-    per_person = reception_scope(select(F.person_id), f=f, tz=tz).where(F.person_id.is_not(None))
+    per_person = _receptions_on_site(
+        reception_scope(select(F.person_id), f=f, tz=tz).where(F.person_id.is_not(None)), site
+    )
     persons = session.scalar(
         select(func.count()).select_from(per_person.group_by(F.person_id).subquery())
     )
-    m = _matter_kpis(session, f=f, tz=tz, config=config or WorkflowConfig())
+    m = _matter_kpis(session, f=f, tz=tz, config=config or WorkflowConfig(), site=site)
     return Kpis(
         receptions=int(r[0] or 0),
         persons=int(persons or 0),
@@ -138,13 +145,41 @@ def kpis(
     )
 
 
+def _receptions_on_site(stmt: S, site: str | None) -> S:
+    """Receptions (``ReceptionFact`` rows) taken at one of ``site``'s boxes."""
+    if site is None:
+        return stmt
+    return (
+        stmt.join(Reception, Reception.id == F.reception_id)
+        .join(Device, Device.id == Reception.device)
+        .where(Device.site == site)
+    )
+
+
+def _matters_on_site(stmt: S, site: str | None) -> S:
+    """Matters of ``site``: its site as numbered (intake, import), else its registering
+    reception's box's, else its officer's organisation's."""
+    if site is None:
+        return stmt
+    return (
+        stmt.outerjoin(Reception, Reception.id == MatterRow.reception_id)
+        .outerjoin(Device, Device.id == Reception.device)
+        .outerjoin(Account, Account.username == MatterRow.officer_id)
+        .where(func.coalesce(MatterRow.site, Device.site, Account.org) == site)
+    )
+
+
 def _matter_kpis(
-    session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig
+    session: Session, *, f: Filters, tz: ZoneInfo, config: WorkflowConfig, site: str | None
 ) -> dict[str, Any]:
-    """One GROUP BY (registration day × decision day) in SQL, on each matter's first
-    decision / reply / archive times (``MatterTime``, kept by a trigger); the due dates
-    in Python, once per registration day (the rule's calendar is not in the database)."""
-    scoped = matter_scope(select(MatterRow.id, MatterRow.registered_at), f=f, tz=tz).subquery()
+    """One GROUP BY (registration day × decision day × channel) in SQL, on each matter's
+    first decision / reply / archive times (``MatterTime``, kept by a trigger); the due
+    dates in Python, once per registration day (the rule's calendar is not in the
+    database)."""
+    scoped = _matters_on_site(
+        matter_scope(select(MatterRow.id, MatterRow.registered_at, MatterRow.channel), f=f, tz=tz),
+        site,
+    ).subquery()
     t = MatterTime
     reg_day = bucket_key(session, scoped.c.registered_at, "day", tz)
     dec_day = bucket_key(session, t.decided_at, "day", tz)
@@ -157,9 +192,10 @@ def _matter_kpis(
             func.count(t.replied_at),
             func.count(t.archived_at),
             func.sum(span),
+            scoped.c.channel,
         )
         .select_from(scoped.outerjoin(t, t.matter_id == scoped.c.id))
-        .group_by(reg_day, dec_day)
+        .group_by(reg_day, dec_day, scoped.c.channel)
     ).all()
 
     @cache
@@ -171,7 +207,9 @@ def _matter_kpis(
          "decided_within_1_day", "decided_on_time"), 0,
     )  # fmt: skip
     total_days = 0.0
-    for reg, dec, n, replied, archived, days in rows:
+    channels: Counter[str] = Counter()
+    for reg, dec, n, replied, archived, days, channel in rows:
+        channels[channel] += n
         out["matters_registered"] += n
         out["matters_closed"] += replied
         out["matters_archived"] += archived
@@ -183,7 +221,8 @@ def _matter_kpis(
             out["decided_on_time"] += n if date.fromisoformat(dec) <= due(reg) else 0
     closed = out["matters_closed"]
     avg = round(total_days / closed, 1) if closed else None
-    return {**out, "avg_days_to_completion": avg}
+    by_channel = tuple(sorted(channels.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {**out, "avg_days_to_completion": avg, "by_channel": by_channel}
 
 
 class ClockCache:

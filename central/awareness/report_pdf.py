@@ -24,8 +24,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from central.labels import KPI_ZH
+
 from .charts import ChartPublic
-from .kpis import KPI_ZH
 
 if TYPE_CHECKING:  # an annotation only: reports.py calls this writer
     from .reports import ReportData

@@ -11,8 +11,9 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from central.labels import KPI_ZH
+
 from .charts import ChartPublic
-from .kpis import KPI_ZH
 
 if TYPE_CHECKING:  # an annotation only: reports.py calls this writer
     from .reports import ReportData

@@ -31,6 +31,7 @@ from central.alerts.models import AlertRow as Alert
 from central.alerts.rows import leaders_on_duty, new_rows
 from central.database import unit_of_work
 from central.dossier.models import Reception
+from central.labels import WARNING_KIND_ZH
 from central.workflow.config import WorkflowConfig
 from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
 
@@ -46,14 +47,6 @@ class WarningConfig:
     group_threshold: int = 5
     returned_within_days: int = 365  # a return visit this long after archive still counts
     lookback_days: int = 7  # working days (re)checked on each run
-
-
-KIND_ZH = {
-    "surge_township": "乡镇来访激增",
-    "surge_category": "类别来访激增",
-    "group_matter": "群体性事项",
-    "returned_after_archive": "归档后再访",
-}
 
 
 def _working_days(cfg: WorkflowConfig, first: date, last: date) -> list[date]:
@@ -294,7 +287,7 @@ def raise_early_warnings(
                 recipient=name,
                 recipient_role="leader",
                 matter_id=matter_id,
-                message=f"{KIND_ZH.get(w.kind, w.kind)}：{w.message}",
+                message=f"{WARNING_KIND_ZH.get(w.kind, w.kind)}：{w.message}",
                 link=w.link,
                 created_at=now,
             )

@@ -27,7 +27,7 @@ from central.dossier.schemas import PersonPublic, ReceptionDetail
 from central.evidence.models import Leaf
 from central.evidence.service import reception_status
 from central.hearings.models import HearingRow
-from central.labels import RATING_ZH
+from central.labels import HEARING_STATUS_ZH, RATING_ZH, TIMELINE_KIND_ZH
 from central.workflow.models import (
     MatterPersonRow,
     MatterRow,
@@ -43,8 +43,7 @@ from .service import NotFound, _detail, person_public
 
 ENTRY_LIMIT = 500  # a dossier page shows the newest entries; older ones via the API
 # a reception's kind in the timeline's titles (any other kind reads as 来访)
-RECEPTION_KIND_ZH = {"leader": "领导接访", "group": "集体访", "online": "网上信访"}
-HEARING_STATUS_ZH = {"scheduled": "已安排", "held": "已举行", "cancelled": "已取消"}
+RECEPTION_KIND_ZH = TIMELINE_KIND_ZH  # (central.labels)
 
 
 class Entry(BaseModel):

@@ -19,8 +19,10 @@ from central.db import utcnow
 from central.dossier.models import Person, PersonMerge, Reception
 from central.workflow.scope import person_sites
 
+from .errors import CasefileError
 
-class MergeRefused(ValueError):
+
+class MergeRefused(CasefileError, ValueError):
     """The merge (or its undo) cannot be done; the message says why."""
 
 

@@ -17,11 +17,10 @@ from central.dossier.matching import pinyin_key
 from central.dossier.models import Person, Reception
 from central.dossier.schemas import Candidate, PersonHit
 from central.dossier.search import classify, search_persons
+from central.labels import SEARCH_KIND_ZH
 from central.workflow.scope import on_site, person_sites
 
 from .service import NotFound
-
-KIND_ZH = {"id_number": "身份证号", "phone": "电话", "pinyin": "拼音", "name": "姓名"}
 
 
 def search(
@@ -31,12 +30,13 @@ def search(
     query = classify(q)
     found = search_persons(session, q=q, hash_key=hash_key, limit=limit)
     shown = "（已隐去）" if query and query.kind == "id_number" else q.strip()[:50]
+    by = SEARCH_KIND_ZH.get(query.kind, "") if query else ""
     audit.record(
         session,
         actor=actor,
         action="person.search",
         target=f"search:{query.kind if query else 'empty'}",
-        reason=f"按{KIND_ZH.get(query.kind, '') if query else ''}检索：{shown}，{len(found)} 条",
+        reason=f"按{by}检索：{shown}，{len(found)} 条",
         client=client,
     )
     return [

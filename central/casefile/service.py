@@ -24,8 +24,10 @@ from central.dossier.schemas import (
 )
 from central.workflow.scope import person_sites, reception_sites
 
+from .errors import CasefileError
 
-class NotFound(LookupError):
+
+class NotFound(CasefileError, LookupError):
     pass
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -16,11 +16,12 @@ from central.access.gates import Auditor
 from central.access.gates import Reader as AnyAccount
 from central.alerts import service as alerts
 from central.alerts.models import AlertRow
+from central.awareness.filters import Filters
+from central.awareness.kpis import kpis
 from central.casefile import audit_search
 from central.deps import SessionDep
 from central.labels import AUDIT_ZH
 
-from . import kpi
 from .actions import FormAction
 from .dossier_pages import site_scope
 from .templating import LOCAL, render
@@ -130,16 +131,11 @@ def kpi_page(
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
 ) -> HTMLResponse:
+    """The KPIs of a period (this year by default), of the account's site if it has one."""
     a, b = _period(since, until)
-    start = datetime(a.year, a.month, a.day, tzinfo=LOCAL).astimezone(UTC)
-    end = (datetime(b.year, b.month, b.day, tzinfo=LOCAL) + timedelta(days=1)).astimezone(UTC)
-    k = kpi.compute(
-        session,
-        since=start,
-        until=end,
-        site=site_scope(acc),
-        config=request.app.state.workflow_config,
-    )
+    config = request.app.state.workflow_config
+    f = Filters.period(a, b)
+    k = kpis(session, f=f, tz=config.rules.tz, config=config, site=site_scope(acc))
     return render(request, "kpi.html", {"k": k, "since": a, "until": b}, session=session, acc=acc)
 
 

@@ -21,11 +21,10 @@ from central.awareness.charts import Ctx
 from central.awareness.filters import Filters
 from central.awareness.reports import previous_month
 from central.deps import SessionDep
+from central.labels import AWARENESS_DIM_ZH
 from central.params import Offset
-from central.workflow.states import STATUS_ZH
 
-from .templating import KIND_ZH, TEMPLATES
-from .templating import templates as console_templates
+from .templating import TEMPLATES, install
 
 # (chart, full width?) in the order the dashboard shows them
 DASHBOARD = (
@@ -42,16 +41,6 @@ DASHBOARD = (
     ("receptions_officer", False),
     ("matters_status", False),
 )
-DIM_ZH = {
-    "officer": "人员",
-    "kind": "方式",
-    "rating": "评价",
-    "organ": "承办机关",
-    "status": "状态",
-    "id": "事项",
-    "visits": "来访次数",
-}
-TRIGGER_ZH = {"manual": "手动", "schedule": "定时", "cli": "命令行"}
 
 
 def _pct(x: float | None) -> str:
@@ -62,15 +51,8 @@ def _pct(x: float | None) -> str:
 def templates() -> Jinja2Templates:
     """The console's templates (awareness/*.html, base.html) with the dashboard's globals."""
     t = Jinja2Templates(directory=str(TEMPLATES))
-    console = console_templates().env
-    t.env.globals.update(console.globals)
-    t.env.filters.update(console.filters)
-    t.env.globals.update(
-        kind_zh={**KIND_ZH, **warnings.KIND_ZH},
-        status_zh={s.value: z for s, z in STATUS_ZH.items()},
-        trigger_zh=TRIGGER_ZH,
-        pct=_pct,
-    )
+    install(t.env)
+    t.env.globals.update(pct=_pct)
     return t
 
 
@@ -78,7 +60,7 @@ def _list_ctx(
     ctx: Ctx, dims: dict[str, str], limit: int, offset: int, **extra: Any
 ) -> dict[str, Any]:
     keep = {k: str(v) for k, v in {**dims, **extra}.items() if v is not None}
-    shown = {DIM_ZH.get(k, k): v for k, v in keep.items()}
+    shown = {AWARENESS_DIM_ZH.get(k, k): v for k, v in keep.items()}
     return {
         "f": ctx.f,
         "keep": keep,

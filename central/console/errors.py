@@ -1,5 +1,11 @@
 """Error pages in the console's own style: a refused, missing or failed page reads as
-a sentence in Chinese with a way back, never as raw JSON."""
+a sentence in Chinese with a way back, never as raw JSON; and the one place where the
+packages' errors become HTTP answers (``domain_error``, by ``central.api.errors``).
+
+``install`` registers ``domain_error`` for every domain error of
+``central.api.errors.DOMAIN_STATUS``: a route lets it rise, and it is answered with its
+status and message (``{"detail": message}`` on the JSON API, an error page on a console
+path), as ``HTTPException(status, message)`` would be."""
 
 from __future__ import annotations
 
@@ -14,8 +20,15 @@ from central.access.gates import PRINCIPAL_KEY, Denied
 from central.access.middleware import is_page
 from central.access.principals import Staff
 from central.access.scope import OtherSite, ReasonRequired
+from central.api.errors import DOMAIN_STATUS
 
 from .templating import templates
+
+
+class FormError(ValueError):
+    """A form that cannot be used as submitted (a hearing's, a plan's): the message says,
+    in the person's words, which field and why. The console's one root error."""
+
 
 TITLES = {
     400: "请求有误",
@@ -71,6 +84,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A domain error of ``DOMAIN_STATUS``, answered as its ``HTTPException`` would be."""
+    rule = next(v for k, v in DOMAIN_STATUS.items() if isinstance(exc, k))
+    status = rule(exc) if callable(rule) else rule
+    return await http_error(request, StarletteHTTPException(status, str(exc)))
+
+
 async def scope_error(request: Request, exc: Exception) -> Response:
     """The site-scope rule refused (``central.access.scope``): 403. A console page asks
     for the reason of a cross-site read and comes back with it."""
@@ -97,3 +117,5 @@ def install(app: Any) -> None:
     app.add_exception_handler(RequestValidationError, http_error)
     app.add_exception_handler(ReasonRequired, scope_error)
     app.add_exception_handler(OtherSite, scope_error)
+    for error in DOMAIN_STATUS:
+        app.add_exception_handler(error, domain_error)

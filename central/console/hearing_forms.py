@@ -25,15 +25,13 @@ from central.hearings.schemas import (
     PersonIn,
     RevealIn,
 )
+from central.labels import CONFLICT_SUBJECT_ZH, HEARING_ROLE_ZH
+
+from .errors import FormError
 
 LOCAL = ZoneInfo("Asia/Shanghai")  # a datetime-local field means Beijing time
-SUBJECT_KINDS = {
-    "person": "当事人（档案编号）",
-    "matter": "事项（编号）",
-    "org": "单位",
-    "region": "地区",
-}
-OTHER_ROLES = {"petitioner": "信访人", "organ": "有关单位", "witness": "见证人", "other": "其他"}
+SUBJECT_KINDS = CONFLICT_SUBJECT_ZH
+OTHER_ROLES = {k: v for k, v in HEARING_ROLE_ZH.items() if k != "officer"}  # 听证员 are drawn
 LABELS = {
     "name": "姓名",
     "category": "类别",
@@ -68,10 +66,6 @@ LABELS = {
 
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class FormError(ValueError):
-    """A form that cannot be used as submitted; the message says which field and why."""
 
 
 class Form(Protocol):

@@ -26,15 +26,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from central.access.gates import PUBLIC
-from central.console.templating import local_time
+from central.console.templating import install
 from central.deps import SessionDep
 from central.hearings import beacon as bc
 from central.hearings import service
 from central.hearings.clock import now as clock_now
 from central.hearings.models import DrawRow, HearingRow, RegistryPerson
+from central.labels import HEARING_MODE_ZH, HEARING_STATUS_ZH
 
 HERE = Path(__file__).with_name("templates")
-MODE_ZH = {"in_person": "现场听证", "online": "网上听证"}
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 @cache
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE))
-    t.env.filters["local"] = local_time
+    install(t.env)
     return t
 
 
@@ -178,11 +178,11 @@ def notice(session: Session, h: HearingRow, *, now: datetime) -> dict[str, Any]:
         "title": h.title,
         "starts_at": h.starts_at,
         "ends_at": h.ends_at,
-        "mode": MODE_ZH.get(h.mode, h.mode),
+        "mode": f"{HEARING_MODE_ZH[h.mode]}听证" if h.mode in HEARING_MODE_ZH else h.mode,
         "online": h.mode == "online",
         "location": h.location,
         "status": h.status,
-        "status_zh": service.STATUS_ZH.get(h.status, h.status),
+        "status_zh": HEARING_STATUS_ZH.get(h.status, h.status),
         "panel": panel,
         "draw": _account(current, now=now) if current is not None else None,
         "abandoned": abandoned,

@@ -32,7 +32,7 @@ from central.accounts.service import Current
 from central.alerts.service import unread_count
 from central.console import hearing_forms as forms
 from central.console.templating import TEMPLATES as CONSOLE_TEMPLATES
-from central.console.templating import templates as console_templates
+from central.console.templating import install
 from central.deps import SessionDep
 from central.hearings import overview, service
 from central.hearings.clock import now
@@ -48,9 +48,7 @@ BACK = re.compile(r"/console/(matters|hearings)(/[A-Za-z0-9_.\-]+)+")
 def templates() -> Jinja2Templates:
     """The console's templates and globals, and the hearing forms' choices."""
     t = Jinja2Templates(directory=str(CONSOLE_TEMPLATES))
-    console = console_templates().env
-    t.env.globals.update(console.globals)
-    t.env.filters.update(console.filters)
+    install(t.env)
     t.env.globals.update(
         categories=service.CATEGORIES,
         subject_kinds=forms.SUBJECT_KINDS,

@@ -73,7 +73,7 @@ def _page(
     ctx: dict[str, Any] = {
         "site": site, "sites": sites, "error": error, "msg": msg, "report": report, "kept": kept,
         "fields": columns.COLUMNS, "mapping": m.columns, "shown": SHOWN,
-        "outcome_zh": service.OUTCOME_ZH, "max_mb": MAX_BYTES // (1024 * 1024),
+        "max_mb": MAX_BYTES // (1024 * 1024),
     }  # fmt: skip
     if report is not None:
         ctx["rejected"] = [r for r in report.rows if r.outcome == "reject"][:SHOWN]

@@ -19,7 +19,7 @@ from central.legal.search import mark, terms_of
 from central.legal.suggest import for_matter
 from central.params import RowId
 
-from .templating import TEMPLATES, header_context
+from .templating import TEMPLATES, header_context, install
 
 public = APIRouter(dependencies=[Depends(PUBLIC)], include_in_schema=False)
 router = APIRouter(dependencies=[Depends(READ)], include_in_schema=False)
@@ -28,6 +28,7 @@ router = APIRouter(dependencies=[Depends(READ)], include_in_schema=False)
 @cache
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=TEMPLATES, context_processors=[header_context])
+    install(t.env)
     t.env.globals["mark"] = mark
     return t
 

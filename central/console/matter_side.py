@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from central.access.scope import SiteScope
 from central.awareness.models import MatterTagRow
 from central.bm25 import tokens
+from central.labels import PLAN_STATUS_ZH, TASK_ORGAN_ZH, TASK_STATUS_ZH
 from central.legal.models import LawRow
 from central.legal.search import BadQuery, Hit, search, terms_of
 from central.legal.suggest import suggest
@@ -41,14 +42,8 @@ NOTES_SHOWN = 3  # reasons of a similar matter's steps, the latest ones
 BOOKKEEPING = {"notify", "supervise", "extend", "pause", "resume", "progress_reply"}
 OUTCOME_ACTIONS = ("reply", "decline")
 PROCURATORATE = "@procuratorate"  # the organ select's value for our own staff
-KIND_ZH = {**sharing.KINDS, "procuratorate": "本院"}
-STATUS_PLAN_ZH = {
-    "draft": "草稿",
-    "sent": "已下发",
-    "done": "已完成",
-    "open": "未开始",
-    "in_progress": "办理中",
-}
+KIND_ZH = TASK_ORGAN_ZH
+STATUS_PLAN_ZH = {**PLAN_STATUS_ZH, **TASK_STATUS_ZH}  # a plan's, and its tasks'
 
 
 @dataclass(frozen=True)

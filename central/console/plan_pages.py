@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from central.access.gates import Leader, Reader, Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep, SettingsDep
+from central.labels import TASK_STATUS_ZH
 from central.params import RowId
 from central.plans import lookups
 from central.plans import service as plans
@@ -26,6 +27,7 @@ from central.plans.rules import RulesError
 from central.plans.schemas import EditIn, TaskIn
 
 from .actions import FormAction, back
+from .errors import FormError
 from .matter_side import KIND_ZH, PROCURATORATE, due_on
 from .templating import LOCAL, templates
 
@@ -33,12 +35,7 @@ router = APIRouter()
 MAX_ROWS = 120  # rows a form may carry (the plan keeps at most 100 tasks)
 DUE_TIME = time(23, 59)  # a date typed as the deadline means by the end of that day
 PLANNERS = ("leader", "admin")  # the roles of central.access.gates.Leader
-PROGRESS_ZH = {"open": "未开始", "in_progress": "办理中", "done": "已完成"}
 PLANS = "#plans"  # the part of the matter page the forms go back to
-
-
-class FormError(ValueError):
-    """A plan form the leader must correct (said in their words)."""
 
 
 def _matter(matter_id: str) -> str:
@@ -212,8 +209,10 @@ async def progress(
         plans.update_task(
             session, organ_id=None, task_id=task_id, status=state, note=note, actor=acc.username
         )
-        act.audit("plan.progress", f"matter:{matter_id}", f"任务 {task_id}：{PROGRESS_ZH[state]}")
-        act.done(f"已记录进度：{PROGRESS_ZH[state]}")
+        act.audit(
+            "plan.progress", f"matter:{matter_id}", f"任务 {task_id}：{TASK_STATUS_ZH[state]}"
+        )
+        act.done(f"已记录进度：{TASK_STATUS_ZH[state]}")
     return act.response
 
 

@@ -16,10 +16,9 @@ from central.access.gates import PUBLIC
 from central.api.progress import lookup, public_caller, retry_after
 from central.api.workflow import ConfigDep, NowDep
 from central.progress.service import NotFound, Throttled
-from protocol.petitions import CHANNEL_ZH
 from protocol.progress import NOT_FOUND_ZH, ProgressQuery
 
-from .templating import TEMPLATES
+from .templating import TEMPLATES, install
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +27,7 @@ router = APIRouter(include_in_schema=False)
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(TEMPLATES))
     t.env.filters["day"] = lambda d: f"{d.year}年{d.month}月{d.day}日" if d else ""
-    t.env.globals["CHANNEL_ZH"] = CHANNEL_ZH
+    install(t.env)
     return t
 
 

@@ -1,4 +1,6 @@
-"""The console's Jinja environment (built on first use) and its zh-CN labels."""
+"""The console's Jinja environment (built on first use), and ``install``, which gives
+every Jinja environment of central (console, hearings, awareness, plans, legal,
+progress, hearing notices) the zh-CN labels of ``central.labels`` and the filters."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment
 from sqlalchemy.orm import Session
 
 from central import labels
@@ -38,7 +41,11 @@ def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL).strftime(fmt) if value else "—"
 
 
-LABELS = {
+# every table of central.labels as a template global (``HEARING_MODE_ZH`` → ``hearing_mode_zh``),
+# and the older short names the templates use
+LABELS: dict[str, Any] = {
+    name.lower(): getattr(labels, name) for name in labels.__all__ if name.endswith("_ZH")
+} | {
     "rating_zh": labels.RATING_ZH,
     "kind_zh": labels.KIND_ZH,
     "risk_zh": labels.RISK_ZH,
@@ -60,11 +67,17 @@ LABELS = {
 }
 
 
+def install(env: Environment) -> Environment:
+    """The labels (globals) and filters every page and document of central uses."""
+    env.globals.update(LABELS)
+    env.filters["local"] = local_time
+    return env
+
+
 @cache
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(TEMPLATES), context_processors=[names_context])
-    t.env.globals.update(LABELS)
-    t.env.filters["local"] = local_time
+    install(t.env)
     return t
 
 

@@ -11,7 +11,7 @@ from central.access.gates import Worker
 from central.api.workflow import ConfigDep
 from central.db import utcnow
 from central.deps import SessionDep
-from central.workflow.worklist import BUCKET_ZH, BUCKETS, worklist
+from central.workflow.worklist import BUCKETS, worklist
 
 from .templating import render
 
@@ -43,7 +43,6 @@ def work(
         "pages": max(1, -(-len(shown) // PAGE)),
         "bucket": bucket,
         "counts": counts,
-        "bucket_zh": BUCKET_ZH,
         "whose": {"officer": "我承办的", "leader": "我分管的"}.get(acc.role, "本院全部"),
     }
     return render(request, "work.html", ctx, session=session, acc=acc)

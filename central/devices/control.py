@@ -25,6 +25,8 @@ from central.settings import Settings
 from protocol import control, keys, topics
 from protocol.messages import Command
 
+from .errors import DevicesError
+
 log = logging.getLogger(__name__)
 
 
@@ -37,7 +39,7 @@ def load_command_key(settings: Settings) -> Ed25519PrivateKey:
     return keys.load_or_create_private_key(command_key_path(settings))
 
 
-class UnsignableCommand(ValueError):
+class UnsignableCommand(DevicesError, ValueError):
     """Something other than a ``Command`` was about to go out on a command topic."""
 
 

@@ -22,12 +22,13 @@ from central.audit import service as audit
 from central.db import utcnow
 from protocol import topics
 
+from .errors import DevicesError
 from .models import ProvisioningCredential
 
 _TOKEN = re.compile(r"^zfp_([0-9a-f]{16})_[A-Za-z0-9_-]{20,}$")
 
 
-class CredentialError(Exception):
+class CredentialError(DevicesError):
     """Root of provisioning-credential errors; the message is for a person."""
 
 

@@ -11,11 +11,12 @@ from central.audit import service as audit
 from central.database import unit_of_work
 from central.db import utcnow
 
+from .errors import DevicesError
 from .models import Device
 from .schemas import DeviceCreate
 
 
-class DeviceError(Exception):
+class DeviceError(DevicesError):
     """Root of device registration errors."""
 
 

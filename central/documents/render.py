@@ -23,6 +23,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
+from .errors import DocumentsError
+
 FONT = "ZhDoc"
 FONT_FILES = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
@@ -30,7 +32,7 @@ FONT_FILES = (
 )
 
 
-class RenderError(RuntimeError):
+class RenderError(DocumentsError, RuntimeError):
     """The paper cannot be typeset; the message says why, in Chinese."""
 
 

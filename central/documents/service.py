@@ -32,6 +32,7 @@ from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
 from protocol.petitions import CHANNEL_ZH, query_qr_text
 
 from . import templates
+from .errors import DocumentsError
 from .kinds import KINDS, DocKind, fits, title
 from .models import IssuedDocumentRow
 from .render import Paper, RenderError, render
@@ -40,7 +41,7 @@ from .store import DocumentStore
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
-class DocumentError(ValueError):
+class DocumentError(DocumentsError, ValueError):
     """Why the paper cannot be issued or served, in Chinese."""
 
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from central.evidence.service import BlobStore
 
+from .errors import DocumentsError
 
-class Tampered(OSError):
+
+class Tampered(DocumentsError, OSError):
     """The stored file no longer has the hash it was issued with."""
 
 

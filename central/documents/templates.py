@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from central.audit import service as audit
 from central.legal.models import ArticleRow, LawRow
 
+from .errors import DocumentsError
 from .kinds import HEADER_DEFAULT, KINDS, PLACEHOLDERS, DocKind
 from .models import DocumentTemplateRow
 from .render import missing_glyphs
@@ -32,7 +33,7 @@ CITATION = re.compile(
 )
 
 
-class TemplateError(ValueError):
+class TemplateError(DocumentsError, ValueError):
     """What the admin must correct, in Chinese."""
 
 

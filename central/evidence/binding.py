@@ -28,6 +28,7 @@ from central.db import utcnow
 from central.settings import Settings
 from protocol.evidence import SegmentManifest
 
+from .errors import EvidenceLogError
 from .models import Upload
 
 CST = timezone(timedelta(hours=8))
@@ -38,7 +39,7 @@ ReceptionOwner = Callable[[Session, str], str | None]  # reception id → owning
 DeviceSite = Callable[[Session, str], str | None]  # device → registered site (if active)
 
 
-class UploadRefused(ValueError):
+class UploadRefused(EvidenceLogError, ValueError):
     """An upload central will not take (now). ``reason`` is machine-readable; ``retry``
     says the box should offer the segment again later (quota), not give it up."""
 

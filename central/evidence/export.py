@@ -12,11 +12,12 @@ from protocol.bundle import BundleIndex, InclusionProof, Report, verify_bundle
 from protocol.evidence import parse_signed_manifest
 
 from .bundle import REPORT_NAME, BundleParts, render_report, write_bundle
+from .errors import EvidenceLogError
 from .models import CheckpointRow
 from .service import EvidenceService, registered_device_key
 
 
-class ExportError(LookupError):
+class ExportError(EvidenceLogError, LookupError):
     pass
 
 

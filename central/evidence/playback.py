@@ -41,6 +41,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .errors import EvidenceLogError
+
 MAX_SOURCE_BYTES = 256 * 1024 * 1024  # a few minutes of 720p H.264, ~190 raw 720p frames
 MAX_PIXELS = 1920 * 1080
 # container → (extension of the copy, media type of the copy)
@@ -48,7 +50,7 @@ TARGETS = {"h264": ("mp4", "video/mp4"), "y4m": ("webm", "video/webm")}
 DEFAULT_H264_FPS = 25  # the Pi camera's rate, when neither the manifest nor the SPS says
 
 
-class PlaybackError(ValueError):
+class PlaybackError(EvidenceLogError, ValueError):
     status = 422
 
     def __init__(self, message: str, *, reason: str) -> None:

@@ -19,6 +19,7 @@ from protocol import note
 from protocol.bundle import openssl_ts_verify
 from protocol.evidence import EvidenceError
 
+from .errors import EvidenceLogError
 from .log import EvidenceLog
 from .models import CheckpointRow
 
@@ -45,7 +46,7 @@ def timestamp_query(data: bytes, nonce: int) -> bytes:
     return _der(0x30, _int(1) + imprint + _int(nonce) + b"\x01\x01\xff")
 
 
-class TimestampError(RuntimeError):
+class TimestampError(EvidenceLogError, RuntimeError):
     pass
 
 

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from protocol import note
 
+from .errors import EvidenceLogError
 from .log import EvidenceLog
 from .models import CheckpointRow
 
 
-class WitnessConflict(Exception):
+class WitnessConflict(EvidenceLogError):
     def __init__(self, size: int) -> None:
         super().__init__(f"witness last saw size {size}")
         self.size = size

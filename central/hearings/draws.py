@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from central.evidence.log import Entry, EvidenceLog
+from central.labels import DRAW_STATUS_ZH
 from protocol.canonical import canonical_json
 
 from . import beacon as bc
@@ -46,8 +47,6 @@ from .service import (
     matter_subjects,
     status_zh,
 )
-
-STATUS_ZH = {"committed": "已承诺，待公布", "revealed": "已公布结果", "abandoned": "已放弃"}
 
 
 def _locked_hearing(session: Session, hearing_id: str) -> HearingRow:
@@ -280,7 +279,9 @@ def abandon_draw(
     row = _draw_or_404(session, draw_id)
     _locked_hearing(session, row.hearing_id)
     if row.status != "committed":
-        raise HearingError(f"该次抽取{STATUS_ZH.get(row.status, row.status)}，不能放弃", status=409)
+        raise HearingError(
+            f"该次抽取{DRAW_STATUS_ZH.get(row.status, row.status)}，不能放弃", status=409
+        )
     row.status = "abandoned"
     row.abandoned_at, row.abandoned_by, row.abandon_reason = now, actor[:200], reason[:500]
     session.flush()

@@ -13,18 +13,8 @@ from sqlalchemy.orm import Session
 
 from central.hearings import beacon, draw, draws, service
 from central.hearings.models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
+from central.labels import DRAW_STATUS_ZH, HEARING_MODE_ZH, HEARING_ROLE_ZH, HEARING_STATUS_ZH
 from central.workflow.models import MatterRow
-
-MODE_ZH = {"in_person": "现场", "online": "网上"}
-STATUS_ZH = service.STATUS_ZH
-ROLE_ZH = {
-    "officer": "听证员",
-    "petitioner": "信访人",
-    "organ": "有关单位",
-    "witness": "见证人",
-    "other": "其他",
-}
-DRAW_ZH = draws.STATUS_ZH
 
 
 def pct(x: float | None) -> str:
@@ -94,10 +84,10 @@ def upcoming(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
             "matter_id": h.matter_id,
             "ref_no": refs.get(h.matter_id) or "（未编号）",
             "title": h.title,
-            "mode_zh": MODE_ZH.get(h.mode, h.mode),
+            "mode_zh": HEARING_MODE_ZH.get(h.mode, h.mode),
             "starts_at": h.starts_at,
             "status": h.status,
-            "status_zh": STATUS_ZH.get(h.status, h.status),
+            "status_zh": HEARING_STATUS_ZH.get(h.status, h.status),
             "draw_zh": (
                 "已公布"
                 if "revealed" in states.get(h.id, set())
@@ -149,13 +139,13 @@ def hearing(
         "matter_id": h.matter_id,
         "title": h.title,
         "mode": h.mode,
-        "mode_zh": MODE_ZH.get(h.mode, h.mode),
+        "mode_zh": HEARING_MODE_ZH.get(h.mode, h.mode),
         "location": h.location,
         "meeting_url": h.meeting_url,
         "starts_at": h.starts_at,
         "ends_at": h.ends_at,
         "status": h.status,
-        "status_zh": STATUS_ZH.get(h.status, h.status),
+        "status_zh": HEARING_STATUS_ZH.get(h.status, h.status),
         "record": h.record,
         "outcome": h.outcome,
         "petitioner_accepts": h.petitioner_accepts,
@@ -163,7 +153,7 @@ def hearing(
         "participants": [
             {
                 "role": p.role,
-                "role_zh": ROLE_ZH.get(p.role, p.role),
+                "role_zh": HEARING_ROLE_ZH.get(p.role, p.role),
                 "name": p.name,
                 "registry_id": p.registry_id,
                 "seat": p.seat,
@@ -258,7 +248,7 @@ def draw_view(
     out: dict[str, Any] = {
         "id": row.id,
         "status": row.status,
-        "status_zh": DRAW_ZH.get(row.status, row.status),
+        "status_zh": DRAW_STATUS_ZH.get(row.status, row.status),
         "format": rec.get("format"),
         "commitment": row.commitment,
         "leaf_index": row.leaf_index,

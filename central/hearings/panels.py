@@ -21,6 +21,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from central.labels import HEARING_CATEGORY_ZH
+
 from .randomness import DrawError, Stream, check_source, draw_key
 
 FORMAT = "zhifang-draw/2"
@@ -33,14 +35,7 @@ MAX_VALUES = 50  # per feature
 RESOLVE_TOLERANCE = 1e-6  # committed minimum vs a fresh solve: solvers differ this much
 
 # the registry's categories (``hearing_person.category``) as people read them
-CATEGORY_LABELS = {
-    "npc_deputy": "人大代表",
-    "cppcc_member": "政协委员",
-    "lawyer": "律师",
-    "legal_aid": "法律援助工作者",
-    "community_rep": "社区代表",
-    "other": "其他听证员",
-}
+CATEGORY_LABELS = HEARING_CATEGORY_ZH
 FEATURE_LABELS = {"category": "类别", "region": "地区"}
 Features = Mapping[str, str]
 Quotas = Mapping[str, Mapping[str, Sequence[int]]]

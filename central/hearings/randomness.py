@@ -15,8 +15,10 @@ from typing import Any
 
 from protocol.canonical import canonical_json
 
+from .errors import HearingsError
 
-class DrawError(ValueError):
+
+class DrawError(HearingsError, ValueError):
     """A draw that cannot be committed or revealed as asked; says why."""
 
 

@@ -14,21 +14,22 @@ from sqlalchemy.orm import Session
 
 from central.access.scope import SiteScope
 from central.db import utcnow
+from central.labels import HEARING_STATUS_ZH
 from central.workflow.models import MatterPersonRow, MatterRow
 from central.workflow.scope import matter_sites
 
 from . import panels
+from .errors import HearingsError
 from .models import ConflictRow, DrawRow, HearingRow, ParticipantRow, RegistryPerson
 
 CATEGORIES = panels.CATEGORY_LABELS
 
 LOCAL = ZoneInfo("Asia/Shanghai")
-STATUS_ZH = {"scheduled": "已安排", "held": "已举行", "cancelled": "已取消"}
 
 FEATURES = panels.FEATURE_LABELS  # what a draw's quotas may be set on (registry columns)
 
 
-class HearingError(ValueError):
+class HearingError(HearingsError, ValueError):
     def __init__(self, message: str, *, status: int = 422) -> None:
         super().__init__(message)
         self.status = status
@@ -157,7 +158,7 @@ def schedule(
 
 
 def status_zh(h: HearingRow) -> str:
-    return STATUS_ZH.get(h.status, h.status)
+    return HEARING_STATUS_ZH.get(h.status, h.status)
 
 
 def get_hearing(session: Session, hearing_id: str) -> HearingRow:

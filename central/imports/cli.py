@@ -13,13 +13,13 @@ from typing import Any
 
 from central.accounts.models import Account
 from central.database import make_engine, make_session_factory
+from central.labels import IMPORT_OUTCOME_ZH
 from central.settings import settings_or_exit as _settings
 from central.workflow.config import WorkflowConfig
 
 from . import columns, service
 from .columns import MappingError
 from .reader import FileRefused, read
-from .service import OUTCOME_ZH
 
 
 def register(sub: Any) -> None:
@@ -75,7 +75,7 @@ def _petitions(args: argparse.Namespace) -> int:
 
 def line(r: Any) -> str:
 
-    bits = [f"第 {r.row_no} 行", OUTCOME_ZH[r.outcome], r.what, r.ref_no, r.person]
+    bits = [f"第 {r.row_no} 行", IMPORT_OUTCOME_ZH[r.outcome], r.what, r.ref_no, r.person]
     text = "  ".join(b for b in bits if b)
     return text + (f"：{'；'.join(r.reasons)}" if r.reasons else "")
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from protocol.petitions import CATEGORIES, CHANNEL_ZH
 
+from .errors import ImportsError
+
 
 @dataclass(frozen=True)
 class Column:
@@ -84,7 +86,7 @@ class Mapping(BaseModel):
         return out
 
 
-class MappingError(ValueError):
+class MappingError(ImportsError, ValueError):
     """The file's headers do not fit the mapping (the message names the columns)."""
 
 

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .errors import ImportsError
+
 MAX_BYTES = 64 * 1024 * 1024  # 100,000 rows of CSV are about 25 MB
 XLSX_MAGIC = b"PK\x03\x04"
 
 
-class FileRefused(ValueError):
+class FileRefused(ImportsError, ValueError):
     """Not a file we can read; the message says why, in Chinese."""
 
 

@@ -25,6 +25,7 @@ from central.workflow.states import Action, Command, Matter
 from protocol.petitions import CATEGORIES, CHANNEL_ZH
 
 from .columns import BY_KEY
+from .errors import ImportsError
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 EARLIEST = date(1990, 1, 1)
@@ -84,7 +85,7 @@ class Record:
         )
 
 
-class RowRefused(ValueError):
+class RowRefused(ImportsError, ValueError):
     """Every reason a row cannot be imported, for the report."""
 
     def __init__(self, reasons: list[str]) -> None:

@@ -58,7 +58,6 @@ from .reader import Table
 
 CHUNK = 2000
 Outcome = Literal["create", "unchanged", "reject"]
-OUTCOME_ZH = {"create": "新建", "unchanged": "已导入，未更改", "reject": "拒绝"}
 
 
 @dataclass

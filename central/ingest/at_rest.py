@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from central.dossier import crypto
 
+from .errors import IngestsError
+
 PREFIX = b"ZFS1"
 _INFO = b"zhifang/at-rest/payload/v1"
 _NONCE = 12
@@ -38,7 +40,7 @@ _ID_LIKE = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9])")
 MASK = "[身份证号已隐去]"
 
 
-class SealedPayloadError(ValueError):
+class SealedPayloadError(IngestsError, ValueError):
     """A sealed payload does not open: wrong key (ZHIFANG_ID_ENC_KEY changed?), or the
     row was altered or moved."""
 

@@ -28,6 +28,7 @@ from central.db import utcnow
 from central.settings import Settings
 from protocol import topics
 
+from .errors import IngestsError
 from .ingestor import Incoming
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 FATAL_CONNACK = {133, 134, 135, 138, 140}
 
 
-class IngestError(BrokerError):
+class IngestError(IngestsError, BrokerError):
     """Ingest cannot run as configured (refused by the broker, subscription denied)."""
 
 

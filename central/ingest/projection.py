@@ -29,6 +29,7 @@ from central.devices.models import Device
 from central.dossier import crypto
 from central.dossier.models import Person, Reception, ReceptionStep, new_id
 from central.identity.service import IDENTITY_EVENT_TYPES, apply_identity_event
+from central.labels import INGEST_EVENT_ZH
 from central.publisher import CommandPublisher
 from central.workflow import service as wf
 from central.workflow.config import WorkflowConfig
@@ -61,13 +62,6 @@ from .desk_events import (
 )
 
 RISK_ORDER = {"low": 1, "medium": 2, "high": 3}
-WHAT_ZH = {
-    ReceptionStarted.TYPE: "开始记录",
-    IdentityChecked.TYPE: "身份核验（当事人）",
-    WorkflowStepDone.TYPE: "办理步骤",
-    RatingGiven.TYPE: "满意度评价",
-    ReceptionEnded.TYPE: "结束记录",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +246,7 @@ class Projector:
             owner_site=owner_site,
             intruder=env.device,
             intruder_site=intruder_site,
-            what=WHAT_ZH.get(body.TYPE, body.TYPE),
+            what=INGEST_EVENT_ZH.get(body.TYPE, body.TYPE),
             now=utcnow(),
         )
         return False

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from central.evidence.service import BlobStore
 
+from .errors import IntakeBaseError
+
 MAX_BYTES = 20 * 1024 * 1024  # a scanned letter of a few dozen pages
 # the formats scanners write, by their first bytes
 MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -21,7 +23,7 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 ACCEPT = ".pdf,.jpg,.jpeg,.png,.tif,.tiff"
 
 
-class UploadRefused(ValueError):
+class UploadRefused(IntakeBaseError, ValueError):
     """Not a file we keep; the message says why, in Chinese."""
 
 

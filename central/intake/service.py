@@ -40,6 +40,7 @@ from central.workflow.scope import person_sites
 from central.workflow.states import Action, Command
 from protocol.petitions import CATEGORIES, CHANNEL_ZH, RECEIVED_ZH, Channel
 
+from .errors import IntakeBaseError
 from .files import Upload
 from .models import AttachmentRow
 
@@ -51,7 +52,7 @@ SIMILAR_AT = 0.5
 DATE_ONLY: frozenset[str] = frozenset({"letter", "transfer"})  # received on a day
 
 
-class IntakeError(ValueError):
+class IntakeError(IntakeBaseError, ValueError):
     """What the clerk must correct, with the form field it is about."""
 
     def __init__(self, message: str, *, field: str = "") -> None:
@@ -478,7 +479,7 @@ def _tag(session: Session, matter_id: str, category: str, actor: str, now: datet
     )
 
 
-class PossibleDuplicate(Exception):
+class PossibleDuplicate(IntakeBaseError):
     """The person has open matters this petition may repeat."""
 
     def __init__(self, found: list[Duplicate]) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import LegalError
+
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
 DIGITS |= {"七": 7, "八": 8, "九": 9}
 UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -20,7 +22,7 @@ HEAD = re.compile(rf"^第({NUM})(编|章|节)(?:\s+|$)(.*)$")
 ARTICLE = re.compile(rf"^第({NUM})条(之[一二三四五六七八九十]+)?(?:\s+|$)(.*)$")
 
 
-class LegalImportError(ValueError):
+class LegalImportError(LegalError, ValueError):
     """The text is not a law we can read; says which line and why."""
 
     def __init__(self, message: str, *, line: int | None = None) -> None:

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from .errors import LegalError
 from .models import ArticleRow, LawRow
 from .parse import NUM, cn_number
 
@@ -30,7 +31,7 @@ SPLIT = re.compile(r"[\s,，。、；;：:！!？?（）()《》“”\"'‘’\
 LABEL = re.compile(rf"^第({NUM})条$")
 
 
-class BadQuery(ValueError):
+class BadQuery(LegalError, ValueError):
     pass
 
 

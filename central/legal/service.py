@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from central.db import utcnow
 
+from .errors import LegalError
 from .models import ArticleRow, LawRow
 from .parse import LegalImportError, parse_law
 
 MAX_TEXT = 20 * 1024 * 1024
 
 
-class NotFound(LookupError):
+class NotFound(LegalError, LookupError):
     pass
 
 

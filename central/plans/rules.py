@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import PlansError
+
 DEFAULT_FILE = Path(__file__).with_name("rules.default.toml")
 SITE_FILE = "plan_rules.toml"  # under the site's data_dir
 
@@ -35,7 +37,7 @@ class PlanRules(BaseModel):
     rule: list[Rule] = Field(description="rules, in the order tasks are listed")
 
 
-class RulesError(ValueError):
+class RulesError(PlansError, ValueError):
     pass
 
 

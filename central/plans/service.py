@@ -20,13 +20,14 @@ from central.similar.service import similar_matters
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
 
+from .errors import PlansError
 from .models import PlanRow, PlanTaskRow
 from .rules import Facts, fired, site_rules
 
 STATUSES = ("open", "in_progress", "done")
 
 
-class PlanError(ValueError):
+class PlanError(PlansError, ValueError):
     def __init__(self, message: str, *, status: int = 422) -> None:
         super().__init__(message)
         self.status = status

@@ -21,12 +21,13 @@ from central.audit import service as audit
 from central.audit.models import AuditLog
 from central.database import unit_of_work
 from central.db import utcnow
+from central.labels import ORGAN_KIND_ZH
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
 
 from .models import Contribution, MatterShare, OrganRow, OrganToken
 
-KINDS = {"police": "公安机关", "xfj": "信访局", "township": "乡镇（街道）", "other": "其他单位"}
+KINDS = ORGAN_KIND_ZH
 # matter fields an organ may be allowed to see (field-level scope); id is always shown
 FIELDS = (
     "summary",

@@ -5,7 +5,12 @@ WorkflowError
  │    └── WindowClosed                     a 复查/复核 request after its window
  ├── InvalidStep        (also ValueError)  the step lacks or misstates what the
  │                                          procedure requires (``field`` names it)
- └── ClockError         (also ValueError)  a step dated before the previous one
+ ├── ClockError         (also ValueError)  a step dated before the previous one
+ ├── MatterNotFound, ReferenceMissing (LookupError), ConcurrentUpdate,
+ │   StoredHistoryError                    (``service``) a matter or its history
+ └── RulesError, RiskRulesError, SitesFileError  (also ValueError) a site's deadline,
+                                          risk or sites file is wrong (``rules``,
+                                          ``risk``, ``sites``)
 
 ``IllegalTransition`` carries ``allowed``: the actions that *are* allowed now, so an
 officer (or an HTTP 409 body) can say what to do instead.

@@ -14,10 +14,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from central.labels import RISK_ZH
+
 from . import sitefile
+from .errors import WorkflowError
 
 
-class RiskRulesError(ValueError):
+class RiskRulesError(WorkflowError, ValueError):
     """The risk rules file cannot be used."""
 
 
@@ -32,7 +35,7 @@ class Level(IntEnum):
         return ("low", "medium", "high")[self.value]
 
 
-LEVEL_ZH = {Level.low: "低", Level.medium: "中", Level.high: "高"}
+LEVEL_ZH = {lv: RISK_ZH[lv.name] for lv in Level}
 
 
 class Threshold(BaseModel):

@@ -14,11 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from protocol.deadlines import DEFAULT_CLOCKS, TIMEZONE, ClockRule, Unit
 
 from . import sitefile
+from .errors import WorkflowError
 
 __all__ = ["DEFAULT_RULES", "ClockRule", "Rules", "RulesError", "Unit", "load_rules"]
 
 
-class RulesError(ValueError):
+class RulesError(WorkflowError, ValueError):
     """The rules file cannot be used; the message says which key and why."""
 
 

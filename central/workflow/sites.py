@@ -17,10 +17,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from . import sitefile
+from .errors import WorkflowError
 from .refs import DEFAULT_FORMAT, SiteDirectory, SiteNames
 
 
-class SitesFileError(ValueError):
+class SitesFileError(WorkflowError, ValueError):
     """The sites file cannot be used; the message says where and why."""
 
 

@@ -23,7 +23,6 @@ from .models import MatterRow, TransitionRow
 from .service import OPEN_STATUSES, StoredHistoryError, _rebuild
 
 BUCKETS = ("overdue", "due_soon", "todo")
-BUCKET_ZH = {"overdue": "超期", "due_soon": "临期", "todo": "待办"}
 
 
 @dataclass(frozen=True, slots=True)

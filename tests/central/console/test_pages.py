@@ -4,12 +4,15 @@ the leader's supervision and review queues, KPIs (through the real app)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from central.access.scope import SiteScope
+from central.awareness.filters import Filters
+from central.awareness.kpis import kpis
 from central.db import utcnow
 from central.dossier.models import Reception
 from central.workflow import service as wf
@@ -17,6 +20,9 @@ from central.workflow.models import MatterVisitRow, ReviewRow, SupervisionRow
 from central.workflow.states import Action, Command
 from tests.central.accounts.helpers import add_user, login
 from tests.central.dossier.helpers import add_device, add_person, add_reception
+
+SH = ZoneInfo("Asia/Shanghai")
+MARCH = Filters(start=date(2026, 3, 1), end=date(2026, 3, 31))  # T0 is 2026-03-02
 
 ID_A = "35012119800101123X"
 
@@ -146,7 +152,6 @@ def test_dissatisfied_ratings_fill_the_review_queue(client: TestClient, sessions
 
 
 def test_kpis_are_computed_from_the_data(client: TestClient, sessions, settings) -> None:
-    from central.console import kpi
     from tests.central.dossier.helpers import T0
 
     add_device(sessions)
@@ -188,17 +193,19 @@ def test_kpis_are_computed_from_the_data(client: TestClient, sessions, settings)
             scope=SiteScope.everywhere("test"),
         )
     with sessions() as s:
-        k = kpi.compute(s, since=T0 - timedelta(days=1), until=T0 + timedelta(days=30))
-    assert (k.receptions, k.rated, k.satisfied, k.satisfaction_rate) == (2, 2, 1, 50.0)
-    assert (k.matters, k.closed, k.same_or_next_day_rate, k.on_time_rate) == (1, 1, 100.0, 100.0)
+        k = kpis(s, f=MARCH, tz=SH)
+    good = k.satisfied + k.basically_satisfied
+    assert (k.receptions, k.rated, good, k.satisfaction_rate) == (2, 2, 1, 0.5)
+    assert (k.matters_registered, k.matters_closed) == (1, 1)
+    assert (k.reply_1d_rate, k.on_time_rate) == (1.0, 1.0)
     assert k.avg_days_to_completion == 10.0 and (k.leader_batches, k.leader_persons) == (1, 3)
     login(client, "lin")
     page = client.get("/console/kpi", params={"since": "2026-03-01", "until": "2026-03-31"})
     assert "50.0%" in page.text and "1 / 3" in page.text
+    assert "100.0%" in page.text and "（1/1）" in page.text
 
 
 def test_kpis_of_one_site_count_its_matters(sessions, settings) -> None:
-    from central.console import kpi
     from tests.central.dossier.helpers import T0
 
     add_user(sessions, "zhang", "officer", org="minhou")
@@ -214,9 +221,8 @@ def test_kpis_of_one_site_count_its_matters(sessions, settings) -> None:
                 person_ids=[pid],
             )
     with sessions() as s:
-        span = {"since": T0 - timedelta(days=1), "until": T0 + timedelta(days=1)}
-        assert kpi.compute(s, **span, site="minhou").matters == 1
-        assert kpi.compute(s, **span).matters == 2
+        assert kpis(s, f=MARCH, tz=SH, site="minhou").matters_registered == 1
+        assert kpis(s, f=MARCH, tz=SH).matters_registered == 2
 
 
 def test_a_dossier_outside_ones_site_is_read_only_with_a_reason(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -246,15 +246,16 @@ def test_the_kpis_count_every_channel(
 ) -> None:
     """A letter and a call are matters like a visit: counted once each, by channel, in
     the KPIs a leader reads."""
-    from central.console import kpi
+    from central.awareness.filters import Filters
+    from central.awareness.kpis import kpis
 
     matter_of(submit(clerk, form(), scan=SCAN))
     matter_of(submit(clerk, form(channel="phone", name="林月", id_number="", phone="13900002222",
                                  request="来电反映：工资拖欠", received_time="09:30")))  # fmt: skip
-    now = datetime.now(UTC)
+    today = datetime.now(LOCAL).date()
     with sessions() as s:
-        k = kpi.compute(s, since=now - timedelta(days=30), until=now + timedelta(days=1))
-    assert k.matters == 2 and dict(k.by_channel) == {"letter": 1, "phone": 1}
+        k = kpis(s, f=Filters(start=today - timedelta(days=30), end=today), tz=LOCAL)
+    assert k.matters_registered == 2 and dict(k.by_channel) == {"letter": 1, "phone": 1}
     with staff_client(app, sessions, "lead", "leader", display_name="林领导") as lead:
         page = lead.get("/console/kpi").text
     assert "来信 1" in page and "电话 1" in page

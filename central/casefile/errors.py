@@ -1,0 +1,15 @@
+"""The errors of the case file (专人专档): one root, in the way of gpiozero's ``exc.py``.
+
+CasefileError
+ ├── NotFound (service.py): no such person or reception
+ └── MergeRefused (merge.py): two dossiers that may not be merged (or unmerged)
+
+Each error also derives from the builtin it always was, so existing ``except``
+clauses still catch it; ``central.console.errors`` maps the root to HTTP.
+"""
+
+from __future__ import annotations
+
+
+class CasefileError(Exception):
+    """Root of every error of ``central.casefile``."""
