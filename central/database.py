@@ -20,6 +20,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+import central
+from central.db import Base
+
 from .settings import Settings
 
 BASE_REVISION = "0001_foundation"
@@ -106,10 +109,6 @@ def unit_of_work(
 
 def load_models() -> MetaData:
     """Import every ``central.<domain>.models`` module so ``Base.metadata`` is complete."""
-    import central
-
-    from .db import Base
-
     for info in pkgutil.iter_modules(central.__path__):
         if not info.ispkg or info.name == "migrations":
             continue

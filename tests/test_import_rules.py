@@ -149,6 +149,39 @@ def test_central_imports_run_downward_only():
     assert not bad, "upward imports (docs/architecture.md):\n" + "\n".join(bad)
 
 
+def _optional(tree: ast.AST) -> set[int]:
+    """Lines of imports inside a ``try`` that catches ImportError: an optional dependency."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(
+            h.type is not None and "ImportError" in ast.unparse(h.type) for h in node.handlers
+        ):
+            for stmt in node.body:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, ast.Import | ast.ImportFrom):
+                        lines.add(sub.lineno)
+    return lines
+
+
+def test_no_project_import_hides_inside_a_function():
+    """Imports go at the top of the module, where a reader sees what it needs; the one
+    exception is an optional dependency, imported in a ``try`` that handles its absence
+    (hearings' solver needs scipy)."""
+    optional: dict[str, set[int]] = {}
+    bad = []
+    for m, t, n, inside in central_imports():
+        if not inside:
+            continue
+        path = ROOT / (m.replace(".", "/") + ".py")
+        if not path.exists():
+            path = ROOT / m.replace(".", "/") / "__init__.py"
+        if m not in optional:
+            optional[m] = _optional(ast.parse(path.read_text("utf-8")))
+        if n not in optional[m]:
+            bad.append(f"{m}:{n} imports {t} inside a function")
+    assert not bad, "move them to the top of the module:\n" + "\n".join(sorted(set(bad)))
+
+
 def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components of more than one node (Tarjan)."""
     index: dict[str, int] = {}

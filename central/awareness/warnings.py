@@ -38,6 +38,7 @@ from central.workflow.models import MatterPersonRow, MatterRow, TransitionRow
 from .filters import Filters, bucket_key
 from .models import AlertRow
 from .models import ReceptionFact as F
+from .service import tags_from_steps
 from .surge import SurgeRule, judge_day
 
 
@@ -221,7 +222,6 @@ def run_all(
     wcfg: WarningConfig | None = None,
 ) -> list[AlertRow]:
     """Every rule once; the caller commits. Safe to call repeatedly (alerts are keyed)."""
-    from .service import tags_from_steps
 
     wcfg = wcfg or WarningConfig()
     tags_from_steps(session, now=now)

@@ -17,6 +17,7 @@ from central.audit import service as audit
 from central.database import unit_of_work
 from central.db import utcnow
 from central.dossier.models import Person, PersonMerge, Reception
+from central.workflow.models import MatterPersonRow, MatterRow
 from central.workflow.scope import person_sites
 
 from .errors import CasefileError
@@ -27,7 +28,6 @@ class MergeRefused(CasefileError, ValueError):
 
 
 def _tables() -> tuple[Any, Any]:
-    from central.workflow.models import MatterPersonRow, MatterRow
 
     return MatterRow, MatterPersonRow
 

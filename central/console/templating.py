@@ -18,6 +18,8 @@ from jinja2 import Environment
 from sqlalchemy.orm import Session
 
 from central import labels
+from central.access.gates import PRINCIPAL_KEY
+from central.access.principals import Staff
 from central.alerts.service import unread_count
 
 from .names import Names
@@ -128,8 +130,6 @@ def calendar_gap(request: Request) -> CalendarGap | None:
 def header_context(request: Any) -> dict[str, Any]:
     """For other packages' Jinja2Templates (``context_processors=[header_context]``):
     the signed-in account for base.html's header, as the route's gate admitted it."""
-    from central.access.gates import PRINCIPAL_KEY
-    from central.access.principals import Staff
 
     principal = (request.scope.get("state") or {}).get(PRINCIPAL_KEY)
     acc = principal if isinstance(principal, Staff) else None

@@ -25,6 +25,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from central.db import utcnow
+from central.devices.models import Device
+from central.dossier.models import Reception
 from central.settings import Settings
 from protocol.evidence import SegmentManifest
 
@@ -67,14 +69,12 @@ class UploadLimits:
 
 def reception_owner(session: Session, reception_id: str) -> str | None:
     """The device that owns the reception, from ingest's projection; None if unknown."""
-    from central.dossier.models import Reception
 
     return session.scalar(select(Reception.device).where(Reception.id == reception_id))
 
 
 def registered_site(session: Session, device: str) -> str | None:
     """The site a registered, non-revoked device belongs to."""
-    from central.devices.models import Device
 
     row = session.get(Device, device)
     return None if row is None or row.revoked_at is not None else row.site

@@ -133,7 +133,7 @@ def plan(candidates: Mapping[str, Features], rules: Mapping[str, Any]) -> dict[s
     """The committed lottery: leximin panels with integer weights over 2^32, each
     candidate's chance (numerator over the same denominator), the smallest chance of
     anyone who can sit, and who cannot sit at all under these rules."""
-    try:
+    try:  # the solver needs scipy, an optional dependency (the `central` extra)
         import scipy
 
         from . import lottery
@@ -378,7 +378,7 @@ def check(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 def resolve(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Re-solve the maximin stage with this machine's scipy, if any: (warnings, what
     was checked). Not a mismatch: solvers differ by their tolerances."""
-    try:
+    try:  # lottery imports scipy, an optional dependency (the `central` extra)
         from . import lottery
     except ImportError:
         return [], ["未安装 scipy：跳过重新求解最优的最低入选概率"]
