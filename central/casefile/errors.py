@@ -2,7 +2,8 @@
 
 CasefileError
  ├── NotFound (service.py): no such person or reception
- └── MergeRefused (merge.py): two dossiers that may not be merged (or unmerged)
+ ├── MergeRefused (merge.py): two dossiers that may not be merged (or unmerged)
+ └── LeaderRefused (leader.py): a leader's queue action that may not be taken
 
 Each error also derives from the builtin it always was, so existing ``except``
 clauses still catch it; ``central.console.errors`` maps the root to HTTP.

@@ -24,10 +24,12 @@ from central.workflow.models import MatterRow, ReviewRow, SupervisionRow
 from central.workflow.scope import reception_sites
 from central.workflow.states import Action, Command, Status
 
+from .errors import CasefileError
+
 Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 
-class LeaderRefused(ValueError):
+class LeaderRefused(CasefileError, ValueError):
     """What a leader asked cannot be done (said in their words)."""
 
 

@@ -4,7 +4,8 @@ gpiozero's ``exc.py``.
 IntakeBaseError
  ├── IntakeError (service.py): a registration that is refused
  ├── PossibleDuplicate (service.py): the person may already be on file: confirm first
- └── UploadRefused (files.py): an attachment that is refused
+ ├── UploadRefused (files.py): an attachment that is refused
+ └── AttachmentUnavailable (letters.py): a stored scan that cannot be read
 
 Each error also derives from the builtin it always was, so existing ``except``
 clauses still catch it; ``central.console.errors`` maps the root to HTTP.

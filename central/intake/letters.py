@@ -12,11 +12,12 @@ from central.audit import service as audit
 from central.devices.models import Device
 from central.workflow import service as wf
 
+from .errors import IntakeBaseError
 from .files import AttachmentStore, UploadRefused
 from .models import AttachmentRow
 
 
-class AttachmentUnavailable(LookupError):
+class AttachmentUnavailable(IntakeBaseError, LookupError):
     """The scan asked for is not there (or no longer what was uploaded)."""
 
 
