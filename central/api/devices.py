@@ -37,10 +37,7 @@ def _may_manage(who: Principal, site: str) -> None:
 @router.post("", response_model=DevicePublic, status_code=status.HTTP_201_CREATED)
 def register_device(data: DeviceCreate, session: SessionDep, who: Registrar) -> DevicePublic:
     _may_manage(who, data.site)
-    try:
-        device = service.register_box(session, data=data, actor=who.actor)
-    except service.DeviceExists as e:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
+    device = service.register_box(session, data=data, actor=who.actor)  # DeviceExists: 409
     return DevicePublic.model_validate(device)
 
 
@@ -57,11 +54,9 @@ def list_devices(
 
 @router.post("/{name}/revoke", response_model=DevicePublic)
 def revoke_device(name: str, body: RevokeIn, session: SessionDep, who: Registrar) -> DevicePublic:
-    try:
-        device = service.revoke_box(
-            session, name=name, actor=who.actor, reason=body.reason,
-            may_manage=lambda site: _may_manage(who, site),
-        )  # fmt: skip
-    except service.DeviceNotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    # no such box: DeviceNotFound, 404 (central.api.errors)
+    device = service.revoke_box(
+        session, name=name, actor=who.actor, reason=body.reason,
+        may_manage=lambda site: _may_manage(who, site),
+    )  # fmt: skip
     return DevicePublic.model_validate(device)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.devices.service import DeviceExists, DeviceNotFound
 from central.hearings.service import HearingError
 from central.legal.search import BadQuery
 from central.legal.service import NotFound as LegalNotFound
@@ -33,6 +34,8 @@ DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
     SharingError: _carried,
     LegalNotFound: 404,
     BadQuery: 422,
+    DeviceExists: 409,
+    DeviceNotFound: 404,
 }
 
 DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)

@@ -9,7 +9,8 @@ DevicesError
  └── UnsignableCommand (control.py): a command that cannot be signed for a box
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.console.errors`` maps the root to HTTP.
+clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``DeviceExists`` (409)
+and ``DeviceNotFound`` (404) to HTTP.
 """
 
 from __future__ import annotations
