@@ -14,6 +14,7 @@ from collections.abc import Callable
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.devices.service import DeviceExists, DeviceNotFound
+from central.documents.service import DocumentError
 from central.hearings.service import HearingError
 from central.legal.search import BadQuery
 from central.legal.service import NotFound as LegalNotFound
@@ -36,6 +37,7 @@ DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
     BadQuery: 422,
     DeviceExists: 409,
     DeviceNotFound: 404,
+    DocumentError: 422,
 }
 
 DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)

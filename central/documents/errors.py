@@ -7,7 +7,8 @@ DocumentsError
  └── Tampered (store.py): a stored file whose hash does not match
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.console.errors`` maps the root to HTTP.
+clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``DocumentError`` (422)
+to HTTP.
 """
 
 from __future__ import annotations
