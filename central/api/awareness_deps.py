@@ -16,7 +16,6 @@ from central.awareness.charts import Ctx
 from central.awareness.filters import Filters
 from central.awareness.kpis import ClockCache
 from central.awareness.profile import Profile, person_profile
-from central.casefile.service import NotFound
 from central.deps import SessionDep, SettingsDep
 
 DEFAULT_DAYS = 30
@@ -103,18 +102,16 @@ def read_profile(
 ) -> Profile:
     """人员画像 of the path's person (the service audits and commits the read); 404 if
     unknown; another site's person only with a stated reason."""
-    try:
-        p = person_profile(
-            session,
-            person_id=person_id,
-            scope=SiteScope.of(acc, reason=reason),
-            client=request.client.host if request.client else None,
-            enc_key=settings.id_enc_key_bytes,
-            config=config,
-            now=now,
-        )
-    except NotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
+    # no such person: NotFound, 404 (central.api.errors)
+    p = person_profile(
+        session,
+        person_id=person_id,
+        scope=SiteScope.of(acc, reason=reason),
+        client=request.client.host if request.client else None,
+        enc_key=settings.id_enc_key_bytes,
+        config=config,
+        now=now,
+    )
     return p
 
 

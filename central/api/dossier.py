@@ -43,10 +43,6 @@ def _scope(acc: Staff | Box, reason: str = "", x_reason: str | None = None) -> S
     return SiteScope.of(acc, reason=reason or unquote(x_reason or ""))
 
 
-def _not_found(e: Exception) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, str(e))
-
-
 @receptions.get("", response_model=list[ReceptionSummary])
 def list_receptions(
     request: Request,
@@ -70,13 +66,11 @@ def get_reception(
     reason: ReasonQuery = "",
     x_reason: ReasonHeader = None,
 ) -> ReceptionDetail:
-    try:
-        out = service.read_reception(
-            session, reception_id=reception_id, scope=_scope(acc, reason, x_reason),
-            client=client_address(request), default_reason="接口查阅",
-        )  # fmt: skip
-    except service.NotFound as e:
-        raise _not_found(e) from e
+    # no such reception: NotFound, 404 (central.api.errors)
+    out = service.read_reception(
+        session, reception_id=reception_id, scope=_scope(acc, reason, x_reason),
+        client=client_address(request), default_reason="接口查阅",
+    )  # fmt: skip
     return out
 
 
@@ -90,13 +84,11 @@ def person_timeline(
     reason: ReasonQuery = "",
     x_reason: ReasonHeader = None,
 ) -> Timeline:
-    try:
-        timeline = service.read_timeline(
-            session, person_id=person_id, scope=_scope(acc, reason, x_reason),
-            client=client_address(request), enc_key=settings.id_enc_key_bytes,
-        )  # fmt: skip
-    except service.NotFound as e:
-        raise _not_found(e) from e
+    # no such person: NotFound, 404 (central.api.errors)
+    timeline = service.read_timeline(
+        session, person_id=person_id, scope=_scope(acc, reason, x_reason),
+        client=client_address(request), enc_key=settings.id_enc_key_bytes,
+    )  # fmt: skip
     return timeline
 
 
@@ -125,14 +117,12 @@ def dossier(
     reason: ReasonQuery = "",
     x_reason: ReasonHeader = None,
 ) -> Dossier:
-    try:
-        d = read_dossier(
-            session, person_id=person_id, scope=_scope(acc, reason, x_reason),
-            client=client_address(request), enc_key=settings.id_enc_key_bytes,
-            evidence=getattr(request.app.state, "evidence", None),
-        )  # fmt: skip
-    except service.NotFound as e:
-        raise _not_found(e) from e
+    # no such person: NotFound, 404 (central.api.errors)
+    d = read_dossier(
+        session, person_id=person_id, scope=_scope(acc, reason, x_reason),
+        client=client_address(request), enc_key=settings.id_enc_key_bytes,
+        evidence=getattr(request.app.state, "evidence", None),
+    )  # fmt: skip
     return d
 
 
@@ -145,13 +135,11 @@ def duplicates(
     acc: Worker,
     reason: ReasonQuery = "",
 ) -> list[Candidate]:
-    try:
-        out = people.read_duplicates(
-            session, person_id=person_id, hash_key=settings.id_hash_key_bytes,
-            scope=_scope(acc, reason), client=client_address(request),
-        )  # fmt: skip
-    except service.NotFound as e:
-        raise _not_found(e) from e
+    # no such person: NotFound, 404 (central.api.errors)
+    out = people.read_duplicates(
+        session, person_id=person_id, hash_key=settings.id_hash_key_bytes,
+        scope=_scope(acc, reason), client=client_address(request),
+    )  # fmt: skip
     return out
 
 
@@ -219,11 +207,9 @@ def box_dossier(
     can be linked to an open one): the box's own site's persons only, audited with the
     officer at the desk."""
     scope = SiteScope(f"{box.actor}/{officer or '?'}", box.site, reason, may_cross=False)
-    try:
-        d = read_dossier(
-            session, person_id=person_id, scope=scope, client=client_address(request),
-            enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
-        )  # fmt: skip
-    except service.NotFound as e:
-        raise _not_found(e) from e
+    # no such person: NotFound, 404 (central.api.errors)
+    d = read_dossier(
+        session, person_id=person_id, scope=scope, client=client_address(request),
+        enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
+    )  # fmt: skip
     return d

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.casefile.service import NotFound as CasefileNotFound
 from central.devices.service import DeviceExists, DeviceNotFound
 from central.documents.service import DocumentError
 from central.hearings.service import HearingError
@@ -38,6 +39,7 @@ DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
     DeviceExists: 409,
     DeviceNotFound: 404,
     DocumentError: 422,
+    CasefileNotFound: 404,
 }
 
 DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)

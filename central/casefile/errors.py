@@ -6,7 +6,8 @@ CasefileError
  └── LeaderRefused (leader.py): a leader's queue action that may not be taken
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.console.errors`` maps the root to HTTP.
+clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``NotFound`` (404) to
+HTTP (``MergeRefused`` is answered in its routes, which roll back first).
 """
 
 from __future__ import annotations
