@@ -22,6 +22,7 @@ from central.legal.service import NotFound as LegalNotFound
 from central.plans.rules import RulesError as PlanRulesError
 from central.plans.service import PlanError
 from central.sharing.service import SharingError
+from central.workflow.service import MatterNotFound
 
 
 def _carried(exc: Exception) -> int:
@@ -40,6 +41,7 @@ DOMAIN_STATUS: dict[type[Exception], int | Callable[[Exception], int]] = {
     DeviceNotFound: 404,
     DocumentError: 422,
     CasefileNotFound: 404,
+    MatterNotFound: 404,  # the workflow API answers it itself, with its ``code``
 }
 
 DOMAIN_ERRORS: tuple[type[Exception], ...] = tuple(DOMAIN_STATUS)

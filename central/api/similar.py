@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from central.access.gates import Worker
 from central.access.scope import SiteScope
 from central.deps import SessionDep
 from central.similar import service
-from central.workflow.service import MatterNotFound
 
 
 class SimilarQuery(BaseModel):
@@ -39,9 +38,7 @@ def similar_to_matter(
     k: Annotated[int, Query(ge=1, le=20)] = 5,
     reason: str = "",
 ) -> list[dict[str, Any]]:
-    try:
-        return service.similar_to_matter(
-            session, matter_id=matter_id, scope=SiteScope.of(acc, reason=reason), k=k
-        )
-    except MatterNotFound as e:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(e)) from e
+    # no such matter: MatterNotFound, 404 (central.api.errors)
+    return service.similar_to_matter(
+        session, matter_id=matter_id, scope=SiteScope.of(acc, reason=reason), k=k
+    )

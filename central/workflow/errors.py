@@ -14,6 +14,9 @@ WorkflowError
 
 ``IllegalTransition`` carries ``allowed``: the actions that *are* allowed now, so an
 officer (or an HTTP 409 body) can say what to do instead.
+
+The workflow API answers these itself (``central.api.workflow``: ``code`` in the body);
+elsewhere ``central.api.errors.DOMAIN_STATUS`` maps ``MatterNotFound`` (404) to HTTP.
 """
 
 from __future__ import annotations
