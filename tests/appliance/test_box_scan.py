@@ -13,8 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from appliance.central_client import FakeCentralClient, HttpCentralClient
 from appliance.http_auth import DeviceAuth
-from appliance.progress import NO_CODE_ZH, NOT_RECEIPT_ZH, CameraQrScanner, check_progress
+from appliance.progress import (
+    NO_CODE_ZH,
+    NOT_RECEIPT_ZH,
+    CameraQrScanner,
+    QrScanner,
+    check_progress,
+)
 from firmware_glue.frames import ArrayFrameSource
+from protocol.petitions import query_qr_text
 from protocol.progress import NOT_FOUND_ZH, UNAVAILABLE_ZH
 from tests.auth import register_box
 from tests.central.progress.qr import qr_frame, receipt_frame
@@ -50,6 +57,18 @@ def test_the_box_reads_the_receipt_and_central_answers(
     assert (off.outcome, off.message) == ("offline", UNAVAILABLE_ZH)
 
 
+class _Reads(QrScanner):
+    """A camera that always reads the 回执's text. The throttle test asks 25 times; with a
+    random 查询码, now and then one rendered code is one OpenCV's detector cannot read
+    (seen once in CI), and reading is what the tests above are for."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def scan(self) -> str | None:
+        return self.text
+
+
 def test_the_box_is_throttled_like_an_address(
     app: FastAPI, sessions: sessionmaker[Session]
 ) -> None:
@@ -59,7 +78,7 @@ def test_the_box_is_throttled_like_an_address(
         http.auth = DeviceAuth("desk-2", key)
         central = HttpCentralClient(http)
         outcomes = [
-            check_progress(_scanner(receipt_frame(f"闽侯检信〔2026〕{600 + i}号", code)), central)
+            check_progress(_Reads(query_qr_text(f"闽侯检信〔2026〕{600 + i}号", code)), central)
             for i in range(25)
         ]
     kinds = [o.outcome for o in outcomes]

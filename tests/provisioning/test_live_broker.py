@@ -232,8 +232,10 @@ def test_an_oversized_packet_is_refused_by_the_generated_broker_config(
         topic = topics.event_topic("minhou", "desk-01")
         box.publish(topic, b"x" * (200 * 1024), qos=1)  # 200 KiB: larger than any event
         wait_for(lambda: bool(dropped), 10, "the broker to drop the connection")
-        assert not box.is_connected()
-        box.loop_stop()  # (paho would send the refused message again on every reconnect)
+        # stop paho before it reconnects on its own (a second later; on a loaded machine
+        # before the next line ran, seen once in CI) and sends the refused message again
+        box.loop_stop()
+        assert dropped[0] != 0  # the broker's doing, not a disconnect we asked for
         again.connect("127.0.0.1", broker.port)
         again.loop_start()
         wait_for(again.is_connected, 10, "desk-01 back")
