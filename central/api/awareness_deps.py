@@ -103,7 +103,7 @@ def read_profile(
     """人员画像 of the path's person (the service audits and commits the read); 404 if
     unknown; another site's person only with a stated reason."""
     # no such person: NotFound, 404 (central.api.errors)
-    p = person_profile(
+    return person_profile(
         session,
         person_id=person_id,
         scope=SiteScope.of(acc, reason=reason),
@@ -112,7 +112,6 @@ def read_profile(
         config=config,
         now=now,
     )
-    return p
 
 
 ProfileDep = Annotated[Profile, Depends(read_profile)]

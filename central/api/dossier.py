@@ -67,11 +67,10 @@ def get_reception(
     x_reason: ReasonHeader = None,
 ) -> ReceptionDetail:
     # no such reception: NotFound, 404 (central.api.errors)
-    out = service.read_reception(
+    return service.read_reception(
         session, reception_id=reception_id, scope=_scope(acc, reason, x_reason),
         client=client_address(request), default_reason="接口查阅",
     )  # fmt: skip
-    return out
 
 
 @persons.get("/{person_id}/timeline", response_model=Timeline)
@@ -85,11 +84,10 @@ def person_timeline(
     x_reason: ReasonHeader = None,
 ) -> Timeline:
     # no such person: NotFound, 404 (central.api.errors)
-    timeline = service.read_timeline(
+    return service.read_timeline(
         session, person_id=person_id, scope=_scope(acc, reason, x_reason),
         client=client_address(request), enc_key=settings.id_enc_key_bytes,
     )  # fmt: skip
-    return timeline
 
 
 @persons.get("", response_model=list[PersonHit])
@@ -118,12 +116,11 @@ def dossier(
     x_reason: ReasonHeader = None,
 ) -> Dossier:
     # no such person: NotFound, 404 (central.api.errors)
-    d = read_dossier(
+    return read_dossier(
         session, person_id=person_id, scope=_scope(acc, reason, x_reason),
         client=client_address(request), enc_key=settings.id_enc_key_bytes,
         evidence=getattr(request.app.state, "evidence", None),
     )  # fmt: skip
-    return d
 
 
 @persons.get("/{person_id}/duplicates", response_model=list[Candidate])
@@ -136,11 +133,10 @@ def duplicates(
     reason: ReasonQuery = "",
 ) -> list[Candidate]:
     # no such person: NotFound, 404 (central.api.errors)
-    out = people.read_duplicates(
+    return people.read_duplicates(
         session, person_id=person_id, hash_key=settings.id_hash_key_bytes,
         scope=_scope(acc, reason), client=client_address(request),
     )  # fmt: skip
-    return out
 
 
 @persons.post("/{person_id}/merge", response_model=MergePublic, status_code=201)
@@ -208,8 +204,7 @@ def box_dossier(
     officer at the desk."""
     scope = SiteScope(f"{box.actor}/{officer or '?'}", box.site, reason, may_cross=False)
     # no such person: NotFound, 404 (central.api.errors)
-    d = read_dossier(
+    return read_dossier(
         session, person_id=person_id, scope=scope, client=client_address(request),
         enc_key=settings.id_enc_key_bytes, default_reason="接访台调阅",
     )  # fmt: skip
-    return d
