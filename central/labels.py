@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from protocol.matters import MATTER_STATUS_ZH
 from protocol.messages import (
+    RATING_ZH,
     IdentityChecked,
     RatingGiven,
     ReceptionEnded,
@@ -33,11 +34,6 @@ __all__ = [
     "audit_action", "say",
 ]  # fmt: skip
 
-RATING_ZH: Mapping[str, str] = {
-    "satisfied": "满意",
-    "basically_satisfied": "基本满意",
-    "dissatisfied": "不满意",
-}
 KIND_ZH: Mapping[str, str] = {
     "walk_in": "来访",
     "leader": "领导接访",

@@ -18,6 +18,7 @@ floats have no canonical text (see ``canonical.py``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +30,14 @@ ReceptionId = Annotated[str, Field(pattern=r"^[0-9a-f-]{36}$", description="UUID
 OfficerId = Annotated[str, Field(min_length=1, max_length=64, description="officer account id")]
 Text = Annotated[str, Field(max_length=4000)]
 ShortText = Annotated[str, Field(max_length=200)]
+Rating = Literal["satisfied", "basically_satisfied", "dissatisfied"]
+# the petitioner's three buttons in words: the box's screen, the demo and central's
+# labels all take them from here
+RATING_ZH: Mapping[str, str] = {
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "dissatisfied": "不满意",
+}
 
 
 class Body(BaseModel):
@@ -178,9 +187,7 @@ class OfficerLockedOut(Body):
 class RatingGiven(Body):
     TYPE: ClassVar[str] = "rating.given"
     reception_id: ReceptionId
-    rating: Literal["satisfied", "basically_satisfied", "dissatisfied"] = Field(
-        description="满意 / 基本满意 / 不满意"
-    )
+    rating: Rating = Field(description="满意 / 基本满意 / 不满意")
     at: Millis
     source: Literal["button", "screen"] = "button"
 

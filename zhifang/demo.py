@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .demo_site import DEVICE, LEADER, DemoError, DemoSite, console_login, register_box
+from protocol.messages import RATING_ZH
 
-RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+from .demo_site import DEVICE, LEADER, DemoError, DemoSite, console_login, register_box
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "OFFLINE_BANNER",
-    "RATING_ZH",
     "BioKind",
     "Desk",
     "DeskError",
@@ -58,7 +57,6 @@ __all__ = [
 ]
 
 RECHECK_CENTRAL_S = 15.0
-RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
 def _now_ms() -> int:

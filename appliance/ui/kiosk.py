@@ -19,8 +19,9 @@ from fastapi.templating import Jinja2Templates
 
 from protocol.deadlines import TIMEZONE
 from protocol.matters import MATTER_STATUS_ZH
+from protocol.messages import RATING_ZH
 
-from .desk import RATING_ZH, Desk
+from .desk import Desk
 from .errors import DeskError
 from .guard import KioskGuard
 from .steps import RISK_LEVELS, STEPS
