@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request, status
+from fastapi import APIRouter, Header, Query, Request
 
 from central.access.gates import BoxCaller, Reader, Worker
 from central.access.principals import Box, Staff
 from central.access.scope import SiteScope
 from central.casefile import people, service
 from central.casefile.full import Dossier, read_dossier
-from central.casefile.merge import MergeRefused, merge_duplicate, reverse_merge
+from central.casefile.merge import merge_duplicate, reverse_merge
 from central.deps import SessionDep, SettingsDep, client_address
 from central.dossier.schemas import (
     Candidate,
@@ -141,27 +141,17 @@ def duplicates(
 
 @persons.post("/{person_id}/merge", response_model=MergePublic, status_code=201)
 def merge(person_id: str, body: MergeCreate, session: SessionDep, acc: Worker) -> MergePublic:
-    try:
-        row = merge_duplicate(
-            session, survivor_id=person_id, merged_id=body.duplicate_id,
-            scope=SiteScope.of(acc), reason=body.reason,
-        )  # fmt: skip
-        out = MergePublic.model_validate(row)
-    except MergeRefused as e:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
-    return out
+    row = merge_duplicate(
+        session, survivor_id=person_id, merged_id=body.duplicate_id,
+        scope=SiteScope.of(acc), reason=body.reason,
+    )  # fmt: skip
+    return MergePublic.model_validate(row)
 
 
 @persons.post("/merges/{merge_id}/undo", response_model=MergePublic)
 def undo(merge_id: RowId, body: MergeUndo, session: SessionDep, acc: Worker) -> MergePublic:
-    try:
-        row = reverse_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
-        out = MergePublic.model_validate(row)
-    except MergeRefused as e:
-        session.rollback()
-        raise HTTPException(status.HTTP_409_CONFLICT, str(e)) from e
-    return out
+    row = reverse_merge(session, merge_id=merge_id, scope=SiteScope.of(acc), reason=body.reason)
+    return MergePublic.model_validate(row)
 
 
 # ---- the desk's look-up (device-signed; its own site only) ----------------------------

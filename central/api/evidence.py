@@ -20,8 +20,8 @@ from central.access.principals import Box
 from central.access.scope import SiteScope
 from central.deps import SessionDep, client_address
 from central.evidence import recordings
-from central.evidence.playback import TARGETS, PlaybackError
-from central.evidence.service import MAX_CHUNK, EvidenceService, Parked, UploadRefused
+from central.evidence.playback import TARGETS
+from central.evidence.service import MAX_CHUNK, EvidenceService, Parked
 from central.openapi import file_answer
 from central.params import COUNT_MAX
 from protocol import keys
@@ -60,11 +60,6 @@ async def _body(request: Request, limit: int) -> bytes:
     return bytes(buf)
 
 
-def _refused(e: UploadRefused) -> HTTPException:
-    detail = {"reason": e.reason, "message": str(e), "retry": e.retry}
-    return HTTPException(status_code=e.status, detail=detail)
-
-
 def _caller(box: Box) -> dict[str, str]:
     """Who calls, as the service wants it: the box the signed request proved."""
     return {"caller_device": box.device, "caller_site": box.site}
@@ -84,10 +79,7 @@ async def init_upload(
 ) -> UploadStatus:
     body = await _body(request, MAX_JSON_BYTES)
     caller = _caller(box)
-    try:
-        up = svc.init_upload(session, manifest_bytes=body, **caller)
-    except UploadRefused as e:
-        raise _refused(e) from e
+    up = svc.init_upload(session, manifest_bytes=body, **caller)
     return _status(up)
 
 
@@ -96,10 +88,7 @@ def upload_status(
     upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCaller
 ) -> UploadStatus:
     caller = _caller(box)
-    try:
-        return _status(svc.get_upload(session, upload_id, **caller))
-    except UploadRefused as e:
-        raise _refused(e) from e
+    return _status(svc.get_upload(session, upload_id, **caller))
 
 
 @router.put("/uploads/{upload_id}", max_body_size=MAX_CHUNK)
@@ -113,10 +102,7 @@ async def put_chunk(
 ) -> UploadStatus:
     caller = _caller(box)
     data = await _body(request, MAX_CHUNK)
-    try:
-        up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data, **caller)
-    except UploadRefused as e:
-        raise _refused(e) from e
+    up = svc.put_chunk(session, upload_id=upload_id, offset=offset, data=data, **caller)
     return _status(up)
 
 
@@ -125,10 +111,7 @@ def finalize(upload_id: str, session: SessionDep, svc: ServiceDep, box: BoxCalle
     """The receipt (200); or 202 ``{"status": "parked"}`` while central does not know
     the reception yet: the box keeps the segment and asks again later."""
     caller = _caller(box)
-    try:
-        receipt = svc.finalize(session, upload_id=upload_id, **caller)
-    except UploadRefused as e:
-        raise _refused(e) from e
+    receipt = svc.finalize(session, upload_id=upload_id, **caller)
     if isinstance(receipt, Parked):
         return JSONResponse(
             {"status": "parked", "upload_id": receipt.upload_id, "reason": receipt.reason},
@@ -254,13 +237,10 @@ def playable_blob(
     The segment is looked up in ``reception``'s signed manifests, which say its
     container and duration (nothing is taken from the query but the hash)."""
     _check_hash(sha256)
-    try:
-        copy = recordings.playable_copy(
-            session, svc, reception_id=reception, sha256=sha256,
-            scope=SiteScope.of(acc, reason=reason), client=client_address(request),
-        )  # fmt: skip
-    except PlaybackError as e:
-        raise HTTPException(e.status, detail={"reason": e.reason, "message": str(e)}) from e
+    copy = recordings.playable_copy(
+        session, svc, reception_id=reception, sha256=sha256,
+        scope=SiteScope.of(acc, reason=reason), client=client_address(request),
+    )  # fmt: skip
     if copy is None:
         raise HTTPException(
             404, detail={"reason": "not_found", "message": "该接访记录中没有此录像片段"}

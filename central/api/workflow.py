@@ -10,7 +10,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy.orm import Session
 
 from central.access.gates import Reader, Worker
@@ -20,7 +20,6 @@ from central.deps import SessionDep, client_address
 from central.workflow import service
 from central.workflow.clocks import clocks
 from central.workflow.config import WorkflowConfig
-from central.workflow.errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
 from central.workflow.machine import allowed_actions
 from central.workflow.models import MatterRow
 from central.workflow.risk import NO_RISK, assess
@@ -56,25 +55,6 @@ router = APIRouter(prefix="/api/matters", tags=["matters"])
 
 def _options(actions: tuple[Action, ...]) -> list[dict[str, str]]:
     return [{"action": a.value, "label": ACTION_ZH[a]} for a in actions]
-
-
-def _error(e: WorkflowError) -> HTTPException:
-    body: dict[str, Any] = {"code": e.code, "message": str(e)}
-    if isinstance(e, IllegalTransition):
-        body |= {"status": e.status.value, "action": e.action.value, "allowed": _options(e.allowed)}
-        return HTTPException(status.HTTP_409_CONFLICT, detail=body)
-    if isinstance(e, InvalidStep):
-        body |= {"field": e.field}
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
-    if isinstance(e, ClockError):
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
-    if isinstance(e, service.ReferenceMissing):
-        return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body)
-    if isinstance(e, service.MatterNotFound):
-        return HTTPException(status.HTTP_404_NOT_FOUND, detail=body)
-    if isinstance(e, service.ConcurrentUpdate):
-        return HTTPException(status.HTTP_409_CONFLICT, detail=body)
-    return HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail=body)
 
 
 def stored_risk(
@@ -160,10 +140,7 @@ def matter_view(
 
 
 def _view(session: Session, matter_id: str, cfg: WorkflowConfig, now: datetime) -> MatterPublic:
-    try:
-        row, m = service.load(session, matter_id)
-    except WorkflowError as e:
-        raise _error(e) from e
+    row, m = service.load(session, matter_id)  # WorkflowError: central.api.errors
     return _public(session, row, m, cfg, now)
 
 
@@ -178,20 +155,17 @@ def create_matter(
         reason=body.reason,
         documents=tuple(body.documents),
     )
-    try:
-        m = service.register_for(
-            session,
-            scope=SiteScope.of(acc),
-            command=cmd,
-            officer_id=body.officer_id,
-            summary=body.summary,
-            person_ids=body.person_ids,
-            reception_id=body.reception_id,
-            leader_id=body.leader_id,
-            config=cfg,
-        )
-    except WorkflowError as e:
-        raise _error(e) from e
+    m = service.register_for(
+        session,
+        scope=SiteScope.of(acc),
+        command=cmd,
+        officer_id=body.officer_id,
+        summary=body.summary,
+        person_ids=body.person_ids,
+        reception_id=body.reception_id,
+        leader_id=body.leader_id,
+        config=cfg,
+    )
     return _view(session, m.id, cfg, now)
 
 
@@ -244,12 +218,9 @@ def take_step(
     now: NowDep,
 ) -> MatterPublic:
     cmd = step_command(body, actor=acc.actor, now=now)
-    try:
-        service.apply_step(
-            session, matter_id=matter_id, command=cmd, config=cfg, scope=SiteScope.of(acc)
-        )
-    except WorkflowError as e:
-        raise _error(e) from e
+    service.apply_step(
+        session, matter_id=matter_id, command=cmd, config=cfg, scope=SiteScope.of(acc)
+    )
     return _view(session, matter_id, cfg, now)
 
 
@@ -258,14 +229,7 @@ def link_visit(
     matter_id: str, body: VisitLink, session: SessionDep, acc: Worker, now: NowDep,
     cfg: ConfigDep,
 ) -> None:  # fmt: skip
-    try:
-        service.link_visit(
-            session, matter_id=matter_id, reception_id=body.reception_id,
-            scope=SiteScope.of(acc), at=now, config=cfg,
-        )  # fmt: skip
-    except (service.MatterNotFound, service.ReferenceMissing, service.ConcurrentUpdate) as e:
-        raise _error(e) from e
-    except WorkflowError as e:  # archived matter
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, detail={"code": e.code, "message": str(e)}
-        ) from e
+    service.link_visit(
+        session, matter_id=matter_id, reception_id=body.reception_id,
+        scope=SiteScope.of(acc), at=now, config=cfg,
+    )  # fmt: skip

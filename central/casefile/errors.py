@@ -6,7 +6,7 @@ CasefileError
  └── LeaderRefused (leader.py): a leader's queue action that may not be taken
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``NotFound`` (404) to
+clauses still catch it; ``central.api.errors.DOMAIN_ANSWERS`` maps ``NotFound`` (404) to
 HTTP (``MergeRefused`` is answered in its routes, which roll back first).
 """
 

@@ -3,9 +3,9 @@ a sentence in Chinese with a way back, never as raw JSON; and the one place wher
 packages' errors become HTTP answers (``domain_error``, by ``central.api.errors``).
 
 ``install`` registers ``domain_error`` for every domain error of
-``central.api.errors.DOMAIN_STATUS``: a route lets it rise, and it is answered with its
-status and message (``{"detail": message}`` on the JSON API, an error page on a console
-path), as ``HTTPException(status, message)`` would be."""
+``central.api.errors.DOMAIN_ANSWERS``: a route lets it rise, and it is answered with its
+status and detail (``{"detail": …}`` on the JSON API, an error page with its message on
+a console path), as ``HTTPException(status, detail)`` would be."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from central.access.gates import PRINCIPAL_KEY, Denied
 from central.access.middleware import is_page
 from central.access.principals import Staff
 from central.access.scope import OtherSite, ReasonRequired
-from central.api.errors import DOMAIN_STATUS
+from central.api.errors import DOMAIN_ANSWERS, answer
 
 from .templating import templates
 
@@ -85,10 +85,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
-    """A domain error of ``DOMAIN_STATUS``, answered as its ``HTTPException`` would be."""
-    rule = next(v for k, v in DOMAIN_STATUS.items() if isinstance(exc, k))
-    status = rule(exc) if callable(rule) else rule
-    return await http_error(request, StarletteHTTPException(status, str(exc)))
+    """A domain error of ``DOMAIN_ANSWERS``, answered as its ``HTTPException`` would be."""
+    got = answer(exc)
+    return await http_error(request, StarletteHTTPException(got.status, got.detail, got.headers))
 
 
 async def scope_error(request: Request, exc: Exception) -> Response:
@@ -117,5 +116,5 @@ def install(app: Any) -> None:
     app.add_exception_handler(RequestValidationError, http_error)
     app.add_exception_handler(ReasonRequired, scope_error)
     app.add_exception_handler(OtherSite, scope_error)
-    for error in DOMAIN_STATUS:
+    for error in DOMAIN_ANSWERS:
         app.add_exception_handler(error, domain_error)

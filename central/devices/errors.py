@@ -9,7 +9,7 @@ DevicesError
  └── UnsignableCommand (control.py): a command that cannot be signed for a box
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``DeviceExists`` (409)
+clauses still catch it; ``central.api.errors.DOMAIN_ANSWERS`` maps ``DeviceExists`` (409)
 and ``DeviceNotFound`` (404) to HTTP.
 """
 

@@ -7,7 +7,7 @@ DocumentsError
  └── Tampered (store.py): a stored file whose hash does not match
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.api.errors.DOMAIN_STATUS`` maps ``DocumentError`` (422)
+clauses still catch it; ``central.api.errors.DOMAIN_ANSWERS`` maps ``DocumentError`` (422)
 to HTTP.
 """
 

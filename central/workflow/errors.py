@@ -7,7 +7,7 @@ WorkflowError
  │                                          procedure requires (``field`` names it)
  ├── ClockError         (also ValueError)  a step dated before the previous one
  ├── MatterNotFound, ReferenceMissing (LookupError), ConcurrentUpdate,
- │   StoredHistoryError                    (``service``) a matter or its history
+ │   MatterArchived, StoredHistoryError    (``service``) a matter or its history
  └── RulesError, RiskRulesError, SitesFileError  (also ValueError) a site's deadline,
                                           risk or sites file is wrong (``rules``,
                                           ``risk``, ``sites``)
@@ -15,8 +15,8 @@ WorkflowError
 ``IllegalTransition`` carries ``allowed``: the actions that *are* allowed now, so an
 officer (or an HTTP 409 body) can say what to do instead.
 
-The workflow API answers these itself (``central.api.workflow``: ``code`` in the body);
-elsewhere ``central.api.errors.DOMAIN_STATUS`` maps ``MatterNotFound`` (404) to HTTP.
+``central.api.errors.DOMAIN_ANSWERS`` answers them over HTTP, with ``code`` and
+``message`` in the body (and ``allowed`` or ``field`` where they apply).
 """
 
 from __future__ import annotations

@@ -67,6 +67,12 @@ class ReferenceMissing(WorkflowError, LookupError):
     code = "reference_missing"
 
 
+class MatterArchived(WorkflowError):
+    """The matter is 立卷归档: nothing more is linked to it."""
+
+    code = "archived"
+
+
 class StoredHistoryError(WorkflowError):
     """The stored transitions do not make a valid matter: shown, never used."""
 
@@ -463,7 +469,7 @@ def link_visit(
             guard(session, matter_id, scope, write=True)
             scope.write(reception_sites(session, reception_id), what="该接访记录")
             if row.status == Status.archived.value:
-                raise WorkflowError(f"事项 {matter_id} 已归档，不能再关联来访")
+                raise MatterArchived(f"事项 {matter_id} 已归档，不能再关联来访")
             _check_refs(session, [], reception_id)
             if session.get(MatterVisitRow, (matter_id, reception_id)) is None:
                 session.add(

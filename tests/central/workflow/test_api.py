@@ -100,7 +100,7 @@ def test_missing_detail_is_422_with_the_field(client):
     assert _step(client, m["id"], "register").status_code == 422
 
 
-def test_review_after_the_window_is_409_window_closed(client, clock):
+def test_review_after_the_window_is_409_window_closed(client, sessions, clock):
     m = _new(client)
     for a, kw in [("notify", {}), ("accept", {}), ("handle", {}), ("reply", {"documents": ["d"]})]:
         clock.advance(1)
@@ -113,6 +113,11 @@ def test_review_after_the_window_is_409_window_closed(client, clock):
     assert done.status_code == 200 and done.json()["status"] == "archived"
     assert done.json()["allowed"] == []
     assert [h["action"] for h in done.json()["history"]][:2] == ["archive", "reply"]
+    # nothing more is linked to an archived matter: 409 with its own code
+    rid = _reception(sessions, "00000000-0000-0000-0000-0000000000ff")
+    r = client.post(f"/api/matters/{m['id']}/visits", json={"reception_id": rid})
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "archived"
+    assert "已归档" in r.json()["detail"]["message"]
 
 
 def test_pause_extend_and_clock_view(client, clock):
