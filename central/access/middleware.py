@@ -110,8 +110,12 @@ class AccessMiddleware:
         state[PRINCIPAL_KEY] = principal
         state[GATE_KEY] = row.gate
         kind = nul.content_type(scope)
-        text = await body() if kind in nul.TEXT_BODIES else b""
-        if nul.in_head(scope) or nul.in_body(text, kind):
+        text = await body() if kind in nul.READ else b""
+        if (
+            nul.in_head(scope)
+            or nul.in_body(text, kind)
+            or await nul.in_form_fields(scope, text, kind)
+        ):
             response = await self._refusal(request, Denied(422, nul.MESSAGE))
             await response(scope, receive, send)
             return
