@@ -33,6 +33,7 @@ from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request
 
+from .errors import AccessError
 from .principals import Anonymous, Box, Principal, Staff
 
 ROLES = ("officer", "leader", "admin", "auditor")
@@ -46,10 +47,6 @@ class Kind(StrEnum):
     box = "box"
     organ = "organ"
     provisioner = "provisioner"
-
-
-class AccessError(Exception):
-    """Root of access errors."""
 
 
 class Denied(AccessError, PermissionError):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .gates import AccessError
+from .errors import AccessError
 from .principals import Box, Principal, Staff
 
 MIN_REASON = 2

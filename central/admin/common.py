@@ -12,11 +12,13 @@ from central.access.scope import OtherSite
 from central.database import unit_of_work
 from protocol import topics
 
+from .errors import AdminError
+
 T = TypeVar("T")
 MIN_REASON = 2
 
 
-class Refused(ValueError):
+class Refused(AdminError, ValueError):
     """The change was not made: ``str(e)`` says why, ``field`` names the form field."""
 
     def __init__(self, message: str, *, field: str = "") -> None:

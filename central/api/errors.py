@@ -32,7 +32,7 @@ from central.legal.search import BadQuery
 from central.legal.service import NotFound as LegalNotFound
 from central.plans.rules import RulesError as PlanRulesError
 from central.plans.service import PlanError
-from central.sharing.service import SharingError
+from central.sharing.errors import SharingError
 from central.workflow.errors import ClockError, IllegalTransition, InvalidStep, WorkflowError
 from central.workflow.service import (
     ConcurrentUpdate,

@@ -5,7 +5,10 @@ packages' errors become HTTP answers (``domain_error``, by ``central.api.errors`
 ``install`` registers ``domain_error`` for every domain error of
 ``central.api.errors.DOMAIN_ANSWERS``: a route lets it rise, and it is answered with its
 status and detail (``{"detail": …}`` on the JSON API, an error page with its message on
-a console path), as ``HTTPException(status, detail)`` would be."""
+a console path), as ``HTTPException(status, detail)`` would be.
+
+The console's one root error is ``FormError`` (also ValueError): a form that cannot be
+used as submitted, its message naming the field and why."""
 
 from __future__ import annotations
 

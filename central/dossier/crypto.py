@@ -14,11 +14,13 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .errors import DossierError
+
 _VERSION = b"\x01"  # format byte: lets a later key rotation tell old ciphertexts apart
 _AAD = b"zhifang/person.id_number/v1"
 
 
-class DecryptError(ValueError):
+class DecryptError(DossierError, ValueError):
     """The ciphertext is corrupt or was made with another key."""
 
 

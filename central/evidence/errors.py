@@ -10,7 +10,8 @@ EvidenceLogError
  └── WitnessConflict (witness.py): a witness that contradicts the log
 
 Each error also derives from the builtin it always was, so existing ``except``
-clauses still catch it; ``central.console.errors`` maps the root to HTTP.
+clauses still catch it; ``central.api.errors.DOMAIN_ANSWERS`` maps ``UploadRefused`` and
+``PlaybackError`` to HTTP.
 """
 
 from __future__ import annotations

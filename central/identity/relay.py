@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from central.database import unit_of_work
 from central.db import from_ms, utcnow
 
+from .errors import IdentityError
 from .models import DeletionRow, TransferRow
 
 MAX_CIPHERTEXT = 256 * 1024
 
 
-class RelayError(Exception):
+class RelayError(IdentityError):
     """Root of relay errors."""
 
 

@@ -29,6 +29,7 @@ from protocol.petitions import CHANNEL_ZH
 from protocol.progress import DECISION_ZH, NextDeadline, ProgressStatus
 
 from . import throttle
+from .errors import ProgressError
 from .throttle import Limits
 
 ACTION = "progress.lookup"
@@ -38,10 +39,6 @@ _DUMMY = "#" * CODE_LENGTH  # never a code (not in the alphabet): the unknown �
 _OPEN = ("〔", "［", "[", "【", "(", "（")
 _CLOSE = ("〕", "］", "]", "】", ")", "）")
 _LIVE = (ClockState.running, ClockState.due_soon, ClockState.overdue, ClockState.paused)
-
-
-class ProgressError(Exception):
-    """Root of lookup errors; the message is for the petitioner."""
 
 
 class NotFound(ProgressError, LookupError):

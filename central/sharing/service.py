@@ -25,6 +25,7 @@ from central.labels import ORGAN_KIND_ZH
 from central.workflow.models import MatterRow
 from central.workflow.scope import matter_sites
 
+from .errors import SharingError
 from .models import Contribution, MatterShare, OrganRow, OrganToken
 
 KINDS = ORGAN_KIND_ZH
@@ -39,12 +40,6 @@ FIELDS = (
     "reply_at",
 )
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-class SharingError(ValueError):
-    def __init__(self, message: str, *, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def create_organ(session: Session, *, id: str, name: str, kind: str, fields: list[str]) -> OrganRow:
