@@ -5,7 +5,8 @@ test_schemathesis.py), which checks every answer against it; so it must be true:
 
 * ``describe_errors``: a 422 is either FastAPI's list of field errors or one of our
   own messages (a Chinese sentence, or ``{"code" | "reason", "message"}``), not only
-  the list FastAPI documents by default.
+  the list FastAPI documents by default; beside FastAPI's list, ``message`` says it
+  in Chinese.
 * ``file_answer``: a route that answers with a file or a text says which media types,
   instead of the JSON FastAPI assumes.
 """
@@ -52,6 +53,11 @@ def describe_errors(app: FastAPI) -> None:
                         {"type": "string", "description": "a message for a person"},
                         OUR_ERROR,
                     ],
+                }
+                found["properties"]["message"] = {
+                    "type": "string",
+                    "title": "Message",
+                    "description": "the field errors said in Chinese (central.api.validation)",
                 }
             app.openapi_schema = schema
         return app.openapi_schema

@@ -12,9 +12,11 @@ used as submitted, its message naming the field and why."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +26,7 @@ from central.access.middleware import is_page
 from central.access.principals import Staff
 from central.access.scope import OtherSite, ReasonRequired
 from central.api.errors import DOMAIN_ANSWERS, answer
+from central.api.validation import in_chinese
 
 from .templating import templates
 
@@ -74,17 +77,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     detail = getattr(exc, "detail", None)
     headers = getattr(exc, "headers", None)
     if isinstance(exc, RequestValidationError):
-        status, detail = 422, exc.errors()
+        return _invalid(request, exc.errors())
     if is_page(request.url.path) and not (300 <= status < 400):
         resp = page(request, status, _message(detail))
         if headers:
             resp.headers.update(headers)
         return resp
-    if isinstance(exc, RequestValidationError):
-        from fastapi.encoders import jsonable_encoder
-
-        return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=422)
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def _invalid(request: Request, errors: Sequence[Any]) -> Response:
+    """A request that does not fit its schema: the page says it in Chinese; the JSON
+    API keeps FastAPI's ``detail`` for programs and adds the sentence as ``message``."""
+    message = in_chinese(errors)
+    if is_page(request.url.path):
+        return page(request, 422, message)
+    body = {"detail": jsonable_encoder(errors), "message": message}
+    return JSONResponse(body, status_code=422)
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
