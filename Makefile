@@ -27,8 +27,11 @@ demo-once: $(STAMP)
 	scripts/ensure-broker.sh
 	$(VENV)/bin/zhifang demo --once
 
+# the suite on every core: workers steal tests, so a long file (the e2e faults) does
+# not hold the last worker alone; TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= auto
 test: $(STAMP) $(MODELS_STAMP) system-test lint typecheck
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
 
 system-test:
 	scripts/ensure-system-packages.sh $(TEST_SYSTEM_PACKAGES)
