@@ -46,6 +46,10 @@ def _look(page: Any, name: str) -> None:
     covered = page.evaluate(_COVERED, MUST_SEE)
     assert not covered, f"{name}: {covered}"
     assert page.evaluate("document.documentElement.scrollWidth") <= SIZE["width"], name
+    # the top bar's links on one line: an admin sees every one of them
+    rows = page.evaluate("new Set([...document.querySelectorAll('header.top nav a')]"
+                         ".map(a => Math.round(a.getBoundingClientRect().top))).size")  # fmt: skip
+    assert rows == 1, f"{name}: the top bar wraps onto {rows} lines"
     page.screenshot(path=str(SHOTS / f"admin-{name}.png"), full_page=True)
 
 

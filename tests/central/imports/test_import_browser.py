@@ -53,7 +53,8 @@ def test_an_admin_tries_and_imports_the_sample(server: Any) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
         browser_login(page, base, "wang")
-        page.click("text=历史导入")
+        page.click("[data-testid=nav-admin]")  # 历史导入 is a tab of 系统管理
+        page.click("[data-testid=tab-import]")
         page.wait_for_selector("[data-testid=import-form]")
         for sel in ("[data-testid=import-file]", "[data-testid=import-dry-run]",
                     "[data-testid=mapping-save]"):  # fmt: skip
