@@ -73,6 +73,7 @@ class ForwarderStats:
     commands_served: int = 0
     commands_refused: int = 0
     commands_untrusted: dict[str, int] = field(default_factory=dict)  # reason → count
+    commands_repeated: int = 0  # delivered again after being answered: ack sent again
     status_rejected: int = 0
     by_code: dict[int, int] = field(default_factory=dict)
 
@@ -323,6 +324,13 @@ class Forwarder:
             counts[e.reason] = counts.get(e.reason, 0) + 1
             log.error("refused %r command (%s): %s", name, e.reason, e)
             return
+        before = self.outbox.answered(name, cmd.cmd_id)
+        if before is not None:  # delivered again: answered again, not carried out again
+            self.stats.commands_repeated += 1
+            log.warning("command %r (cmd_id %s) was answered before: ack sent again", name,
+                        cmd.cmd_id)  # fmt: skip
+            self._ack(name, before)
+            return
         handler = self._handlers.get(name)
         if handler is not None:
             self._serve(name, cmd, handler)
@@ -330,8 +338,8 @@ class Forwarder:
         if name != ResendRequest.NAME:
             self.stats.commands_refused += 1
             log.error("unknown command %r (cmd_id %s)", name, cmd.cmd_id)
-            self._ack(
-                name, CommandAck(cmd_id=cmd.cmd_id, ok=False, detail=f"unknown command {name}")
+            self._answer(
+                name, cmd, CommandAck(cmd_id=cmd.cmd_id, ok=False, detail=f"unknown command {name}")
             )
             return
         try:
@@ -340,7 +348,7 @@ class Forwarder:
         except (ValidationError, OutboxError) as e:
             self.stats.commands_refused += 1
             log.error("bad resend request %s: %s", cmd.cmd_id, e)
-            self._ack(name, CommandAck(cmd_id=cmd.cmd_id, ok=False, detail=str(e)[:200]))
+            self._answer(name, cmd, CommandAck(cmd_id=cmd.cmd_id, ok=False, detail=str(e)[:200]))
             return
         self.stats.commands_served += 1
         detail = f"queued {queued}"
@@ -351,7 +359,7 @@ class Forwarder:
                 "resend %s: seq %s no longer held (past retention or never made)", cmd.cmd_id, gone
             )
         log.info("resend %s: %d..%d, %s", cmd.cmd_id, req.from_seq, req.to_seq, detail)
-        self._ack(name, CommandAck(cmd_id=cmd.cmd_id, ok=not missing, detail=detail))
+        self._answer(name, cmd, CommandAck(cmd_id=cmd.cmd_id, ok=not missing, detail=detail))
 
     def _serve(self, name: str, cmd: Command, handler: CommandHandler) -> None:
         try:
@@ -365,6 +373,13 @@ class Forwarder:
             self.stats.commands_served += 1
         else:
             self.stats.commands_refused += 1
+        self._answer(name, cmd, ack)
+
+    def _answer(self, name: str, cmd: Command, ack: CommandAck) -> None:
+        """Remember the answer (a command delivered again gets it again), then send it.
+        Kept while the command could still pass as fresh: its age limit and the skew."""
+        keep_ms = self._command_max_age_ms + control.MAX_SKEW_MS
+        self.outbox.remember_answer(name, cmd, ack, keep_ms=keep_ms)
         self._ack(name, ack)
 
     def _ack(self, name: str, ack: CommandAck) -> None:

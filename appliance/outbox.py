@@ -9,6 +9,11 @@ States: ``pending`` → ``in_flight`` (handed to the broker connection) → ``ac
 (PUBACK with a success code). A refused or lost publish goes back to ``pending``.
 Acknowledged events are kept for ``retention`` so central's ``resend`` can be served.
 
+The same file remembers the commands from central the box has answered (``answered``),
+with their ack, for as long as a command is fresh enough to be carried out: a command
+delivered again (MQTT QoS 1 may, and a recording of one could be republished) is
+answered with the same ack and not carried out twice, even after a restart.
+
 One connection guarded by a lock: the forwarder thread and the UI thread share it.
 """
 
@@ -24,7 +29,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.envelope import Envelope, seal
-from protocol.messages import Body
+from protocol.messages import Body, Command, CommandAck
 
 PENDING = "pending"
 IN_FLIGHT = "in_flight"
@@ -47,6 +52,13 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_state_seq ON outbox (state, seq);
+CREATE TABLE IF NOT EXISTS answered (
+    command TEXT NOT NULL,
+    cmd_id TEXT NOT NULL,
+    issued_ms INTEGER NOT NULL,
+    ack TEXT NOT NULL,
+    PRIMARY KEY (command, cmd_id)
+);
 """
 
 
@@ -238,6 +250,27 @@ class Outbox:
         with self._tx() as db:
             cur = db.execute("DELETE FROM outbox WHERE state='acked' AND acked_ms < ?", (cutoff,))
             return cur.rowcount
+
+    # --- commands already answered --------------------------------------------------
+
+    def answered(self, command: str, cmd_id: str) -> CommandAck | None:
+        """The ack this box gave ``cmd_id`` of ``command``, if it has answered it."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT ack FROM answered WHERE command=? AND cmd_id=?", (command, cmd_id)
+            ).fetchone()
+        return None if row is None else CommandAck.model_validate_json(row[0])
+
+    def remember_answer(self, command: str, cmd: Command, ack: CommandAck, *, keep_ms: int) -> None:
+        """Keep ``ack`` for ``cmd``; forget the answers to commands issued more than
+        ``keep_ms`` ago (a box refuses those as stale before it looks here)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO answered (command, cmd_id, issued_ms, ack) "
+                "VALUES (?, ?, ?, ?)",
+                (command, cmd.cmd_id, cmd.issued_at, ack.model_dump_json()),
+            )
+            db.execute("DELETE FROM answered WHERE issued_ms < ?", (self._clock_ms() - keep_ms,))
 
     # --- reading -------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from .errors import ProtocolError
 from .messages import Command, CommandAck, Millis, ShortText
 
 MAX_CONTROL_BYTES = 16 * 1024  # a status, an ack or a command is small
+MAX_SKEW_MS = 5 * 60 * 1000  # a command from the future beyond this is refused
 STATUS_V: Literal["zhifang-status-v1"] = "zhifang-status-v1"
 ACK_V: Literal["zhifang-ack-v1"] = "zhifang-ack-v1"
 COMMAND_V: Literal["zhifang-cmd-v1"] = "zhifang-cmd-v1"
@@ -228,7 +229,7 @@ def verify_command(
     pinned: Sequence[Ed25519PublicKey],
     now_ms: int,
     max_age_ms: int,
-    max_skew_ms: int = 5 * 60 * 1000,
+    max_skew_ms: int = MAX_SKEW_MS,
 ) -> Command:
     """What a box does with bytes on one of its command topics: the command, or
     ``ControlError`` (unsigned, signed by a key it has not pinned, forged, addressed to

@@ -9,11 +9,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from appliance.forwarder import Forwarder
-from appliance.outbox import ACKED, IN_FLIGHT, PENDING
+from appliance.outbox import ACKED, IN_FLIGHT, PENDING, Outbox
 from appliance.transport import NO_MATCHING_SUBSCRIBERS, NOT_AUTHORIZED, MemoryTransport
 from protocol import control, topics
 from protocol.envelope import decode
-from protocol.messages import CommandAck
+from protocol.messages import Command, CommandAck
 from tests.control import CENTRAL, command, now_ms
 
 from .conftest import rating_body
@@ -177,6 +177,43 @@ def test_resend_command_republishes_the_range_and_acks(fwd, fake, outbox):
     fwd.run_pending()
     assert outbox.pending_count() == 0
     assert fwd.stats.commands_served == 1
+
+
+def test_a_command_delivered_again_is_answered_again_not_carried_out_again(
+    fwd, fake, outbox, tmp_path, key
+):
+    outbox.append_many([rating_body(i) for i in range(3)])
+    fwd.run_pending()
+    fake.ack_all()
+    fwd.run_pending()
+    wire = resend_cmd("c9", 1, 3)
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), wire)
+    fwd.run_pending()
+    fake.ack_all()
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3, 1, 2, 3]
+    # the same signed bytes again (a QoS 1 redelivery, or a recording republished)
+    fake.deliver(topics.command_topic(SITE, DEVICE, "resend"), wire)
+    fwd.run_pending()
+    assert event_seqs(fake) == [1, 2, 3, 1, 2, 3]  # not carried out twice
+    first, again = acks(fake)
+    assert first == again and first.ok and first.detail == "queued 3"
+    assert (fwd.stats.commands_served, fwd.stats.commands_repeated) == (1, 1)
+    # remembered on disk: after a restart the box still answers it without acting
+    outbox.close()
+    reopened = Outbox(outbox.path, device=DEVICE, key=key)
+    assert reopened.answered("resend", "c9") == first
+    assert reopened.answered("resend", "c10") is None
+    reopened.close()
+
+
+def test_answers_are_forgotten_once_their_command_would_be_stale(outbox):
+    old = Command(cmd_id="old", issued_at=now_ms() - 2 * 3_600_000)
+    new = Command(cmd_id="new", issued_at=now_ms())
+    for c in (old, new):
+        outbox.remember_answer("resend", c, CommandAck(cmd_id=c.cmd_id, ok=True), keep_ms=3_600_000)
+    assert outbox.answered("resend", "old") is None
+    assert outbox.answered("resend", "new") is not None
 
 
 def test_bad_and_unknown_commands_from_central_are_refused_with_an_ack(fwd, fake):
