@@ -251,6 +251,21 @@ class Outbox:
             cur = db.execute("DELETE FROM outbox WHERE state='acked' AND acked_ms < ?", (cutoff,))
             return cur.rowcount
 
+    # --- small state kept across restarts ---------------------------------------------
+
+    def state(self, name: str) -> str | None:
+        """What ``keep_state`` last kept under ``name`` (the PIN throttle's counts)."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key=?", (f"state:{name}",))
+            found = row.fetchone()
+        return None if found is None else str(found[0])
+
+    def keep_state(self, name: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (f"state:{name}", value)
+            )
+
     # --- commands already answered --------------------------------------------------
 
     def answered(self, command: str, cmd_id: str) -> CommandAck | None:

@@ -131,6 +131,7 @@ def build_desk(
         identity=box.identity,
         qr=qr,
         printer=build_printer(ui_cfg, box.config.data_dir),
+        state=box.outbox,
     )
 
 

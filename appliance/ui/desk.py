@@ -39,7 +39,7 @@ from .flows.signin import SignInFlow
 from .flows.visitor import VisitorFlow
 from .hooks import Biometrics, NoBiometrics, Recorder
 from .screen import OFFLINE_BANNER, LinkStatus
-from .throttle import PinThrottle
+from .throttle import PinThrottle, StateStore
 from .visit import BioKind, Finished, Identified, PendingCapture
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ class Desk:
         monotonic: Callable[[], float] = time.monotonic,
         recheck_s: float = RECHECK_CENTRAL_S,
         printer: Printer | None = None,
+        state: StateStore | None = None,
     ) -> None:
         self.outbox, self.officers, self.panel = outbox, officers, panel
         self.central, self.cache, self.cfg = central, cache, cfg
@@ -118,6 +119,7 @@ class Desk:
             per_officer=cfg.pin_max_failures,
             per_desk=cfg.desk_max_failures,
             lock_s=cfg.pin_lock_s,
+            store=state,  # the PIN counts survive a restart (the outbox's file)
         )
         self.signin = SignInFlow(self)
         self.visitor = VisitorFlow(self)

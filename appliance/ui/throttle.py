@@ -6,19 +6,34 @@ wrong PINs at the desk (any ids) since the last good sign-in, every PIN sign-in 
 locked. Each further lock doubles, up to an hour. A lock is recorded as an
 ``officer.locked_out`` event, so a leader sees someone guessing PINs; a good PIN
 clears its officer's count and the desk's. While locked, PINs are not even checked.
+
+The counts and locks are kept in the outbox's file (``store``) after every change and
+read back at start, so switching the box off and on does not give a guesser a fresh
+set of tries.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from protocol.deadlines import TIMEZONE
 from protocol.messages import Body, OfficerLockedOut
 
 MAX_LOCK_S = 3600
+STATE = "pin_throttle"
+FORGET_MS = 24 * 3600 * 1000  # an id with no failures, unlocked this long, is forgotten
+
+
+class StateStore(Protocol):
+    """Where the counts survive a restart (``appliance.outbox.Outbox``)."""
+
+    def state(self, name: str) -> str | None: ...
+    def keep_state(self, name: str, value: str) -> None: ...
 
 
 class PinLocked(PermissionError):
@@ -43,8 +58,30 @@ class PinThrottle:
     per_officer: int = 5
     per_desk: int = 10
     lock_s: int = 60
+    store: StateStore | None = None
     _officers: dict[str, _Count] = field(default_factory=dict)
     _desk: _Count = field(default_factory=_Count)
+
+    def __post_init__(self) -> None:
+        kept = self.store.state(STATE) if self.store is not None else None
+        if kept:
+            try:
+                data = json.loads(kept)
+                self._desk = _Count(**data["desk"])
+                self._officers = {k: _Count(**v) for k, v in data["officers"].items()}
+            except (ValueError, KeyError, TypeError):  # unreadable: start counting afresh
+                self._desk, self._officers = _Count(), {}
+
+    def _keep(self) -> None:
+        if self.store is None:
+            return
+        now = self.clock_ms()
+        for oid in [k for k, c in self._officers.items()
+                    if not c.failures and c.until_ms < now - FORGET_MS]:  # fmt: skip
+            del self._officers[oid]
+        data = {"desk": asdict(self._desk),
+                "officers": {k: asdict(c) for k, c in self._officers.items()}}  # fmt: skip
+        self.store.keep_state(STATE, json.dumps(data))
 
     def check(self, officer_id: str) -> None:
         """Before a PIN is looked at: ``PinLocked`` while the id or the desk is locked."""
@@ -70,10 +107,12 @@ class PinThrottle:
             self._lock(c, officer_id, "officer")
         if self._desk.failures >= self.per_desk:
             self._lock(self._desk, officer_id, "desk")
+        self._keep()
 
     def succeeded(self, officer_id: str) -> None:
         self._officers.pop(officer_id, None)
         self._desk = _Count(locks=self._desk.locks)
+        self._keep()
 
     def _lock(self, c: _Count, officer_id: str, scope: str) -> None:
         now = self.clock_ms()

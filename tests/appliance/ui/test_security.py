@@ -117,6 +117,29 @@ def test_pin_guessing_across_ids_locks_the_desk(rig: Rig) -> None:
     assert scopes.count("desk") == 1
 
 
+def test_switching_the_box_off_and_on_keeps_the_pin_locks(tmp_path: Path) -> None:
+    first = make_rig(tmp_path)
+    try:
+        with KioskClient(create_app(first.desk)) as c:
+            for i in range(10):
+                c.post("/signin", data={"officer_id": f"guess-{i % 3}", "pin": "123456"})
+    finally:
+        first.close()
+    again = make_rig(tmp_path)  # the same data folder: the same outbox file
+    try:
+        with KioskClient(create_app(again.desk)) as c:
+            r = c.post("/signin", data={"officer_id": OFFICER, "pin": PIN})
+        assert "本机已暂停 PIN 登录" in r.text and again.desk.officer_id is None
+        # an unreadable record (a torn write) does not stop the desk: counting starts afresh
+        again.box.outbox.keep_state("pin_throttle", "{not json")
+        desk = build_desk(again.box, UiConfig(), panel=again.panel, central=again.central,
+                          recorder=again.recorder, demo=True)  # fmt: skip
+        desk.pin_throttle.check("anyone")  # not locked: no PinLocked
+        desk.cache.close()
+    finally:
+        again.close()
+
+
 def test_a_kiosk_post_without_its_token_is_refused(rig: Rig) -> None:
     with TestClient(create_app(rig.desk)) as c:
         c.get("/signin")  # the browser has its session cookie, but the form no token
