@@ -59,6 +59,7 @@ ALERT_KIND_ZH: Mapping[str, str] = {
     "foreign_reception": "设备越权",
     "quarantine_flood": "隔离激增",
     "calendar_gap": "节假日未载入",
+    "evidence_parked": "录像待接待记录",
 }
 # whom an alert went to
 ALERT_RECIPIENT_ZH: Mapping[str, str] = {"officer": "承办人", "leader": "领导"}

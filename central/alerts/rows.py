@@ -22,6 +22,7 @@ LEVEL = {
     "foreign_reception": "danger",
     "quarantine_flood": "warning",
     "calendar_gap": "warning",
+    "evidence_parked": "warning",
 }
 
 

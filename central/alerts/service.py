@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from central.accounts.models import Account
 from central.db import utcnow
 from central.devices.models import Device
+from central.evidence.models import Upload
 from central.publisher import CommandPublisher
 from central.workflow import service as wf
 from central.workflow.alerts import Recipient
@@ -106,6 +107,7 @@ def scan(
     ).all()
     fresh += raise_matter_risk(session, high, now=now)
     fresh += raise_calendar_gap(session, cfg, now=now)
+    fresh += raise_parked_evidence(session, now=now, tz=cfg.rules.tz)
     session.commit()
     if publisher is not None:
         send_pending(session, publisher=publisher, now=now)
@@ -187,6 +189,40 @@ def raise_calendar_gap(
         message=(
             f"节假日安排只载入到 {first - timedelta(days=1)}，此后到期的期限标为待核定；"
             "请载入新一年的节假日文件（设置 ZHIFANG_CALENDAR_FILE）"
+        ),
+    )  # fmt: skip
+
+
+PARKED_ALERT_AFTER = timedelta(hours=24)
+
+
+def raise_parked_evidence(session: Session, *, now: datetime, tz: tzinfo) -> list[AlertRow]:
+    """Recording segments parked (every byte here and checked, but their reception never
+    reached central) for more than a day: tell the admins (or the leaders), once a day.
+    The box keeps them and asks again, so nothing is lost; but a reception that does not
+    arrive was likely quarantined, and someone should look."""
+    since = now - PARKED_ALERT_AFTER
+    count, oldest = session.execute(
+        select(func.count(), func.min(Upload.created_at)).where(
+            Upload.status == "parked", Upload.created_at < since
+        )
+    ).one()
+    if not count:
+        return []
+    first = oldest.replace(tzinfo=oldest.tzinfo or UTC).astimezone(tz)
+    devices = session.scalars(
+        select(Upload.device)
+        .where(Upload.status == "parked", Upload.created_at < since)
+        .group_by(Upload.device)
+        .order_by(Upload.device)
+        .limit(5)
+    ).all()
+    return _tell_admins(
+        session, kind="evidence_parked", key=f"{now:%Y%m%d}", now=now,
+        message=(
+            f"{count} 段录像已到中心，但其接待记录超过 24 小时仍未到达"
+            f"（最早 {first:%Y-%m-%d %H:%M}，终端 {'、'.join(devices)}）："
+            "请在隔离区查看该终端的接待事件"
         ),
     )  # fmt: skip
 

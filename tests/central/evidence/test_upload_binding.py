@@ -10,6 +10,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from appliance.recording.spool import Spool
 from appliance.recording.upload import HttpEvidenceClient, Uploader
 from central.alerts.models import AlertRow
-from central.alerts.service import raise_foreign_reception
+from central.alerts.service import raise_foreign_reception, scan
 from central.app import create_app
 from central.database import make_session_factory
 from central.db import utcnow
@@ -300,3 +301,30 @@ def test_the_box_keeps_a_segment_until_central_accepts_it(
         rounds += 1
         assert rounds < 6
     assert logged(svc, db, rid) == [("desk-02", 0), ("desk-02", 1), ("desk-02", 2)]
+
+
+def test_segments_parked_for_over_a_day_are_told_to_the_admins_once_a_day(
+    tmp_path: Path, db: sessionmaker[Session], desk_keys: dict
+) -> None:
+    svc, rid = service(tmp_path), str(uuid.uuid4())
+    add_user(db, "admin-1", "admin", org="minhou")
+    [(sm, data)] = segments(desk_keys["desk-02"], "desk-02", rid, 1)
+    assert isinstance(upload(svc, db, sm, data, OWNER), Parked)  # its reception never came
+    now = utcnow()
+
+    def parked_alerts(at: datetime) -> list[AlertRow]:
+        with db() as s:
+            scan(s, now=at)
+            return list(s.scalars(select(AlertRow).where(AlertRow.kind == "evidence_parked")))
+
+    assert parked_alerts(now + timedelta(hours=23)) == []  # not yet a day
+    [told] = parked_alerts(now + timedelta(hours=25))
+    assert told.recipient == "admin-1" and "1 段录像" in told.message and "desk-02" in told.message
+    assert len(parked_alerts(now + timedelta(hours=26))) == 1  # once that day
+    assert len(parked_alerts(now + timedelta(hours=49))) == 2  # and again the next
+    known(db, rid)  # the reception arrives and the box asks again: logged, no more alerts
+    with db() as s:
+        up = s.scalars(select(Upload.id).where(Upload.device == "desk-02")).one()
+        assert isinstance(svc.finalize(s, upload_id=up, **OWNER), Receipt)
+        s.commit()
+    assert len(parked_alerts(now + timedelta(hours=73))) == 2
