@@ -78,6 +78,7 @@ def matter(
         "leader": _leader(session, m.leader_id, m.officer_id),
         "received": received_label(m.channel, m.registered_at),
         "attachments": attachments(session, matter_id),
+        "cancelled": wf.cancelled_visits(session, matter_id),
         "doc_offers": docs.offers(session, matter_id),
         "issued_docs": docs.for_matter(session, matter_id),
         "just_issued": issued,

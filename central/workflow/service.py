@@ -454,6 +454,26 @@ def _project(session: Session, matter_id: str, new: Matter, t: Transition) -> No
         )
 
 
+@dataclass(frozen=True)
+class CancelledVisit:
+    reception_id: str
+    at: datetime
+    reason: str
+
+
+def cancelled_visits(session: Session, matter_id: str) -> list[CancelledVisit]:
+    """The matter's visits withdrawn at the desk (``reception.cancelled``). The matter
+    stays, with the statute's clocks running; the console says so on its page, so the
+    officer decides what becomes of it (the audit log has ``matter.visit.cancelled``)."""
+    rows = session.execute(
+        select(Reception.id, Reception.cancelled_at, Reception.cancel_reason)
+        .join(MatterVisitRow, MatterVisitRow.reception_id == Reception.id)
+        .where(MatterVisitRow.matter_id == matter_id, Reception.cancelled_at.is_not(None))
+        .order_by(Reception.cancelled_at)
+    ).all()
+    return [CancelledVisit(rid, at, why or "") for rid, at, why in rows if at is not None]
+
+
 def link_visit(
     session: Session, *, matter_id: str, reception_id: str, scope: SiteScope, at: datetime,
     config: WorkflowConfig | None = None,

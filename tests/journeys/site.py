@@ -173,6 +173,13 @@ class World:
             q = select(MatterVisitRow).where(MatterVisitRow.matter_id == matter_id)
             return len(s.scalars(q).all())
 
+    def cancelled(self, matter_id: str) -> bool:
+        """A visit of the matter was withdrawn at the desk, as central knows it."""
+        from central.workflow.service import cancelled_visits
+
+        with self.sessions() as s:
+            return bool(cancelled_visits(s, matter_id))
+
     def step_actions(self, matter_id: str) -> list[str]:
         """The matter's steps at central, in their order."""
         from central.workflow.models import TransitionRow

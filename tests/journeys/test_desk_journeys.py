@@ -10,7 +10,9 @@ PostgreSQL (one central and broker per module, shared by its journeys):
 * a returning visitor: the desk shows her open matter, the visit is linked to it and
   nothing is asked twice;
 * an offline desk: the same walk-in with central unreachable until after the rating;
-  the matter appears later, complete and in order.
+  the matter appears later, complete and in order;
+* a reception cancelled at the desk after 登记: its matter stays at central, and the
+  officer's matter page says the visit was withdrawn and why.
 
 The touchscreen runs at 800×480 and 1280×800, the console at 1280×800; each screen is
 checked (nothing required covered, no raw keys) and saved as a PNG. The journey
@@ -245,3 +247,34 @@ def test_offline_desk_the_matter_arrives_later_complete_and_in_order(
            f"at central {arrived:.2f} s")  # fmt: skip
     steps = world.step_actions(ref)
     assert steps[:3] == ["register", "notify", "accept"], steps
+
+
+# the smaller screen only: the cancel screen is the one new here
+@pytest.mark.parametrize("size", [SIZES[0]], indirect=True, ids=["800x480"])
+def test_a_reception_cancelled_at_the_desk_leaves_its_matter_for_the_officer(
+    world: World, browser: Browser, touchscreen: Page, size: tuple[int, int], shots: Path
+) -> None:
+    tag = f"{size[0]}x{size[1]}"
+    page = touchscreen
+    with world.desk(f"desk-cancel-{tag}") as rig:
+        s = Screens(page, shots, f"{tag}-cancel")
+        touch.sign_in(page, rig, s)
+        touch.identify_new(page, s, id_number=id_number("19800808"), name="何志强")
+        touch.register(page, s, request="反映邻里宅基地纠纷，要求调解", high_risk=False)
+        touch.tap(page, "[data-testid=cancel-reception]")
+        page.wait_for_selector("#cancel-form")
+        s.check("cancel")
+        page.fill("#cancel-form input[name=reason]", "当事人接电话后离开，未办完")
+        touch.tap(page, "[data-testid=confirm-cancel]")
+        page.wait_for_selector("[data-testid=done]")
+        assert "接待已撤销" in page.inner_text("body")
+        s.check("cancelled")
+        ref = touch.matter_ref(rig)
+    wait_for("the cancellation at central",
+             lambda: world.cancelled(ref) or None)  # fmt: skip
+    with console_as(browser, world.url, OFFICER, shots, tag) as (console, cs):
+        console.goto(f"{world.url}/console/matters/{ref}")
+        notice = console.inner_text("[data-testid=visit-cancelled]")
+        assert "在接待终端撤销（原因：当事人接电话后离开，未办完）" in notice, notice
+        assert "反映邻里宅基地纠纷" in console.inner_text("main h1")
+        cs.check("matter-cancelled")

@@ -283,6 +283,15 @@ def test_a_corrected_step_and_a_cancelled_reception_are_recorded_at_central(
         assert {"reception.step.corrected", "reception.cancelled", "matter.visit.cancelled"} <= (
             actions
         )
+    # the matter stays, and its page in the console says the visit was withdrawn and why
+    from central.app import create_app
+    from tests.auth import staff_client
+
+    app = create_app(central.settings, engine=central.engine)
+    with staff_client(app, central.sessions, "clerk", "officer", "minhou") as console:
+        page = console.get(f"/console/matters/{register['matter_ref']}")
+    assert page.status_code == 200 and 'data-testid="visit-cancelled"' in page.text
+    assert "在接待终端撤销（原因：当事人接电话后离开，未办完）" in page.text
 
 
 def test_a_group_visit_records_every_person_and_their_representatives(
