@@ -27,6 +27,7 @@ from protocol.messages import Body, OfficerLockedOut
 MAX_LOCK_S = 3600
 STATE = "pin_throttle"
 FORGET_MS = 24 * 3600 * 1000  # an id with no failures, unlocked this long, is forgotten
+MAX_IDS = 500  # ids kept with their counts; past this the oldest unlocked ones go first
 
 
 class StateStore(Protocol):
@@ -78,6 +79,9 @@ class PinThrottle:
         now = self.clock_ms()
         for oid in [k for k, c in self._officers.items()
                     if not c.failures and c.until_ms < now - FORGET_MS]:  # fmt: skip
+            del self._officers[oid]
+        unlocked = [k for k, c in self._officers.items() if c.until_ms <= now]  # oldest first
+        for oid in unlocked[: max(0, len(self._officers) - MAX_IDS)]:
             del self._officers[oid]
         data = {"desk": asdict(self._desk),
                 "officers": {k: asdict(c) for k, c in self._officers.items()}}  # fmt: skip

@@ -190,3 +190,19 @@ def test_every_post_form_carries_its_token(rig: Rig) -> None:
     posts = [f for f in forms if 'method="post"' in f]
     assert len(posts) >= 8
     assert all('name="csrf_token"' in f for f in posts)
+
+
+def test_the_kept_pin_counts_stay_small(tmp_path: Path) -> None:
+    from appliance.ui.throttle import MAX_IDS, PinThrottle
+
+    rig = make_rig(tmp_path)
+    try:
+        t = PinThrottle(lambda body: None, lambda: 1_790_000_000_000, per_desk=10**9,
+                        store=rig.box.outbox)  # fmt: skip
+        for i in range(MAX_IDS + 50):  # a guesser typing ever new ids
+            t.failed(f"guess-{i}")
+        kept = PinThrottle(lambda body: None, lambda: 1_790_000_000_000, store=rig.box.outbox)
+        assert len(kept._officers) == MAX_IDS and "guess-0" not in kept._officers
+        assert kept._officers[f"guess-{MAX_IDS + 49}"].failures == 1  # the newest stay
+    finally:
+        rig.close()
