@@ -284,7 +284,11 @@ class Ingestor:
             if done.kind == "bad":
                 state.rejected[i] = _Rejected(done.reason, done.detail, t.device)
                 continue
-            if done.reason:  # unsigned or forged: ignored, and counted
+            # unsigned or forged: ignored, and counted; a status once over all workers
+            if done.reason and (
+                t.stream != topics.STATUS
+                or quarantine_.first_sighting(s, now=self._clock(), payload=batch[i].payload)
+            ):
                 state.untrusted[done.reason] += 1
                 state.untrusted_bytes[done.reason] += len(batch[i].payload)
             state.outcomes[i] = _SIGNED_OUTCOME[done.kind]

@@ -79,6 +79,18 @@ class QuarantineCount(Base):
     bytes: Mapped[int] = mapped_column(BigInteger, default=0, comment="their full length")
 
 
+class IgnoredStatusSeen(Base):
+    """The ignored statuses already counted today, by their bytes' hash. Statuses are not
+    shared between ingest workers (each must see the retained ones), so every worker
+    receives each one; only the first to see it counts it (``quarantine.first_sighting``).
+    Kept two days."""
+
+    __tablename__ = "ignored_status_seen"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True, comment="YYYY-MM-DD, UTC")
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, comment="of the payload")
+
+
 class QuarantineRate(Base):
     """Messages quarantined per minute (all ingest workers together), for the flood
     alert; kept a day."""

@@ -25,7 +25,7 @@ from central.db import upsert_insert
 from central.settings import Settings
 
 from . import at_rest
-from .models import Quarantine, QuarantineCount, QuarantineRate
+from .models import IgnoredStatusSeen, Quarantine, QuarantineCount, QuarantineRate
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,18 @@ def add_counts(
         session.execute(stmt)
 
 
+def first_sighting(session: Session, *, now: datetime, payload: bytes) -> bool:
+    """True the first time today any worker sees these bytes (an ignored status: every
+    worker receives it, and it is counted once). Atomic: a second worker's insert waits
+    for the first's and then does nothing."""
+    stmt = upsert_insert(session)(IgnoredStatusSeen).values(
+        day=now.strftime("%Y-%m-%d"), sha256=hashlib.sha256(payload).hexdigest()
+    )
+    stmt = stmt.on_conflict_do_nothing(index_elements=["day", "sha256"])
+    # RETURNING, not rowcount: psycopg's rowcount is not 0 when the row was not inserted
+    return session.execute(stmt.returning(IgnoredStatusSeen.day)).first() is not None
+
+
 def _minute(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
@@ -158,6 +170,8 @@ def prune(session: Session, *, now: datetime, policy: QuarantinePolicy) -> int:
     session.execute(
         delete(QuarantineRate).where(QuarantineRate.minute < _minute(now - timedelta(days=1)))
     )
+    yesterday = (now - timedelta(days=1)).strftime("%Y-%m-%d")
+    session.execute(delete(IgnoredStatusSeen).where(IgnoredStatusSeen.day < yesterday))
     if gone:
         log.info("quarantine: pruned %d row(s) (counts kept)", gone)
     return gone

@@ -23,6 +23,7 @@ from central.identity.models import DeletionCommandRow
 from central.ingest.ingestor import Incoming, Ingestor, Outcome
 from central.ingest.models import Event, Quarantine, QuarantineCount
 from central.ingest.mqtt import MqttIngestClient
+from central.ingest.projection import IdKeys
 from central.settings import Settings
 from protocol import control, topics
 from protocol.messages import (
@@ -190,6 +191,27 @@ def test_a_forged_status_is_ignored_and_counted(
     assert genuine == [Outcome.STATUS]
     with sessions() as s:
         assert s.get(Device, "desk-02").status == "online"  # type: ignore[union-attr]
+
+
+def test_a_forged_status_is_counted_once_however_many_workers_receive_it(
+    desks: tuple[Box, Box], ingestor: Ingestor, sessions: sessionmaker[Session],
+    settings: Settings,
+) -> None:  # fmt: skip
+    """Statuses are not shared between ingest workers (each must see the retained ones),
+    so every worker receives each one; the count is of messages, not of workers."""
+    owner, intruder = desks
+    topic = topics.status_topic(owner.site, owner.name)
+    forged = owner.incoming(status(owner, "online", T0 + 20, key=intruder), topic=topic)
+    keys = IdKeys(hash_key=settings.id_hash_key_bytes, enc_key=settings.id_enc_key_bytes)
+    other = Ingestor(sessions, id_keys=keys)  # a second worker, same database
+    for worker in (ingestor, other, ingestor):  # the third: the retained copy, again
+        assert worker.process([forged]) == [Outcome.IGNORED]
+    another = owner.incoming(status(owner, "offline", T0 + 30, key=intruder), topic=topic)
+    assert other.process([another]) == [Outcome.IGNORED]
+    with sessions() as s:
+        q = select(QuarantineCount.reason, QuarantineCount.messages)
+        counts = {r: n for r, n in s.execute(q.where(QuarantineCount.kind == "ignored"))}
+    assert counts == {"forged_status": 2}
 
 
 def test_a_forged_ack_does_not_close_a_biometric_deletion(
