@@ -49,7 +49,7 @@ def test_the_copy_is_what_migrate_makes_and_migrate_again_does_nothing(
     _migrate_url(real_url)
     migrated.fill(db_url)
     copied = dump(db_url)
-    assert "0021_ignored_status_seen" in copied  # the heads are recorded (and this is not empty)
+    assert "0022_upload_status_index" in copied  # the heads are recorded (and this is not empty)
     assert copied == dump(real_url)
     _migrate_url(db_url)
     assert dump(db_url) == copied

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from central.db import Base, UTCDateTime, utcnow
@@ -64,6 +64,8 @@ class Upload(Base):
     logged when the box asks to finalize again after the reception's events arrived."""
 
     __tablename__ = "evidence_uploads"
+    # the alert scan asks every minute for uploads parked too long (``alerts.service``)
+    __table_args__ = (Index("ix_evidence_uploads_status_created", "status", "created_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     device: Mapped[str] = mapped_column(String(63), index=True)
     manifest: Mapped[bytes] = mapped_column(LargeBinary)
