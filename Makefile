@@ -51,6 +51,7 @@ bench: $(STAMP) $(MODELS_STAMP) system-test
 	$(PY) -m bench.identity.bench
 	$(PY) -m bench.hearings.run
 	$(PY) -m bench.imports.run
+	$(PY) -m bench.alerts.run
 
 venv: $(STAMP)
 
