@@ -57,7 +57,7 @@ def _field(loc: Sequence[Any]) -> str:
     where = _WHERE.get(str(loc[0]), "") if loc else ""
     names = [FIELD_ZH.get(str(p), str(p)) if isinstance(p, str) else f"第 {p + 1} 项"
              for p in loc[1:]]  # fmt: skip
-    return "".join(f"{where} " if where else "") + "·".join(names)
+    return (f"{where} " if where else "") + "·".join(names)
 
 
 def _words(error: Mapping[str, Any]) -> str:
